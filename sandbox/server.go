@@ -1,0 +1,333 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure a Sandbox.
+type Options struct {
+	World *World // nil: NewWorld with defaults
+	Clock Clock  // nil: RealClock
+	// Speed divides every AWS-side delay (1 = real-world sized).
+	Speed  float64
+	Delays *Delays // nil: DefaultDelays scaled by Speed
+	Faults Faults
+	// Logf, when set, gets one line per request.
+	Logf func(format string, args ...any)
+}
+
+// Sandbox is the local AWS emulator: one world, one lock, and an HTTP front
+// end that speaks each service's wire protocol.
+type Sandbox struct {
+	mu     sync.Mutex
+	world  *World
+	clock  Clock
+	delays Delays
+	faults *faultInjector
+	logf   func(format string, args ...any)
+
+	query map[string]map[string]queryHandler // service → action → handler
+	seq   uint64                             // request IDs
+
+	srv      *http.Server
+	listener net.Listener
+}
+
+// queryHandler serves one AWS Query / EC2 action. It runs with the world
+// locked and already advanced to c.Now, and returns the response body struct
+// (its outer element is dropped; see innerXML) or an *APIError.
+type queryHandler func(c *call) (any, error)
+
+// call is one request as a handler sees it.
+type call struct {
+	sb        *Sandbox
+	w         *World
+	Service   string // ec2 | elasticloadbalancing | sts | route53
+	Action    string
+	Account   *Account
+	Params    Params        // Query protocols
+	Req       *http.Request // Route 53 (REST)
+	Body      []byte
+	Now       time.Time
+	RequestID string
+}
+
+// Delays returns the sandbox's (scaled) delays.
+func (c *call) Delays() Delays { return c.sb.delays }
+
+// Visible reports whether a resource created at t is visible to Describe
+// calls yet; false only inside the eventual-consistency fault window.
+func (c *call) Visible(created time.Time) bool {
+	if !c.sb.faults.cfg.Consistency {
+		return true
+	}
+	return !c.Now.Before(created.Add(c.sb.delays.Visibility))
+}
+
+// New builds a sandbox; Start serves it.
+func New(o Options) *Sandbox {
+	if o.Clock == nil {
+		o.Clock = RealClock{}
+	}
+	if o.World == nil {
+		o.World = NewWorld(WorldOptions{Now: o.Clock.Now().UTC()})
+	}
+	o.World.ensureMaps()
+	d := DefaultDelays().Scaled(o.Speed)
+	if o.Delays != nil {
+		d = *o.Delays
+	}
+	s := &Sandbox{
+		world:  o.World,
+		clock:  o.Clock,
+		delays: d,
+		faults: newFaultInjector(o.Faults),
+		logf:   o.Logf,
+		query:  map[string]map[string]queryHandler{},
+	}
+	s.query["ec2"] = merge(ec2NetworkHandlers(), ec2PrivateLinkHandlers())
+	s.query["elasticloadbalancing"] = elbv2Handlers()
+	s.query["sts"] = stsHandlers()
+	return s
+}
+
+func merge(ms ...map[string]queryHandler) map[string]queryHandler {
+	out := map[string]queryHandler{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Start listens on addr (e.g. "127.0.0.1:0"), which must be a loopback
+// address, and serves until Close.
+func (s *Sandbox) Start(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("sandbox listen address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("sandbox listen address %q: only loopback (127.0.0.0/8) is allowed", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("sandbox listen: %w", err)
+	}
+	s.listener = ln
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.srv.Serve(ln) }()
+	return nil
+}
+
+// URL is the endpoint URL clients set as AWS_ENDPOINT_URL.
+func (s *Sandbox) URL() string {
+	if s.listener == nil {
+		return ""
+	}
+	return "http://" + s.listener.Addr().String()
+}
+
+// Close stops serving.
+func (s *Sandbox) Close() error {
+	if s.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return s.srv.Shutdown(ctx)
+}
+
+// World runs fn with the world locked and advanced to now; for tests, the
+// data plane and saving.
+func (s *Sandbox) World(fn func(w *World, now time.Time)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now().UTC()
+	s.advance(now)
+	fn(s.world, now)
+}
+
+// Clock returns the sandbox's clock.
+func (s *Sandbox) Clock() Clock { return s.clock }
+
+// advance applies every time-driven transition due by now.
+func (s *Sandbox) advance(now time.Time) {
+	advancePrivateLink(s.world, now, s.delays)
+	advanceRoute53(s.world, now)
+}
+
+// ServeHTTP authenticates the caller, picks the service from the SigV4
+// credential scope, injects faults, and dispatches.
+func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.seq++
+	reqID := fmt.Sprintf("00000000-0000-4000-8000-%012x", s.seq)
+	s.mu.Unlock()
+
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil {
+		writeError(w, "ec2", reqID, Errorf(http.StatusBadRequest, "InvalidRequest", "could not read request body: %v", err))
+		return
+	}
+	auth, aerr := parseAuthorization(r)
+	service := auth.Service
+	if service == "" {
+		service = "ec2"
+	}
+	if aerr != nil {
+		writeError(w, service, reqID, aerr)
+		return
+	}
+
+	s.mu.Lock()
+	acct := s.world.AccountByKey(auth.AccessKeyID)
+	s.mu.Unlock()
+	if acct == nil {
+		writeError(w, service, reqID, errUnknownKey(service))
+		return
+	}
+	if verr := verifySignature(r, body, auth, acct.SecretAccessKey); verr != nil {
+		writeError(w, service, reqID, verr)
+		return
+	}
+
+	c := &call{sb: s, Service: service, Account: acct, Req: r, Body: body, RequestID: reqID}
+	if service != "route53" {
+		form, perr := url.ParseQuery(string(body))
+		if perr != nil {
+			writeError(w, service, reqID, Errorf(http.StatusBadRequest, "MalformedQueryString", "could not parse the request body: %v", perr))
+			return
+		}
+		c.Params = Params{}
+		for k, v := range form {
+			if len(v) > 0 {
+				c.Params[k] = v[0]
+			}
+		}
+		c.Action = c.Params.Get("Action")
+	}
+
+	if ferr := s.faults.before(r.Context(), service); ferr != nil {
+		s.log(acct, service, c.Action, ferr)
+		writeError(w, service, reqID, ferr)
+		return
+	}
+
+	s.mu.Lock()
+	c.Now = s.clock.Now().UTC()
+	c.w = s.world
+	s.advance(c.Now)
+	var resp any
+	var root string
+	status := http.StatusOK
+	switch service {
+	case "route53":
+		root, status, resp, err = s.serveRoute53(c)
+	default:
+		h := s.query[service][c.Action]
+		if h == nil {
+			err = Errorf(http.StatusBadRequest, "InvalidAction", "The action %s is not valid for this web service.", c.Action)
+			break
+		}
+		resp, err = h(c)
+	}
+	s.mu.Unlock()
+
+	s.log(acct, service, c.Action, err)
+	if err != nil {
+		var ae *APIError
+		if !errors.As(err, &ae) {
+			ae = Errorf(http.StatusInternalServerError, "InternalError", "An internal error has occurred: %v", err)
+		}
+		writeError(w, service, reqID, ae)
+		return
+	}
+	switch service {
+	case "ec2":
+		err = writeEC2(w, c.Action, reqID, resp)
+	case "elasticloadbalancing":
+		err = writeQuery(w, nsELBv2, c.Action, reqID, resp)
+	case "sts":
+		err = writeQuery(w, nsSTS, c.Action, reqID, resp)
+	case "route53":
+		err = writeRoute53(w, status, root, reqID, resp)
+	}
+	if err != nil && s.logf != nil {
+		s.logf("write response: %v", err)
+	}
+}
+
+func (s *Sandbox) log(acct *Account, service, action string, err error) {
+	if s.logf == nil {
+		return
+	}
+	result := "ok"
+	if err != nil {
+		result = err.Error()
+	}
+	s.logf("%s %s %s: %s", acct.Name, service, action, result)
+}
+
+// errUnknownKey is what each service says for an access key it does not know.
+func errUnknownKey(service string) *APIError {
+	switch service {
+	case "ec2":
+		return Errorf(http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
+	default:
+		return Errorf(http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+	}
+}
+
+// sigv4Auth is the parsed Authorization header.
+type sigv4Auth struct {
+	AccessKeyID   string
+	Date          string // yyyymmdd of the scope
+	Region        string
+	Service       string
+	SignedHeaders []string
+	Signature     string
+}
+
+// parseAuthorization reads "AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request,
+// SignedHeaders=a;b, Signature=hex".
+func parseAuthorization(r *http.Request) (sigv4Auth, *APIError) {
+	var a sigv4Auth
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return a, Errorf(http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token")
+	}
+	rest, ok := strings.CutPrefix(h, "AWS4-HMAC-SHA256 ")
+	if !ok {
+		return a, Errorf(http.StatusBadRequest, "IncompleteSignature", "Unsupported authorization type; the sandbox accepts AWS4-HMAC-SHA256 (SigV4) only")
+	}
+	for part := range strings.SplitSeq(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "Credential":
+			f := strings.Split(v, "/")
+			if len(f) != 5 || f[4] != "aws4_request" {
+				return a, Errorf(http.StatusBadRequest, "IncompleteSignature", "Credential is not of the form AKID/date/region/service/aws4_request: %q", v)
+			}
+			a.AccessKeyID, a.Date, a.Region, a.Service = f[0], f[1], f[2], f[3]
+		case "SignedHeaders":
+			a.SignedHeaders = strings.Split(v, ";")
+		case "Signature":
+			a.Signature = v
+		}
+	}
+	if a.AccessKeyID == "" || a.Signature == "" || len(a.SignedHeaders) == 0 {
+		return a, Errorf(http.StatusBadRequest, "IncompleteSignature", "Authorization header lacks Credential, SignedHeaders or Signature")
+	}
+	return a, nil
+}

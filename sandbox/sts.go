@@ -1,0 +1,6 @@
+package sandbox
+
+// stsHandlers serve GetCallerIdentity.
+func stsHandlers() map[string]queryHandler {
+	return map[string]queryHandler{}
+}

@@ -1,0 +1,585 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// World is everything the emulated AWS knows: accounts, networks, load
+// balancers, endpoint services, endpoints and hosted zones. It is plain data
+// so it can be saved to JSON and loaded again, which lets two terminals and a
+// restart share one world. All access goes through the Sandbox's lock.
+type World struct {
+	Region string `json:"region"`
+	// AZIDs are the region's zone IDs (use1-az1...). Each account maps them to
+	// its own zone names, which is exactly what trips people up across accounts.
+	AZIDs    []string   `json:"azIds"`
+	Accounts []*Account `json:"accounts"`
+
+	VPCs           map[string]*VPC           `json:"vpcs"`
+	Subnets        map[string]*Subnet        `json:"subnets"`
+	SecurityGroups map[string]*SecurityGroup `json:"securityGroups"`
+	LoadBalancers  map[string]*LoadBalancer  `json:"loadBalancers"` // by ARN
+	Listeners      map[string]*Listener      `json:"listeners"`     // by ARN
+	Services       map[string]*Service       `json:"services"`      // by service ID
+	Endpoints      map[string]*Endpoint      `json:"endpoints"`
+	ENIs           map[string]*ENI           `json:"networkInterfaces"`
+	HostedZones    map[string]*HostedZone    `json:"hostedZones"` // by bare zone ID (Z...)
+	Changes        map[string]*Change        `json:"changes"`     // Route 53 changes by bare ID (C...)
+
+	// Seed and Seq make generated IDs deterministic for a given world.
+	Seed uint64 `json:"seed"`
+	Seq  uint64 `json:"seq"`
+}
+
+// Account is one AWS account of the world with its static credentials.
+type Account struct {
+	ID              string `json:"id"`
+	Name            string `json:"name"` // "provider", "consumer"
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
+	// AZNames maps AZ ID → this account's AZ name.
+	AZNames map[string]string `json:"azNames"`
+}
+
+// ARN is the caller identity ARN the account's keys belong to.
+func (a *Account) ARN() string { return "arn:aws:iam::" + a.ID + ":user/plwiz-" + a.Name }
+
+// AZName returns this account's name for an AZ ID, or "" if unknown.
+func (a *Account) AZName(azID string) string { return a.AZNames[azID] }
+
+// AZID returns the AZ ID for one of this account's AZ names, or "".
+func (a *Account) AZID(azName string) string {
+	for id, n := range a.AZNames {
+		if n == azName {
+			return id
+		}
+	}
+	return ""
+}
+
+// Tag is an EC2-style key/value tag.
+type Tag struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// VPC is a virtual network; its CIDR is always inside 127.0.0.0/8.
+type VPC struct {
+	ID                 string `json:"id"`
+	Owner              string `json:"owner"`
+	CIDR               string `json:"cidr"`
+	IsDefault          bool   `json:"isDefault"`
+	EnableDNSSupport   bool   `json:"enableDnsSupport"`
+	EnableDNSHostnames bool   `json:"enableDnsHostnames"`
+	Tags               []Tag  `json:"tags,omitempty"`
+}
+
+// Subnet is a subnet in one AZ (identified by AZ ID; the name is per account).
+type Subnet struct {
+	ID    string `json:"id"`
+	Owner string `json:"owner"`
+	VPCID string `json:"vpcId"`
+	AZID  string `json:"azId"`
+	CIDR  string `json:"cidr"`
+	// NextHost is the last host octet handed out to an ENI in this subnet.
+	NextHost int   `json:"nextHost"`
+	Tags     []Tag `json:"tags,omitempty"`
+}
+
+// SecurityGroup with its rules.
+type SecurityGroup struct {
+	ID          string   `json:"id"`
+	Owner       string   `json:"owner"`
+	VPCID       string   `json:"vpcId"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Ingress     []SGRule `json:"ingress,omitempty"`
+	Egress      []SGRule `json:"egress,omitempty"`
+	Tags        []Tag    `json:"tags,omitempty"`
+}
+
+// SGRule is one permission; Protocol "-1" means all.
+type SGRule struct {
+	RuleID   string   `json:"ruleId"`
+	Protocol string   `json:"protocol"`
+	FromPort int32    `json:"fromPort"`
+	ToPort   int32    `json:"toPort"`
+	CIDRs    []string `json:"cidrs,omitempty"`
+	GroupIDs []string `json:"groupIds,omitempty"`
+}
+
+// LoadBalancer is an ELBv2 load balancer (the world only has network ones,
+// but Type is kept so tests can add others and see them filtered out).
+type LoadBalancer struct {
+	ARN       string    `json:"arn"`
+	Owner     string    `json:"owner"`
+	Name      string    `json:"name"`
+	DNSName   string    `json:"dnsName"`
+	Type      string    `json:"type"`   // network | application | gateway
+	Scheme    string    `json:"scheme"` // internal | internet-facing
+	State     string    `json:"state"`  // active | provisioning | failed
+	VPCID     string    `json:"vpcId"`
+	SubnetIDs []string  `json:"subnetIds"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Listener is an ELBv2 listener on a load balancer.
+type Listener struct {
+	ARN      string `json:"arn"`
+	LBARN    string `json:"loadBalancerArn"`
+	Port     int32  `json:"port"`
+	Protocol string `json:"protocol"` // TCP | TLS | UDP | TCP_UDP
+}
+
+// Service states as AWS spells them on the wire.
+const (
+	ServicePending   = "Pending"
+	ServiceAvailable = "Available"
+	ServiceDeleting  = "Deleting"
+	ServiceDeleted   = "Deleted"
+	ServiceFailed    = "Failed"
+)
+
+// Private DNS name verification states as on the wire.
+const (
+	DNSPendingVerification = "pendingVerification"
+	DNSVerified            = "verified"
+	DNSFailed              = "failed"
+)
+
+// Service is a VPC endpoint service configuration.
+type Service struct {
+	ID                 string    `json:"id"`   // vpce-svc-<17 hex>
+	Name               string    `json:"name"` // com.amazonaws.vpce.<region>.<id>
+	Owner              string    `json:"owner"`
+	State              string    `json:"state"`
+	NLBARNs            []string  `json:"nlbArns"`
+	AcceptanceRequired bool      `json:"acceptanceRequired"`
+	IPAddressTypes     []string  `json:"ipAddressTypes"`   // ipv4 | ipv6
+	SupportedRegions   []string  `json:"supportedRegions"` // always includes the service's region
+	ClientToken        string    `json:"clientToken,omitempty"`
+	CreatedAt          time.Time `json:"createdAt"`
+	Tags               []Tag     `json:"tags,omitempty"`
+
+	PrivateDNSName    string `json:"privateDnsName,omitempty"`
+	PrivateDNSState   string `json:"privateDnsState,omitempty"`
+	VerificationName  string `json:"verificationName,omitempty"`  // e.g. _a1b2c3 (record is <name>.<domain>)
+	VerificationValue string `json:"verificationValue,omitempty"` // vpce:<random>
+	// VerificationDue is when a started verification settles (zero: none running).
+	VerificationDue time.Time `json:"verificationDue,omitzero"`
+
+	AllowedPrincipals []Principal `json:"allowedPrincipals,omitempty"`
+}
+
+// Principal is one allowed principal of a service.
+type Principal struct {
+	ID  string `json:"id"` // vpce-svc-perm-<17 hex>
+	ARN string `json:"arn"`
+}
+
+// Endpoint states as on the wire (camelCase; the SDK's enums are capitalised).
+const (
+	EndpointPendingAcceptance = "pendingAcceptance"
+	EndpointPending           = "pending"
+	EndpointAvailable         = "available"
+	EndpointRejected          = "rejected"
+	EndpointFailed            = "failed"
+	EndpointDeleting          = "deleting"
+	EndpointDeleted           = "deleted"
+	EndpointExpired           = "expired"
+)
+
+// Endpoint is an interface VPC endpoint; the service owner sees it as a
+// connection.
+type Endpoint struct {
+	ID               string    `json:"id"` // vpce-<17 hex>
+	Owner            string    `json:"owner"`
+	ServiceID        string    `json:"serviceId"`
+	ServiceName      string    `json:"serviceName"`
+	VPCID            string    `json:"vpcId"`
+	SubnetIDs        []string  `json:"subnetIds"`
+	SecurityGroupIDs []string  `json:"securityGroupIds"`
+	ENIIDs           []string  `json:"eniIds"`
+	IPAddressType    string    `json:"ipAddressType"`
+	State            string    `json:"state"`
+	ClientToken      string    `json:"clientToken,omitempty"`
+	CreatedAt        time.Time `json:"createdAt"`
+	Tags             []Tag     `json:"tags,omitempty"`
+	// StateDue is when the current transient state (pending) moves on.
+	StateDue time.Time `json:"stateDue,omitzero"`
+	// PrivateDNSEnabled is the endpoint attribute; PrivateDNSLiveAt is when
+	// the private name starts resolving (propagation delay).
+	PrivateDNSEnabled bool      `json:"privateDnsEnabled"`
+	PrivateDNSLiveAt  time.Time `json:"privateDnsLiveAt,omitzero"`
+	LastErrorCode     string    `json:"lastErrorCode,omitempty"`
+	LastErrorMessage  string    `json:"lastErrorMessage,omitempty"`
+	// DNSSuffix is the random part of the endpoint's vpce DNS names.
+	DNSSuffix string `json:"dnsSuffix"`
+}
+
+// ENI is a network interface; endpoints get one per subnet.
+type ENI struct {
+	ID               string   `json:"id"`
+	Owner            string   `json:"owner"`
+	SubnetID         string   `json:"subnetId"`
+	VPCID            string   `json:"vpcId"`
+	AZID             string   `json:"azId"`
+	PrivateIP        string   `json:"privateIp"`
+	Description      string   `json:"description"`
+	InterfaceType    string   `json:"interfaceType"` // vpc_endpoint | interface | network_load_balancer
+	EndpointID       string   `json:"endpointId,omitempty"`
+	Status           string   `json:"status"` // in-use | available
+	SecurityGroupIDs []string `json:"securityGroupIds,omitempty"`
+}
+
+// HostedZone is a Route 53 hosted zone.
+type HostedZone struct {
+	ID              string      `json:"id"`   // bare, e.g. Z0123456789ABCDEFGHIJ
+	Name            string      `json:"name"` // fully qualified, trailing dot
+	Owner           string      `json:"owner"`
+	Private         bool        `json:"private"`
+	CallerReference string      `json:"callerReference"`
+	Records         []RecordSet `json:"records"`
+}
+
+// RecordSet is one Route 53 record set; Values are as Route 53 stores them
+// (TXT values include their double quotes).
+type RecordSet struct {
+	Name   string   `json:"name"` // fully qualified, trailing dot, lower case
+	Type   string   `json:"type"`
+	TTL    int64    `json:"ttl"`
+	Values []string `json:"values"`
+}
+
+// Change is a Route 53 change batch's status.
+type Change struct {
+	ID          string    `json:"id"` // bare, e.g. C0123...
+	SubmittedAt time.Time `json:"submittedAt"`
+	Status      string    `json:"status"` // PENDING | INSYNC
+	Due         time.Time `json:"due"`
+}
+
+// Default account IDs and names of the demo world.
+const (
+	ProviderAccountID = "111111111111"
+	ConsumerAccountID = "222222222222"
+	DefaultRegion     = "us-east-1"
+	DefaultDomain     = "example.com"
+	DefaultPort       = 8443
+)
+
+// WorldOptions shape a default world.
+type WorldOptions struct {
+	Region string
+	Domain string // public hosted zone of the provider (demo: example.com)
+	Port   int32  // NLB listener port (above 1023 so no root is needed)
+	// Seed picks the IDs, keys and the 127.a.b.0 address block; 0 means random.
+	Seed uint64
+	Now  time.Time
+}
+
+// NewWorld builds the world of the design: a provider and a consumer account
+// whose AZ names differ for the same AZ IDs, a VPC with one subnet per AZ in
+// each, an active NLB with a listener on the provider side, a public hosted
+// zone for the domain, and a consumer VPC with enableDnsHostnames off.
+func NewWorld(o WorldOptions) *World {
+	if o.Region == "" {
+		o.Region = DefaultRegion
+	}
+	if o.Domain == "" {
+		o.Domain = DefaultDomain
+	}
+	if o.Port == 0 {
+		o.Port = DefaultPort
+	}
+	if o.Seed == 0 {
+		o.Seed = rand.Uint64() | 1
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now().UTC()
+	}
+	w := &World{
+		Region:         o.Region,
+		VPCs:           map[string]*VPC{},
+		Subnets:        map[string]*Subnet{},
+		SecurityGroups: map[string]*SecurityGroup{},
+		LoadBalancers:  map[string]*LoadBalancer{},
+		Listeners:      map[string]*Listener{},
+		Services:       map[string]*Service{},
+		Endpoints:      map[string]*Endpoint{},
+		ENIs:           map[string]*ENI{},
+		HostedZones:    map[string]*HostedZone{},
+		Changes:        map[string]*Change{},
+		Seed:           o.Seed,
+	}
+	prefix := regionAZPrefix(o.Region)
+	for i := 1; i <= 3; i++ {
+		w.AZIDs = append(w.AZIDs, fmt.Sprintf("%s-az%d", prefix, i))
+	}
+	letters := []string{"a", "b", "c"}
+	// The same AZ ID has a different name in each account: the provider's
+	// az1 is "a", the consumer's az1 is "c" (rotated), as in older regions.
+	provider := &Account{ID: ProviderAccountID, Name: "provider", AZNames: map[string]string{}}
+	consumer := &Account{ID: ConsumerAccountID, Name: "consumer", AZNames: map[string]string{}}
+	for i, id := range w.AZIDs {
+		provider.AZNames[id] = o.Region + letters[i]
+		consumer.AZNames[id] = o.Region + letters[(i+2)%3]
+	}
+	for _, a := range []*Account{provider, consumer} {
+		a.AccessKeyID = "AKIA" + strings.ToUpper(w.hex(16))
+		a.SecretAccessKey = w.hex(40)
+	}
+	w.Accounts = []*Account{provider, consumer}
+
+	// Address block 127.a.b.0/21: provider VPC the first /22, consumer the
+	// second, so parallel sandboxes rarely share addresses.
+	r := rand.New(rand.NewPCG(o.Seed, 0x706c77697a))
+	a := 16 + r.IntN(238)
+	b := 8 * r.IntN(32)
+	for i, acct := range w.Accounts {
+		base := b + 4*i
+		vpc := &VPC{
+			ID: w.NewID("vpc-"), Owner: acct.ID,
+			CIDR:             fmt.Sprintf("127.%d.%d.0/22", a, base),
+			IsDefault:        false,
+			EnableDNSSupport: true, EnableDNSHostnames: acct.Name == "provider",
+			Tags: []Tag{{Key: "Name", Value: acct.Name + "-vpc"}},
+		}
+		w.VPCs[vpc.ID] = vpc
+		sg := &SecurityGroup{
+			ID: w.NewID("sg-"), Owner: acct.ID, VPCID: vpc.ID, Name: "default",
+			Description: "default VPC security group",
+			Egress:      []SGRule{{RuleID: w.NewID("sgr-"), Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}},
+		}
+		sg.Ingress = []SGRule{{RuleID: w.NewID("sgr-"), Protocol: "-1", GroupIDs: []string{sg.ID}}}
+		w.SecurityGroups[sg.ID] = sg
+		var subnetIDs []string
+		for j, az := range w.AZIDs {
+			sn := &Subnet{
+				ID: w.NewID("subnet-"), Owner: acct.ID, VPCID: vpc.ID, AZID: az,
+				CIDR:     fmt.Sprintf("127.%d.%d.0/24", a, base+j),
+				NextHost: 3, // AWS reserves the first addresses of a subnet
+				Tags:     []Tag{{Key: "Name", Value: fmt.Sprintf("%s-%s", acct.Name, acct.AZNames[az])}},
+			}
+			w.Subnets[sn.ID] = sn
+			subnetIDs = append(subnetIDs, sn.ID)
+		}
+		if acct.Name == "provider" {
+			lbID := w.hex(16)
+			lb := &LoadBalancer{
+				ARN:   fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net/plwiz-demo-nlb/%s", o.Region, acct.ID, lbID),
+				Owner: acct.ID, Name: "plwiz-demo-nlb",
+				DNSName: fmt.Sprintf("plwiz-demo-nlb-%s.elb.%s.amazonaws.com", lbID[:10], o.Region),
+				Type:    "network", Scheme: "internal", State: "active", VPCID: vpc.ID,
+				SubnetIDs: subnetIDs, CreatedAt: o.Now,
+			}
+			w.LoadBalancers[lb.ARN] = lb
+			ln := &Listener{
+				ARN:   strings.Replace(lb.ARN, ":loadbalancer/", ":listener/", 1) + "/" + w.hex(16),
+				LBARN: lb.ARN, Port: o.Port, Protocol: "TCP",
+			}
+			w.Listeners[ln.ARN] = ln
+			zone := &HostedZone{
+				ID: "Z" + strings.ToUpper(w.hex(20)), Name: fqdn(o.Domain), Owner: acct.ID,
+				CallerReference: "plwiz-sandbox",
+			}
+			zone.Records = []RecordSet{
+				{Name: zone.Name, Type: "NS", TTL: 172800, Values: []string{"ns-1.sandbox.plwiz.invalid."}},
+				{Name: zone.Name, Type: "SOA", TTL: 900, Values: []string{"ns-1.sandbox.plwiz.invalid. hostmaster.sandbox.plwiz.invalid. 1 7200 900 1209600 86400"}},
+			}
+			w.HostedZones[zone.ID] = zone
+		}
+	}
+	return w
+}
+
+// regionAZPrefix turns us-east-1 into use1, eu-west-2 into euw2.
+func regionAZPrefix(region string) string {
+	parts := strings.Split(region, "-")
+	if len(parts) != 3 {
+		return "az"
+	}
+	dir := parts[1]
+	short := map[string]string{"east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
+		"northeast": "ne", "southeast": "se", "northwest": "nw", "southwest": "sw"}[dir]
+	if short == "" {
+		short = dir[:1]
+	}
+	return parts[0] + short + parts[2]
+}
+
+// fqdn lower-cases a name and gives it a trailing dot.
+func fqdn(name string) string {
+	name = strings.ToLower(name)
+	if !strings.HasSuffix(name, ".") {
+		name += "."
+	}
+	return name
+}
+
+// next returns the next pseudo-random number of the world's sequence.
+func (w *World) next() uint64 {
+	w.Seq++
+	// splitmix64: cheap, well mixed, and reproducible from (Seed, Seq).
+	z := w.Seed + w.Seq*0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// hex returns n lowercase hex digits from the world's sequence.
+func (w *World) hex(n int) string {
+	var sb strings.Builder
+	for sb.Len() < n {
+		fmt.Fprintf(&sb, "%016x", w.next())
+	}
+	return sb.String()[:n]
+}
+
+// NewID returns prefix + 17 hex digits, the shape of modern EC2 IDs.
+func (w *World) NewID(prefix string) string { return prefix + w.hex(17) }
+
+// Account returns the account with the given ID, or nil.
+func (w *World) Account(id string) *Account {
+	for _, a := range w.Accounts {
+		if a.ID == id {
+			return a
+		}
+	}
+	return nil
+}
+
+// AccountByKey returns the account owning an access key ID, or nil.
+func (w *World) AccountByKey(keyID string) *Account {
+	for _, a := range w.Accounts {
+		if a.AccessKeyID == keyID {
+			return a
+		}
+	}
+	return nil
+}
+
+// AccountByName returns the account with the given name, or nil.
+func (w *World) AccountByName(name string) *Account {
+	for _, a := range w.Accounts {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+// AllocateIP hands out the next free address of a subnet.
+func (w *World) AllocateIP(sn *Subnet) (netip.Addr, error) {
+	p, err := netip.ParsePrefix(sn.CIDR)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("subnet %s: bad CIDR %q: %w", sn.ID, sn.CIDR, err)
+	}
+	if sn.NextHost < 3 {
+		sn.NextHost = 3
+	}
+	sn.NextHost++
+	if sn.NextHost > 254 {
+		return netip.Addr{}, fmt.Errorf("subnet %s has no free addresses", sn.ID)
+	}
+	b := p.Addr().As4()
+	b[3] = byte(sn.NextHost)
+	return netip.AddrFrom4(b), nil
+}
+
+// SortedKeys returns a map's keys in order, for stable listings.
+func SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// LoadWorld reads a world saved by Save.
+func LoadWorld(path string) (*World, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load world: %w", err)
+	}
+	var w World
+	if err := json.Unmarshal(data, &w); err != nil {
+		return nil, fmt.Errorf("load world %s: not a sandbox world file: %w", path, err)
+	}
+	if w.Region == "" || len(w.Accounts) == 0 {
+		return nil, fmt.Errorf("load world %s: no region or accounts in it", path)
+	}
+	w.ensureMaps()
+	return &w, nil
+}
+
+func (w *World) ensureMaps() {
+	if w.VPCs == nil {
+		w.VPCs = map[string]*VPC{}
+	}
+	if w.Subnets == nil {
+		w.Subnets = map[string]*Subnet{}
+	}
+	if w.SecurityGroups == nil {
+		w.SecurityGroups = map[string]*SecurityGroup{}
+	}
+	if w.LoadBalancers == nil {
+		w.LoadBalancers = map[string]*LoadBalancer{}
+	}
+	if w.Listeners == nil {
+		w.Listeners = map[string]*Listener{}
+	}
+	if w.Services == nil {
+		w.Services = map[string]*Service{}
+	}
+	if w.Endpoints == nil {
+		w.Endpoints = map[string]*Endpoint{}
+	}
+	if w.ENIs == nil {
+		w.ENIs = map[string]*ENI{}
+	}
+	if w.HostedZones == nil {
+		w.HostedZones = map[string]*HostedZone{}
+	}
+	if w.Changes == nil {
+		w.Changes = map[string]*Change{}
+	}
+}
+
+// Save writes the world atomically (temp file + rename), mode 0600, since it
+// holds the sandbox accounts' secret keys.
+func (w *World) Save(path string) error {
+	data, err := json.MarshalIndent(w, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save world: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".world-*.tmp")
+	if err != nil {
+		return fmt.Errorf("save world: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save world: %w", err)
+	}
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save world: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save world: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("save world: %w", err)
+	}
+	return nil
+}
