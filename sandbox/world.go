@@ -583,3 +583,27 @@ func (w *World) Save(path string) error {
 	}
 	return nil
 }
+
+// EndpointDNS is one DNS name AWS gives an interface endpoint.
+type EndpointDNS struct {
+	Name string
+	AZID string // "" for the regional name
+}
+
+// EndpointDNSNames returns the endpoint's regional name and one zonal name
+// per subnet AZ, the zonal names carrying the endpoint owner's AZ names, as
+// AWS builds them: vpce-<id>-<suffix>[-<az name>].<service id>.<region>.vpce.amazonaws.com.
+func (w *World) EndpointDNSNames(e *Endpoint) []EndpointDNS {
+	base := fmt.Sprintf("%s-%s", e.ID, e.DNSSuffix)
+	tail := fmt.Sprintf("%s.%s.vpce.amazonaws.com", e.ServiceID, w.Region)
+	out := []EndpointDNS{{Name: base + "." + tail}}
+	owner := w.Account(e.Owner)
+	for _, sid := range e.SubnetIDs {
+		sn := w.Subnets[sid]
+		if sn == nil || owner == nil {
+			continue
+		}
+		out = append(out, EndpointDNS{Name: base + "-" + owner.AZName(sn.AZID) + "." + tail, AZID: sn.AZID})
+	}
+	return out
+}
