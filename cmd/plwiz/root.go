@@ -1,0 +1,147 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every command (the headless runner's contract).
+const (
+	exitOK        = 0
+	exitFailed    = 1
+	exitBadInput  = 2
+	exitTimedOut  = 3
+	envEndpoint   = "AWS_ENDPOINT_URL"
+	envNoColor    = "NO_COLOR"
+	maxFlagLength = 2048
+)
+
+// exitError carries an exit code up to main; a nil err prints nothing (the
+// command already reported).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// badInput marks an error as the user's input being wrong (exit 2).
+func badInput(format string, args ...any) error {
+	return &exitError{code: exitBadInput, err: fmt.Errorf(format, args...)}
+}
+
+// streams are the process's standard streams, passed in for tests.
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	Profile     string
+	Region      string
+	EndpointURL string
+	LogFile     string
+	NoColor     bool
+}
+
+// validate checks the global flags once, before any command runs.
+func (g *globalOptions) validate() error {
+	for name, v := range map[string]string{"--profile": g.Profile, "--region": g.Region, "--endpoint-url": g.EndpointURL, "--log-file": g.LogFile} {
+		if len(v) > maxFlagLength {
+			return badInput("%s is %d characters long; the limit is %d", name, len(v), maxFlagLength)
+		}
+		if strings.ContainsFunc(v, isControl) {
+			return badInput("%s contains control characters; pass plain text", name)
+		}
+	}
+	if g.Region != "" && !validRegion(g.Region) {
+		return badInput("--region %q is not an AWS region name (expected something like us-east-1)", g.Region)
+	}
+	if g.EndpointURL != "" && !strings.HasPrefix(g.EndpointURL, "http://") && !strings.HasPrefix(g.EndpointURL, "https://") {
+		return badInput("--endpoint-url %q must start with http:// or https:// (for the sandbox: the AWS_ENDPOINT_URL that `plwiz sandbox` prints)", g.EndpointURL)
+	}
+	return nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+// validRegion accepts region names shaped like us-east-1 or us-gov-west-1.
+func validRegion(s string) bool {
+	parts := strings.Split(s, "-")
+	if len(parts) < 3 || len(parts) > 4 {
+		return false
+	}
+	for _, p := range parts[:len(parts)-1] {
+		if p == "" || strings.IndexFunc(p, func(r rune) bool { return r < 'a' || r > 'z' }) >= 0 {
+			return false
+		}
+	}
+	last := parts[len(parts)-1]
+	return last != "" && strings.IndexFunc(last, func(r rune) bool { return r < '0' || r > '9' }) < 0
+}
+
+func newRootCmd(s streams, getenv func(string) string) *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "plwiz",
+		Short: "Guide both parties of an AWS PrivateLink setup, step by step",
+		Long: `plwiz walks the service provider and the service consumer of an AWS
+PrivateLink setup through every step in the order AWS needs: endpoint service
+in front of a Network Load Balancer, allowed principals, private DNS name and
+its TXT verification, a handoff bundle to the other party, the consumer's
+interface endpoint, acceptance, private DNS turned on after acceptance, and a
+connectivity test. Sessions are saved after every step and can be resumed.
+
+Try it with no AWS account: plwiz demo`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if g.EndpointURL == "" {
+				g.EndpointURL = getenv(envEndpoint)
+			}
+			if getenv(envNoColor) != "" {
+				g.NoColor = true
+			}
+			return g.validate()
+		},
+	}
+	root.SetIn(s.in)
+	root.SetOut(s.out)
+	root.SetErr(s.err)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &exitError{code: exitBadInput, err: fmt.Errorf("%w (see --help)", err)}
+	})
+
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.Profile, "profile", "", "AWS shared config profile to use (default: the SDK's default chain, AWS_PROFILE)")
+	pf.StringVar(&g.Region, "region", "", "AWS region, e.g. us-east-1 (default: from the profile or AWS_REGION)")
+	pf.StringVar(&g.EndpointURL, "endpoint-url", "", "send AWS calls to this URL instead of AWS, e.g. the sandbox's (default: $AWS_ENDPOINT_URL)")
+	pf.StringVar(&g.LogFile, "log-file", "", "append a debug log of AWS calls to this file (never contains credentials)")
+	pf.BoolVar(&g.NoColor, "no-color", false, "disable colour (also when NO_COLOR is set)")
+
+	root.AddCommand(
+		newProviderCmd(g),
+		newConsumerCmd(g),
+		newDemoCmd(g),
+		newSandboxCmd(g),
+		newCheckCmd(g),
+		newVersionCmd(),
+	)
+	return root
+}
+
+// notBuiltYet is what a command says before its issue has landed.
+func notBuiltYet(what string) error {
+	return &exitError{code: exitFailed, err: fmt.Errorf("%s is not built yet in this version of plwiz; see the project's open issues", what)}
+}
