@@ -136,6 +136,7 @@ Try it with no AWS account: plwiz demo`,
 		newDemoCmd(g),
 		newSandboxCmd(g),
 		newCheckCmd(g),
+		newIAMPolicyCmd(g),
 		newVersionCmd(),
 	)
 	return root
