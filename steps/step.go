@@ -128,8 +128,8 @@ type Result struct {
 
 // Export is a written handoff bundle.
 type Export struct {
-	Path  string
-	Token string
+	Path  string `json:"path"`
+	Token string `json:"token"`
 }
 
 // Failed reports whether a fatal check failed (or any, when strict).
