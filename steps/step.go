@@ -114,8 +114,64 @@ type Step struct {
 	// Poll, when set, is called after Do until it reports Done or Failed.
 	Poll func(ctx context.Context, env *Env, s *Session) (Status, error)
 	// Confirm, when set, is the question to ask before Do (destructive
-	// actions), and the headless flag that answers it.
+	// actions); headless, --yes answers it.
 	Confirm string
+	// Fields are facts to show on the step's screen, each copyable (the TXT
+	// record's name, type, value and TTL).
+	Fields func(s *Session) []Field
+	// Table is the live list of a table step.
+	Table *Table
+	// Handoff says which way a handoff step goes.
+	Handoff HandoffDirection
+}
+
+// Field is one labelled fact on a screen.
+type Field struct {
+	Label    string
+	Value    string
+	Copyable bool
+}
+
+// HandoffDirection is export or import.
+type HandoffDirection string
+
+// Handoff directions.
+const (
+	HandoffNone   HandoffDirection = ""
+	HandoffExport HandoffDirection = "export"
+	HandoffImport HandoffDirection = "import"
+)
+
+// Table is a live list with row actions (the provider's connections).
+type Table struct {
+	Columns []string
+	// Rows loads the current rows; it is polled like a wait step.
+	Rows func(ctx context.Context, env *Env, s *Session) ([]Row, error)
+	// Actions apply to the selected rows.
+	Actions []RowAction
+	// Done tells whether the table step is complete given the rows.
+	Done func(rows []Row, s *Session) bool
+}
+
+// Row is one line of a table.
+type Row struct {
+	ID    string
+	Cells []string
+	// Expected marks the row the other party's bundle named.
+	Expected bool
+	// State is the row's folded AWS state, for styling and sorting.
+	State string
+	// Note explains the row (why it is unexpected, why rejected).
+	Note string
+}
+
+// RowAction is an action on selected rows.
+type RowAction struct {
+	Key   string // the key that triggers it in the TUI ("a", "r")
+	Label string
+	// Confirm, when set, is asked before Do (reject cannot be undone).
+	Confirm string
+	Do      func(ctx context.Context, env *Env, s *Session, rowIDs []string) (string, error)
 }
 
 // Result is what Do produced for the screen.
