@@ -1,0 +1,147 @@
+package dataplane
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// fwdKey identifies one listener: an ENI address and a service port.
+type fwdKey struct {
+	addr netip.Addr
+	port uint16
+}
+
+func (k fwdKey) String() string {
+	return net.JoinHostPort(k.addr.String(), strconv.Itoa(int(k.port)))
+}
+
+// forwarder is what an endpoint's ENI does in the data plane: it accepts TCP
+// on the service port and carries the bytes to the provider's backend,
+// untouched, so TLS is end to end as through a real NLB.
+type forwarder struct {
+	key     fwdKey
+	ln      net.Listener
+	service atomic.Pointer[string]
+	backend func(service string) string // current backend address, "" if none
+
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+}
+
+func startForwarder(key fwdKey, service string, backend func(string) string) (*forwarder, error) {
+	if !key.addr.Is4() || !key.addr.IsLoopback() {
+		return nil, fmt.Errorf("forward %s: only IPv4 loopback (127.0.0.0/8) addresses are served", key)
+	}
+	if key.port == 0 {
+		return nil, fmt.Errorf("forward %s: port 0", key)
+	}
+	ln, err := net.Listen("tcp4", key.String())
+	if err != nil {
+		return nil, fmt.Errorf("forward %s: %w", key, err)
+	}
+	f := &forwarder{key: key, ln: ln, backend: backend, conns: map[net.Conn]struct{}{}}
+	f.service.Store(&service)
+	f.wg.Add(1)
+	go f.acceptLoop()
+	return f, nil
+}
+
+func (f *forwarder) acceptLoop() {
+	defer f.wg.Done()
+	for {
+		c, err := f.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Out of file descriptors and the like: back off, keep serving.
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		if !f.track(c) {
+			c.Close()
+			return
+		}
+		f.wg.Add(1)
+		go f.serve(c)
+	}
+}
+
+// track registers a connection so close can cut it; false once closed.
+func (f *forwarder) track(c net.Conn) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return false
+	}
+	f.conns[c] = struct{}{}
+	return true
+}
+
+func (f *forwarder) untrack(c net.Conn) {
+	f.mu.Lock()
+	delete(f.conns, c)
+	f.mu.Unlock()
+	c.Close()
+}
+
+func (f *forwarder) serve(client net.Conn) {
+	defer f.wg.Done()
+	defer f.untrack(client)
+	addr := f.backend(*f.service.Load())
+	if addr == "" {
+		return // the service's backend is gone: the connection is reset
+	}
+	up, err := net.DialTimeout("tcp4", addr, 5*time.Second)
+	if err != nil {
+		return
+	}
+	if !f.track(up) {
+		up.Close()
+		return
+	}
+	defer f.untrack(up)
+
+	// Copy both ways; when one side finishes sending, pass the half-close
+	// on so request/response protocols see EOF where they expect it.
+	var wg sync.WaitGroup
+	wg.Add(2)
+	pipe := func(dst, src net.Conn) {
+		defer wg.Done()
+		_, _ = io.Copy(dst, src)
+		if cw, ok := dst.(interface{ CloseWrite() error }); ok {
+			_ = cw.CloseWrite()
+		} else {
+			dst.Close()
+		}
+	}
+	go pipe(up, client)
+	go pipe(client, up)
+	wg.Wait()
+}
+
+// close stops listening and cuts every connection through this address, as
+// deleting or rejecting an endpoint does.
+func (f *forwarder) close() {
+	f.mu.Lock()
+	f.closed = true
+	conns := make([]net.Conn, 0, len(f.conns))
+	for c := range f.conns {
+		conns = append(conns, c)
+	}
+	f.mu.Unlock()
+	f.ln.Close()
+	for _, c := range conns {
+		c.Close()
+	}
+	f.wg.Wait()
+}
