@@ -1,0 +1,336 @@
+package handoff
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Decode reads a bundle in either encoding, telling them apart by their
+// first character: "{" is the JSON file, anything else must be a token.
+// Whitespace, quotes, backticks and code fences that a chat client or a
+// copy adds around a token are ignored, as are line breaks inside it.
+//
+// now is the reader's clock (see Offer.Validate). Every problem found is
+// returned in one *ValidationError.
+func Decode(data []byte, now time.Time) (Bundle, error) {
+	var ps problems
+	kind, b := decode(data, now, &ps)
+	if err := ps.err(kind); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// DecodeOffer is Decode for a caller that expects an offer: a request is an
+// error that says so.
+func DecodeOffer(data []byte, now time.Time) (Offer, error) {
+	b, err := decodeKind(data, now, KindOffer)
+	if err != nil {
+		return Offer{}, err
+	}
+	return b.(Offer), nil
+}
+
+// DecodeRequest is Decode for a caller that expects a request.
+func DecodeRequest(data []byte, now time.Time) (Request, error) {
+	b, err := decodeKind(data, now, KindRequest)
+	if err != nil {
+		return Request{}, err
+	}
+	return b.(Request), nil
+}
+
+func decodeKind(data []byte, now time.Time, want Kind) (Bundle, error) {
+	b, err := Decode(data, now)
+	if err != nil {
+		return nil, err
+	}
+	if b.Kind() != want {
+		return nil, &ValidationError{Kind: b.Kind(), Problems: []Problem{{
+			Field:    "kind",
+			Expected: fmt.Sprintf("%q (this is where an %s goes)", want, want),
+			Found:    strconv.Quote(string(b.Kind())),
+		}}}
+	}
+	return b, nil
+}
+
+// decode returns the kind of bundle the input is (or claims to be), for the
+// error's prefix, and the bundle when there were no problems.
+func decode(data []byte, now time.Time, ps *problems) (Kind, Bundle) {
+	if len(data) > MaxSize {
+		ps.add("", fmt.Sprintf("at most %d bytes", MaxSize), fmt.Sprintf("%d bytes", len(data)))
+		return "", nil
+	}
+	if !utf8.Valid(data) {
+		ps.add("", "UTF-8 text", fmt.Sprintf("invalid UTF-8 at byte %d", invalidUTF8At(data)))
+		return "", nil
+	}
+	s := unwrapChat(string(data))
+	if s == "" {
+		ps.add("", "a plwiz offer or request: a JSON file or a token starting with "+TokenPrefix, "nothing")
+		return "", nil
+	}
+	if s[0] == '{' {
+		return decodeJSON([]byte(s), "", now, ps)
+	}
+	tokenKind, js := decodeToken(s, ps)
+	if js == nil {
+		return tokenKind, nil
+	}
+	if !utf8.Valid(js) {
+		ps.add("token", "UTF-8 JSON inside the token", fmt.Sprintf("invalid UTF-8 at byte %d", invalidUTF8At(js)))
+		return tokenKind, nil
+	}
+	return decodeJSON(js, tokenKind, now, ps)
+}
+
+func invalidUTF8At(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(data)
+}
+
+// chatQuotes are what chat clients and people put around a pasted token:
+// straight and curly quotes, backticks, angle brackets.
+const chatQuotes = "`'\"\u2018\u2019\u201c\u201d<>"
+
+// unwrapChat strips what a chat client or a person adds around a pasted
+// bundle: surrounding whitespace, a byte-order mark, quotes, and a Markdown
+// code fence with or without a language tag.
+func unwrapChat(s string) string {
+	s = strings.TrimSpace(strings.TrimPrefix(s, "\ufeff"))
+	if strings.HasPrefix(s, "```") {
+		s = strings.TrimLeft(s, "`")
+		// A fence's language tag ("```text") ends at the first line break.
+		if i := strings.IndexByte(s, '\n'); i >= 0 && !strings.ContainsAny(s[:i], "{.") {
+			s = s[i+1:]
+		}
+	}
+	return strings.Trim(s, " \t\r\n"+chatQuotes)
+}
+
+// decodeToken checks a token's prefix and returns the kind it names and the
+// JSON it carries, or nil JSON after reporting why there is none.
+func decodeToken(pasted string, ps *problems) (Kind, []byte) {
+	const expected = "a plwiz offer or request: a JSON file (starting with {) or a token starting with " + TokenPrefix
+	// Chat clients wrap long lines and may insert zero-width spaces; none of
+	// these can be part of base64url, so dropping them loses nothing.
+	s := strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, pasted)
+	// A phone may capitalise the first letter, and a sentence may end right
+	// after the token.
+	s = strings.TrimRight(s, ".,;")
+	if len(s) < len(TokenPrefix) || !strings.EqualFold(s[:len(TokenPrefix)], TokenPrefix) {
+		if v, ok := tokenVersion(s); ok {
+			ps.add("token", "a plwiz1 token (this plwiz reads format 1; was it made by a newer plwiz?)", quote(v+"..."))
+			return "", nil
+		}
+		ps.add("", expected, quote(pasted))
+		return "", nil
+	}
+	kindPart, data, _ := strings.Cut(s[len(TokenPrefix):], ".")
+	var kind Kind
+	switch {
+	case strings.EqualFold(kindPart, string(KindOffer)):
+		kind = KindOffer
+	case strings.EqualFold(kindPart, string(KindRequest)):
+		kind = KindRequest
+	default:
+		ps.add("token", TokenPrefix+"offer.<data> or "+TokenPrefix+"request.<data>", quote(s))
+		return "", nil
+	}
+	prefix := TokenPrefix + string(kind) + "."
+	if data == "" {
+		ps.add("token", "base64url data after "+prefix, "nothing")
+		return kind, nil
+	}
+	js, err := base64.RawURLEncoding.Strict().DecodeString(data)
+	if err != nil {
+		found := "data cut short or changed (was the token copied whole?)"
+		var bad base64.CorruptInputError
+		if errors.As(err, &bad) && int(bad) < len(data) && !isBase64URL(data[bad]) {
+			// Every byte before the bad one is ASCII, so it starts a rune.
+			r, _ := utf8.DecodeRuneInString(data[bad:])
+			found = fmt.Sprintf("%s at character %d of the data", quote(string(r)), int(bad)+1)
+		}
+		ps.add("token", "base64url data (A-Z a-z 0-9 - _, no padding) after "+prefix, found)
+		return kind, nil
+	}
+	return kind, js
+}
+
+func isBase64URL(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// tokenVersion recognises a token of another format version, "plwizN.".
+func tokenVersion(s string) (string, bool) {
+	const p = "plwiz"
+	if len(s) <= len(p) || !strings.EqualFold(s[:len(p)], p) {
+		return "", false
+	}
+	i := len(p)
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == len(p) || i >= len(s) || s[i] != '.' {
+		return "", false
+	}
+	return s[:i+1], true
+}
+
+// decodeJSON reads a bundle from JSON. tokenKind is the kind a token's
+// prefix named, or "" for a file; the JSON's own kind must agree with it.
+func decodeJSON(js []byte, tokenKind Kind, now time.Time, ps *problems) (Kind, Bundle) {
+	root := parseTree(js, ps)
+	if root == nil {
+		return tokenKind, nil
+	}
+	if root.typ != nObject {
+		ps.add("", "a JSON object", root.describe())
+		return tokenKind, nil
+	}
+	r := newObjReader(ps, "", root)
+	kind, ok := readKind(r, tokenKind)
+	if !ok {
+		return tokenKind, nil
+	}
+	if v := r.get("version", true, strconv.Itoa(Version)); v != nil {
+		n, ok := ps.intNode("version", v)
+		if ok && n != Version {
+			// Another version's fields are unknown here: listing them as
+			// problems would only confuse.
+			ps.add("version", fmt.Sprintf("%d (this plwiz reads format version %d only)", Version, Version), strconv.Itoa(n))
+			return kind, nil
+		}
+	}
+	var b Bundle
+	switch kind {
+	case KindOffer:
+		o := readOffer(r)
+		o.check(ps, now)
+		b = o
+	default:
+		q := readRequest(r)
+		q.check(ps, now)
+		b = q
+	}
+	if len(ps.list) > 0 {
+		return kind, nil
+	}
+	return kind, b
+}
+
+func readKind(r *objReader, tokenKind Kind) (Kind, bool) {
+	expected := `"offer" or "request"`
+	if tokenKind != "" {
+		expected = fmt.Sprintf("%q, as the token's %s%s. prefix says", tokenKind, TokenPrefix, tokenKind)
+	}
+	v := r.get("kind", true, expected)
+	if v == nil {
+		return "", false
+	}
+	if v.typ != nString {
+		r.ps.add("kind", expected, v.describe())
+		return "", false
+	}
+	kind := Kind(v.text)
+	if kind != KindOffer && kind != KindRequest || tokenKind != "" && kind != tokenKind {
+		r.ps.add("kind", expected, quote(v.text))
+		return "", false
+	}
+	return kind, true
+}
+
+func readOffer(r *objReader) Offer {
+	ps := r.ps
+	o := Offer{
+		ServiceName:       r.str("serviceName", true, expServiceName),
+		ServiceID:         r.str("serviceId", true, expServiceID),
+		Region:            r.str("region", true, expRegion),
+		SupportedRegions:  r.strList("supportedRegions", true, "regions"),
+		ProviderAccountID: r.str("providerAccountId", true, expAccount),
+	}
+	if elems := r.list("availabilityZones", true, "availability zones"); elems != nil {
+		o.AvailabilityZones = make([]AZ, len(elems))
+		for i, e := range elems {
+			f := indexField("availabilityZones", i)
+			if e.typ != nObject {
+				ps.add(f, "an object with azId and azName", e.describe())
+				continue
+			}
+			ar := newObjReader(ps, f, e)
+			o.AvailabilityZones[i] = AZ{
+				ID:   ar.str("azId", true, expAZID),
+				Name: ar.str("azName", false, ""),
+			}
+			ar.finish("an availability zone (azId, azName)")
+		}
+	}
+	if elems := r.list("ports", true, "ports"); elems != nil {
+		o.Ports = make([]int, len(elems))
+		for i, e := range elems {
+			o.Ports[i], _ = ps.intNode(indexField("ports", i), e)
+		}
+	}
+	o.PrivateDNSName = r.str("privateDnsName", false, "")
+	o.PrivateDNSState = DNSState(r.str("privateDnsState", false, ""))
+	if types := r.strList("ipAddressTypes", true, "IP address types"); types != nil {
+		o.IPAddressTypes = make([]IPAddressType, len(types))
+		for i, t := range types {
+			o.IPAddressTypes[i] = IPAddressType(t)
+		}
+	}
+	o.AcceptanceRequired = r.boolean("acceptanceRequired")
+	o.CreatedAt = readTime(r, "createdAt")
+	r.finish("a version 1 offer")
+	return o
+}
+
+func readRequest(r *objReader) Request {
+	q := Request{
+		ServiceID:         r.str("serviceId", true, expServiceID),
+		ConsumerAccountID: r.str("consumerAccountId", true, expAccount),
+		PrincipalARN:      r.str("principalArn", true, expARN),
+		EndpointIDs:       r.strList("endpointIds", true, "endpoint IDs"),
+		ConsumerRegion:    r.str("consumerRegion", true, expRegion),
+		AZIDs:             r.strList("azIds", true, "AZ IDs"),
+		CreatedAt:         readTime(r, "createdAt"),
+	}
+	r.finish("a version 1 request")
+	return q
+}
+
+// readTime reads an RFC 3339 time; it is kept in UTC so a decoded bundle
+// compares equal to one decoded from its re-encoding.
+func readTime(r *objReader, key string) time.Time {
+	s := r.str(key, true, expTime)
+	if s == "" {
+		if !r.ps.isBad(key) {
+			r.ps.add(key, expTime, `""`)
+		}
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		r.ps.add(key, expTime, quote(s))
+		return time.Time{}
+	}
+	return t.UTC()
+}

@@ -1,0 +1,356 @@
+package handoff
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// What each field must look like, as said in messages.
+const (
+	expServiceName = "com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>"
+	expServiceID   = "vpce-svc-<17 hex digits>"
+	expEndpointID  = "vpce-<17 hex digits>"
+	expAccount     = "a 12-digit AWS account ID"
+	expRegion      = "a region like us-east-1"
+	expAZID        = "an AZ ID like use1-az1"
+	expDNSName     = "a DNS name like api.example.com (RFC 1123)"
+	expDNSState    = "pendingVerification, verified or failed"
+	expIPType      = "ipv4, ipv6 or dualstack"
+	expPort        = "a port from 1 to 65535"
+	expTime        = "an RFC 3339 time like 2026-01-15T10:00:00Z"
+	expARN         = "a principal ARN: arn:aws:iam::<account>:root, arn:aws:iam::<account>:user/<name>, " +
+		"arn:aws:iam::<account>:role/<name> or arn:aws:sts::<account>:assumed-role/<role>/<session>"
+)
+
+// The patterns are AWS's documented shapes. IDs are lower-case hex because
+// AWS only ever prints them so; an upper-case one was mangled on the way.
+var (
+	reRegion      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
+	reAccount     = regexp.MustCompile(`^[0-9]{12}$`)
+	reServiceID   = regexp.MustCompile(`^vpce-svc-[0-9a-f]{17}$`)
+	reServiceName = regexp.MustCompile(`^com\.amazonaws\.vpce\.([a-z0-9-]+)\.(vpce-svc-[0-9a-f]{17})$`)
+	reEndpointID  = regexp.MustCompile(`^vpce-[0-9a-f]{17}$`)
+	// use1-az1, and Local Zone IDs such as use1-bos1-az1.
+	reAZID = regexp.MustCompile(`^[a-z]{2,}[0-9]+(-[a-z]+[0-9]+)?-az[0-9]+$`)
+	// What follows the region in an AZ name: "a", or "-bos-1a" for a Local Zone.
+	reAZNameSuffix = regexp.MustCompile(`^(-[a-z]+-[0-9]+)?[a-z]$`)
+	reARN          = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):(iam|sts)::([0-9]{12}):(.+)$`)
+	// IAM paths are printable ASCII between slashes; names are IAM's
+	// character set and length.
+	reIAMResource = regexp.MustCompile(`^(root|(user|role)/([!-~]*/)?[\w+=,.@-]{1,64})$`)
+	reSTSResource = regexp.MustCompile(`^assumed-role/[\w+=,.@-]{1,64}/[\w+=,.@-]{2,64}$`)
+)
+
+// maxARN is IAM's limit on an ARN's length.
+const maxARN = 2048
+
+// Bounds on createdAt. Nothing plwiz made predates 2020; a day of slack
+// forgives clock skew between the two parties' computers.
+var minCreatedAt = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const maxClockSkew = 24 * time.Hour
+
+// report adds a problem unless the field, or one it is part of, already has
+// one: a value that is missing or of the wrong type is reported once, not
+// again by every check that uses it.
+func (ps *problems) report(field, expected, found string) {
+	if !ps.isBad(field) {
+		ps.add(field, expected, found)
+	}
+}
+
+// text checks what every string must satisfy and reports whether the more
+// specific checks should run on it.
+func (ps *problems) text(field, s string) bool {
+	if ps.isBad(field) {
+		return false
+	}
+	if hasControl(s) {
+		ps.add(field, "text without control characters", quote(s))
+		return false
+	}
+	return true
+}
+
+// match checks s against re; it reports whether s is good.
+func (ps *problems) match(field, s string, re *regexp.Regexp, expected string) bool {
+	if !ps.text(field, s) {
+		return false
+	}
+	if !re.MatchString(s) {
+		ps.add(field, expected, quote(s))
+		return false
+	}
+	return true
+}
+
+// list checks a list's elements with check, that it is not empty and that
+// no element appears twice. It reports whether every element is good.
+func (ps *problems) strList(field string, items []string, what string, check func(field, s string) bool) bool {
+	if ps.isBad(field) {
+		return false
+	}
+	if len(items) == 0 {
+		ps.add(field, "at least one "+what, "none")
+		return false
+	}
+	ok := true
+	first := make(map[string]int, len(items))
+	for i, s := range items {
+		f := indexField(field, i)
+		if !check(f, s) {
+			ok = false
+			continue
+		}
+		if j, dup := first[s]; dup {
+			ps.add(f, "each "+what+" once", fmt.Sprintf("%s again (also at %s)", quote(s), indexField(field, j)))
+			ok = false
+			continue
+		}
+		first[s] = i
+	}
+	return ok
+}
+
+func (ps *problems) oneOf(field, s, expected string, allowed ...string) bool {
+	if !ps.text(field, s) {
+		return false
+	}
+	for _, a := range allowed {
+		if s == a {
+			return true
+		}
+	}
+	found := quote(s)
+	if s == "" {
+		found = "nothing"
+	}
+	ps.add(field, expected, found)
+	return false
+}
+
+func (ps *problems) createdAt(field string, t, now time.Time) {
+	if ps.isBad(field) {
+		return
+	}
+	switch {
+	case t.IsZero():
+		ps.add(field, "the time the bundle was made", "no time")
+	case t.Before(minCreatedAt):
+		ps.add(field, "a time not before "+minCreatedAt.Format(time.RFC3339), t.UTC().Format(time.RFC3339Nano))
+	case t.Year() > 9999:
+		ps.add(field, "a time before the year 10000", "the year "+strconv.Itoa(t.Year()))
+	case !now.IsZero() && t.After(now.Add(maxClockSkew)):
+		ps.add(field, fmt.Sprintf("a time no later than %s, a day after this computer's clock (is one of the clocks wrong?)",
+			now.Add(maxClockSkew).UTC().Format(time.RFC3339)), t.UTC().Format(time.RFC3339Nano))
+	}
+}
+
+// dnsNameFault says why s is not an RFC 1123 host name, or "" when it is one.
+// At least two labels are required: a private DNS name is always a name
+// under a domain the provider owns.
+func dnsNameFault(s string) string {
+	if len(s) > 253 {
+		return fmt.Sprintf("%d characters, more than 253", len(s))
+	}
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 {
+		return "only one label"
+	}
+	for _, l := range labels {
+		switch {
+		case l == "":
+			return "an empty label"
+		case len(l) > 63:
+			return fmt.Sprintf("a label of %d characters, more than 63", len(l))
+		case l[0] == '-' || l[len(l)-1] == '-':
+			return "a label that starts or ends with a hyphen"
+		}
+		for _, c := range []byte(l) {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return "a character other than letters, digits, hyphens and dots"
+			}
+		}
+	}
+	if strings.Trim(labels[len(labels)-1], "0123456789") == "" {
+		return "an all-digit last label"
+	}
+	return ""
+}
+
+// Validate checks every field of the offer and returns a *ValidationError
+// listing all problems, or nil. now is the reader's clock: createdAt may be
+// at most a day after it. A zero now skips that one check, which is how the
+// encoders call it: the clock that matters is the reader's.
+func (o Offer) Validate(now time.Time) error {
+	var ps problems
+	o.check(&ps, now)
+	return ps.err(KindOffer)
+}
+
+func (o Offer) check(ps *problems, now time.Time) {
+	regionOK := ps.match("region", o.Region, reRegion, expRegion)
+	idOK := ps.match("serviceId", o.ServiceID, reServiceID, expServiceID)
+	if ps.match("serviceName", o.ServiceName, reServiceName, expServiceName) && regionOK && idOK {
+		if want := "com.amazonaws.vpce." + o.Region + "." + o.ServiceID; o.ServiceName != want {
+			ps.add("serviceName", want+" (the name of serviceId in region)", quote(o.ServiceName))
+		}
+	}
+
+	if ps.strList("supportedRegions", o.SupportedRegions, "region", func(f, s string) bool {
+		return ps.match(f, s, reRegion, expRegion)
+	}) && regionOK {
+		found := false
+		for _, r := range o.SupportedRegions {
+			found = found || r == o.Region
+		}
+		if !found {
+			ps.add("supportedRegions", "a list that includes the offer's region "+o.Region, quoteList(o.SupportedRegions))
+		}
+	}
+
+	ps.match("providerAccountId", o.ProviderAccountID, reAccount, expAccount)
+
+	o.checkAZs(ps, regionOK)
+
+	if !ps.isBad("ports") && len(o.Ports) == 0 {
+		ps.add("ports", "at least one port", "none")
+	}
+	seenPort := make(map[int]int)
+	for i, p := range o.Ports {
+		f := indexField("ports", i)
+		switch j, dup := seenPort[p]; {
+		case ps.isBad(f):
+		case p < 1 || p > 65535:
+			ps.add(f, expPort, strconv.Itoa(p))
+		case dup:
+			ps.add(f, "each port once", fmt.Sprintf("%d again (also at %s)", p, indexField("ports", j)))
+		default:
+			seenPort[p] = i
+		}
+	}
+
+	if o.PrivateDNSName == "" {
+		if o.PrivateDNSState != "" && ps.text("privateDnsState", string(o.PrivateDNSState)) {
+			ps.report("privateDnsState", "no state when there is no privateDnsName", quote(string(o.PrivateDNSState)))
+		}
+	} else {
+		if ps.text("privateDnsName", o.PrivateDNSName) {
+			if fault := dnsNameFault(o.PrivateDNSName); fault != "" {
+				ps.add("privateDnsName", expDNSName, quote(o.PrivateDNSName)+" ("+fault+")")
+			}
+		}
+		ps.oneOf("privateDnsState", string(o.PrivateDNSState), expDNSState,
+			string(DNSPendingVerification), string(DNSVerified), string(DNSFailed))
+	}
+
+	ipTypes := make([]string, len(o.IPAddressTypes))
+	for i, t := range o.IPAddressTypes {
+		ipTypes[i] = string(t)
+	}
+	ps.strList("ipAddressTypes", ipTypes, "IP address type", func(f, s string) bool {
+		return ps.oneOf(f, s, expIPType, string(IPv4), string(IPv6), string(Dualstack))
+	})
+
+	ps.createdAt("createdAt", o.CreatedAt, now)
+}
+
+func (o Offer) checkAZs(ps *problems, regionOK bool) {
+	const field = "availabilityZones"
+	if ps.isBad(field) {
+		return
+	}
+	if len(o.AvailabilityZones) == 0 {
+		ps.add(field, "at least one availability zone", "none")
+		return
+	}
+	expName := "an AZ name like us-east-1a"
+	if regionOK {
+		expName = "an AZ name in " + o.Region + " like " + o.Region + "a"
+	}
+	ids := make(map[string]int)
+	names := make(map[string]int)
+	for i, az := range o.AvailabilityZones {
+		f := indexField(field, i)
+		idField, nameField := f+".azId", f+".azName"
+		if ps.match(idField, az.ID, reAZID, expAZID) {
+			if j, dup := ids[az.ID]; dup {
+				ps.add(idField, "each AZ ID once", fmt.Sprintf("%s again (also at %s)", quote(az.ID), indexField(field, j)))
+			} else {
+				ids[az.ID] = i
+			}
+		}
+		if az.Name == "" || !ps.text(nameField, az.Name) {
+			continue // the name is optional: it is only for people to read
+		}
+		rest, inRegion := strings.CutPrefix(az.Name, o.Region)
+		if regionOK && (!inRegion || !reAZNameSuffix.MatchString(rest)) {
+			ps.report(nameField, expName, quote(az.Name))
+			continue
+		}
+		if j, dup := names[az.Name]; dup {
+			ps.report(nameField, "each AZ name once", fmt.Sprintf("%s again (also at %s)", quote(az.Name), indexField(field, j)))
+		} else {
+			names[az.Name] = i
+		}
+	}
+}
+
+// Validate checks every field of the request and returns a
+// *ValidationError listing all problems, or nil. now is as for
+// Offer.Validate.
+func (r Request) Validate(now time.Time) error {
+	var ps problems
+	r.check(&ps, now)
+	return ps.err(KindRequest)
+}
+
+func (r Request) check(ps *problems, now time.Time) {
+	ps.match("serviceId", r.ServiceID, reServiceID, expServiceID)
+	accountOK := ps.match("consumerAccountId", r.ConsumerAccountID, reAccount, expAccount)
+	r.checkARN(ps, accountOK)
+	ps.strList("endpointIds", r.EndpointIDs, "endpoint ID", func(f, s string) bool {
+		return ps.match(f, s, reEndpointID, expEndpointID)
+	})
+	ps.match("consumerRegion", r.ConsumerRegion, reRegion, expRegion)
+	ps.strList("azIds", r.AZIDs, "AZ ID", func(f, s string) bool {
+		return ps.match(f, s, reAZID, expAZID)
+	})
+	ps.createdAt("createdAt", r.CreatedAt, now)
+}
+
+func (r Request) checkARN(ps *problems, accountOK bool) {
+	const field = "principalArn"
+	if !ps.text(field, r.PrincipalARN) {
+		return
+	}
+	if len(r.PrincipalARN) > maxARN {
+		ps.add(field, fmt.Sprintf("an ARN of at most %d characters", maxARN), fmt.Sprintf("%d characters", len(r.PrincipalARN)))
+		return
+	}
+	m := reARN.FindStringSubmatch(r.PrincipalARN)
+	if m == nil {
+		ps.add(field, expARN, quote(r.PrincipalARN))
+		return
+	}
+	service, account, resource := m[2], m[3], m[4]
+	if service == "iam" && !reIAMResource.MatchString(resource) ||
+		service == "sts" && !reSTSResource.MatchString(resource) {
+		ps.add(field, expARN, quote(r.PrincipalARN))
+		return
+	}
+	if accountOK && account != r.ConsumerAccountID {
+		ps.add(field, "an ARN in the consumer account "+r.ConsumerAccountID, quote(r.PrincipalARN))
+	}
+}
+
+func quoteList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = quote(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
