@@ -37,6 +37,11 @@ type World struct {
 	// Seed and Seq make generated IDs deterministic for a given world.
 	Seed uint64 `json:"seed"`
 	Seq  uint64 `json:"seq"`
+
+	// pl is derived lookup state of the PrivateLink handlers (ordered
+	// endpoint lists, due transitions); rebuilt from the data above when
+	// missing, so it is never saved.
+	pl *plIndex
 }
 
 // Account is one AWS account of the world with its static credentials.
@@ -166,6 +171,7 @@ type Service struct {
 	IPAddressTypes     []string  `json:"ipAddressTypes"`   // ipv4 | ipv6
 	SupportedRegions   []string  `json:"supportedRegions"` // always includes the service's region
 	ClientToken        string    `json:"clientToken,omitempty"`
+	RequestHash        string    `json:"requestHash,omitempty"` // fingerprint of the create request, for ClientToken retries
 	CreatedAt          time.Time `json:"createdAt"`
 	Tags               []Tag     `json:"tags,omitempty"`
 
@@ -211,6 +217,7 @@ type Endpoint struct {
 	IPAddressType    string    `json:"ipAddressType"`
 	State            string    `json:"state"`
 	ClientToken      string    `json:"clientToken,omitempty"`
+	RequestHash      string    `json:"requestHash,omitempty"` // see Service.RequestHash
 	CreatedAt        time.Time `json:"createdAt"`
 	Tags             []Tag     `json:"tags,omitempty"`
 	// StateDue is when the current transient state (pending) moves on.

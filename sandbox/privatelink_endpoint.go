@@ -1,0 +1,663 @@
+package sandbox
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The consumer's side (interface endpoints, the services it can see) and the
+// provider's view of those endpoints as connections.
+
+// vpceHostedZoneIDs are the Route 53 zones AWS serves vpce names from, by
+// region; other regions get a stable made-up ID.
+var vpceHostedZoneIDs = map[string]string{"us-east-1": "Z7HUB22UULQXV"}
+
+func (w *World) vpceZoneID() string {
+	if id, ok := vpceHostedZoneIDs[w.Region]; ok {
+		return id
+	}
+	return "Z" + strings.ToUpper(regionAZPrefix(w.Region)) + "VPCE0SANDBOX"
+}
+
+// endpointDNSEntries are the endpoint's regional and zonal names and, when
+// private DNS is on, the service's private DNS name (in the private hosted
+// zone AWS creates for the consumer VPC).
+func (w *World) endpointDNSEntries(e *Endpoint) []xmlDNSEntry {
+	var out []xmlDNSEntry
+	for _, n := range w.EndpointDNSNames(e) {
+		out = append(out, xmlDNSEntry{DNSName: n.Name, HostedZoneID: w.vpceZoneID()})
+	}
+	if s := w.Services[e.ServiceID]; e.PrivateDNSEnabled && s != nil && s.PrivateDNSName != "" {
+		zone := "Z" + strings.ToUpper(strings.TrimPrefix(e.ID, "vpce-"))
+		out = append(out, xmlDNSEntry{DNSName: s.PrivateDNSName, HostedZoneID: zone})
+	}
+	return out
+}
+
+func (w *World) endpointXML(e *Endpoint) xmlEndpoint {
+	out := xmlEndpoint{
+		VpcEndpointID: e.ID, VpcEndpointType: "Interface", VpcID: e.VPCID, ServiceName: e.ServiceName,
+		State: e.State, SubnetIDs: e.SubnetIDs, IPAddressType: e.IPAddressType,
+		DNSOptions:        xmlDNSOptions{DNSRecordIPType: e.IPAddressType},
+		PrivateDNSEnabled: e.PrivateDNSEnabled, NetworkInterfaceIDs: e.ENIIDs,
+		DNSEntries: w.endpointDNSEntries(e), CreationTimestamp: timestamp(e.CreatedAt),
+		Tags: xmlTags(e.Tags), OwnerID: e.Owner, ServiceRegion: w.Region,
+	}
+	for _, id := range e.SecurityGroupIDs {
+		g := xmlGroup{GroupID: id}
+		if sg := w.SecurityGroups[id]; sg != nil {
+			g.GroupName = sg.Name
+		}
+		out.Groups = append(out.Groups, g)
+	}
+	if e.LastErrorCode != "" {
+		out.LastError = &xmlLastError{Code: e.LastErrorCode, Message: e.LastErrorMessage}
+	}
+	return out
+}
+
+func (w *World) connectionXML(e *Endpoint) xmlConnection {
+	out := xmlConnection{
+		ServiceID: e.ServiceID, VpcEndpointID: e.ID, VpcEndpointOwner: e.Owner, VpcEndpointState: e.State,
+		CreationTimestamp: timestamp(e.CreatedAt), DNSEntries: w.endpointDNSEntries(e),
+		IPAddressType: e.IPAddressType, VpcEndpointRegion: w.Region,
+		VpcEndpointConnectionID: "vpce-con-" + strings.TrimPrefix(e.ID, "vpce-"),
+	}
+	if s := w.Services[e.ServiceID]; s != nil {
+		out.NetworkLoadBalancerArns = s.NLBARNs
+	}
+	return out
+}
+
+// accepted reports whether the service owner accepted the endpoint (or no
+// acceptance was needed): it is pending or available, or still shows
+// pendingAcceptance with its move to pending scheduled.
+func accepted(e *Endpoint) bool {
+	switch e.State {
+	case EndpointPending, EndpointAvailable:
+		return true
+	case EndpointPendingAcceptance:
+		return !e.StateDue.IsZero()
+	}
+	return false
+}
+
+// checkPrivateDNS applies AWS's rules for turning private DNS on.
+func checkPrivateDNS(w *World, s *Service, vpc *VPC, isAccepted bool) *APIError {
+	if s.PrivateDNSName == "" {
+		return errInvalidParameter("Private DNS can't be enabled because the service %s does not provide a private DNS name.", s.Name)
+	}
+	if s.PrivateDNSState != DNSVerified {
+		return errInvalidParameter("Private DNS can't be enabled because the private DNS name %s of the service %s is not verified.", s.PrivateDNSName, s.Name)
+	}
+	if !isAccepted {
+		return errInvalidParameter("Private DNS can only be enabled after the endpoint connection is accepted by the owner of %s.", s.Name)
+	}
+	if !vpc.EnableDNSSupport || !vpc.EnableDNSHostnames {
+		return errInvalidParameter("Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for %s", vpc.ID)
+	}
+	return nil
+}
+
+// checkSubnets validates subnets for an endpoint of s in vpc: the caller's,
+// in the VPC, in an AZ the service serves, one per AZ (also against the
+// endpoint's existing subnets in keep).
+func checkSubnets(c *call, s *Service, vpc *VPC, ids, keep []string) ([]*Subnet, *APIError) {
+	served := c.w.serviceAZIDs(s)
+	byAZ := map[string]string{}
+	for _, id := range keep {
+		if sn := c.w.Subnets[id]; sn != nil {
+			byAZ[sn.AZID] = id
+		}
+	}
+	var out []*Subnet
+	for _, id := range ids {
+		sn := c.w.Subnets[id]
+		if sn == nil || sn.Owner != c.Account.ID {
+			return nil, Errorf(http.StatusBadRequest, "InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
+		}
+		if sn.VPCID != vpc.ID {
+			return nil, errInvalidParameter("The subnet %s does not belong to the VPC %s.", id, vpc.ID)
+		}
+		if !slices.Contains(served, sn.AZID) {
+			return nil, errInvalidParameter("The VPC endpoint service %s does not support the availability zone of the subnet: %s.", s.Name, id)
+		}
+		if other, dup := byAZ[sn.AZID]; dup {
+			return nil, Errorf(http.StatusBadRequest, "DuplicateSubnetsInSameZone",
+				"Found another VPC endpoint subnet in the availability zone of %s. VPC endpoint subnets should be in different availability zones supported by the VPC endpoint service.", other)
+		}
+		byAZ[sn.AZID] = id
+		out = append(out, sn)
+	}
+	return out, nil
+}
+
+func checkGroups(c *call, vpc *VPC, ids []string) *APIError {
+	for _, id := range ids {
+		sg := c.w.SecurityGroups[id]
+		if sg == nil || sg.Owner != c.Account.ID {
+			return Errorf(http.StatusBadRequest, "InvalidGroup.NotFound", "The security group '%s' does not exist", id)
+		}
+		if sg.VPCID != vpc.ID {
+			return errInvalidParameter("The security group %s does not belong to the VPC %s.", id, vpc.ID)
+		}
+	}
+	return nil
+}
+
+// newENIs allocates one endpoint network interface per subnet; on failure
+// nothing is left behind.
+func newENIs(c *call, e *Endpoint, subnets []*Subnet) ([]string, *APIError) {
+	var ids []string
+	for _, sn := range subnets {
+		ip, err := c.w.AllocateIP(sn)
+		if err != nil {
+			for _, id := range ids {
+				delete(c.w.ENIs, id)
+			}
+			return nil, Errorf(http.StatusBadRequest, "InsufficientFreeAddressesInSubnet",
+				"There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", sn.ID)
+		}
+		eni := &ENI{
+			ID: c.w.NewID("eni-"), Owner: e.Owner, SubnetID: sn.ID, VPCID: sn.VPCID, AZID: sn.AZID,
+			PrivateIP: ip.String(), Description: "VPC Endpoint Interface " + e.ID,
+			InterfaceType: "vpc_endpoint", EndpointID: e.ID, Status: "in-use",
+			SecurityGroupIDs: slices.Clone(e.SecurityGroupIDs),
+		}
+		c.w.ENIs[eni.ID] = eni
+		ids = append(ids, eni.ID)
+	}
+	return ids, nil
+}
+
+// findServiceByName resolves a service name the caller may use; anything
+// else (unknown, not allowed, not yet visible) is "does not exist", as AWS
+// says for a service one is not allowed to see.
+func findServiceByName(c *call, name string) *Service {
+	for _, s := range c.w.Services {
+		if s.Name == name && s.State == ServiceAvailable && serviceVisibleTo(s, c.Account) && c.Visible(s.CreatedAt) {
+			return s
+		}
+	}
+	return nil
+}
+
+type createEndpointResponse struct {
+	VpcEndpoint xmlEndpoint `xml:"vpcEndpoint"`
+	ClientToken string      `xml:"clientToken,omitempty"`
+}
+
+func createEndpoint(c *call) (any, error) {
+	p := c.Params
+	token := p.Get("ClientToken")
+	hash := requestHash(p)
+	if token != "" {
+		for _, e := range c.w.Endpoints {
+			if e.Owner == c.Account.ID && e.ClientToken == token {
+				if e.RequestHash != hash {
+					return nil, errIdempotentMismatch()
+				}
+				return createEndpointResponse{VpcEndpoint: c.w.endpointXML(e), ClientToken: token}, nil
+			}
+		}
+	}
+	name := p.Get("ServiceName")
+	if name == "" {
+		return nil, errMissingParameter("ServiceName")
+	}
+	s := findServiceByName(c, name)
+	if s == nil {
+		return nil, errServiceNameNotFound(name)
+	}
+	typ := p.Get("VpcEndpointType")
+	if typ == "" {
+		typ = "Gateway" // EC2's default
+	}
+	if typ != "Interface" {
+		return nil, errInvalidParameter("Endpoint type (%s) does not match available service types ([Interface]).", typ)
+	}
+	vpcID := p.Get("VpcId")
+	if vpcID == "" {
+		return nil, errMissingParameter("VpcId")
+	}
+	vpc := c.w.VPCs[vpcID]
+	if vpc == nil || vpc.Owner != c.Account.ID {
+		return nil, Errorf(http.StatusBadRequest, "InvalidVpcId.NotFound", "The vpc ID '%s' does not exist", vpcID)
+	}
+	ipType := p.Get("IpAddressType")
+	if ipType == "" {
+		ipType = "ipv4"
+	}
+	switch ipType {
+	case "ipv4", "ipv6":
+		if !slices.Contains(s.IPAddressTypes, ipType) {
+			return nil, errInvalidParameter("The VPC endpoint service %s does not support IP address type %s.", s.Name, ipType)
+		}
+	case "dualstack":
+		if !slices.Contains(s.IPAddressTypes, "ipv4") || !slices.Contains(s.IPAddressTypes, "ipv6") {
+			return nil, errInvalidParameter("The VPC endpoint service %s does not support IP address type %s.", s.Name, ipType)
+		}
+	default:
+		return nil, errInvalidParameterValue("Value (%s) for parameter IpAddressType is invalid.", ipType)
+	}
+	subnets, aerr := checkSubnets(c, s, vpc, unique(p.List("SubnetId", false)), nil)
+	if aerr != nil {
+		return nil, aerr
+	}
+	groups := unique(p.List("SecurityGroupId", false))
+	if aerr := checkGroups(c, vpc, groups); aerr != nil {
+		return nil, aerr
+	}
+	if len(groups) == 0 {
+		for _, id := range SortedKeys(c.w.SecurityGroups) {
+			if sg := c.w.SecurityGroups[id]; sg.VPCID == vpc.ID && sg.Name == "default" {
+				groups = []string{id}
+				break
+			}
+		}
+	}
+	privateDNS, set, err := p.Bool("PrivateDnsEnabled")
+	if err != nil {
+		return nil, err
+	}
+	if !set {
+		// AWS's default is true; for a service without a private DNS name
+		// that simply means off.
+		privateDNS = s.PrivateDNSName != ""
+	}
+	if privateDNS {
+		if aerr := checkPrivateDNS(c.w, s, vpc, !s.AcceptanceRequired); aerr != nil {
+			return nil, aerr
+		}
+	}
+
+	e := &Endpoint{
+		ID: c.w.NewID("vpce-"), Owner: c.Account.ID, ServiceID: s.ID, ServiceName: s.Name,
+		VPCID: vpc.ID, SecurityGroupIDs: groups, IPAddressType: ipType,
+		ClientToken: token, RequestHash: hash, CreatedAt: c.Now,
+		Tags: p.TagSpecs("vpc-endpoint"), DNSSuffix: c.w.randomString(8, lowerAlnum),
+		PrivateDNSEnabled: privateDNS,
+	}
+	for _, sn := range subnets {
+		e.SubnetIDs = append(e.SubnetIDs, sn.ID)
+	}
+	if e.ENIIDs, aerr = newENIs(c, e, subnets); aerr != nil {
+		return nil, aerr
+	}
+	if s.AcceptanceRequired {
+		e.State = EndpointPendingAcceptance
+	} else {
+		e.State = EndpointPending
+		e.StateDue = c.Now.Add(c.Delays().EndpointAvailable)
+	}
+	if privateDNS {
+		e.PrivateDNSLiveAt = c.Now.Add(c.Delays().PrivateDNSPropagate)
+	}
+	c.w.addEndpoint(c.Delays(), e)
+	return createEndpointResponse{VpcEndpoint: c.w.endpointXML(e), ClientToken: token}, nil
+}
+
+// splitStateFilters separates the filters whose values fold case from the
+// rest, which go to matchFilters.
+func splitStateFilters(fs []Filter, name string) (state, rest []Filter) {
+	for _, f := range fs {
+		if f.Name == name {
+			state = append(state, f)
+		} else {
+			rest = append(rest, f)
+		}
+	}
+	return state, rest
+}
+
+type describeEndpointsResponse struct {
+	Endpoints []xmlEndpoint `xml:"vpcEndpointSet>item"`
+	NextToken string        `xml:"nextToken,omitempty"`
+}
+
+func describeEndpoints(c *call) (any, error) {
+	p := c.Params
+	fs := p.Filters()
+	if err := checkFilters(fs, "vpc-endpoint-id", "vpc-id", "service-name", "vpc-endpoint-state", "vpc-endpoint-type", "ip-address-type"); err != nil {
+		return nil, err
+	}
+	wanted := unique(p.List("VpcEndpointId", false))
+	for _, id := range wanted {
+		e := c.w.Endpoints[id]
+		if e == nil || e.Owner != c.Account.ID || !c.Visible(e.CreatedAt) {
+			return nil, errEndpointIDNotFound(id)
+		}
+	}
+	stateFs, rest := splitStateFilters(fs, "vpc-endpoint-state")
+	match := func(id string) bool {
+		e := c.w.Endpoints[id]
+		if e == nil || !c.Visible(e.CreatedAt) {
+			return false
+		}
+		for _, f := range stateFs {
+			if !matchFold(f, e.State) {
+				return false
+			}
+		}
+		return matchFilters(rest, e.Tags, map[string][]string{
+			"vpc-endpoint-id": {e.ID}, "vpc-id": {e.VPCID}, "service-name": {e.ServiceName},
+			"vpc-endpoint-type": {"Interface"}, "ip-address-type": {e.IPAddressType},
+		})
+	}
+	ids := c.w.plIdx(c.Delays()).lists["own:"+c.Account.ID]
+	if len(wanted) > 0 {
+		ids = slices.Clone(wanted)
+		sort.Strings(ids)
+	}
+	pageIDs, next, err := plPage(p, ids, 5, 1000, match)
+	if err != nil {
+		return nil, err
+	}
+	out := describeEndpointsResponse{NextToken: next}
+	for _, id := range pageIDs {
+		out.Endpoints = append(out.Endpoints, c.w.endpointXML(c.w.Endpoints[id]))
+	}
+	return out, nil
+}
+
+func ownEndpoint(c *call, id string) (*Endpoint, *APIError) {
+	if id == "" {
+		return nil, errMissingParameter("VpcEndpointId")
+	}
+	e := c.w.Endpoints[id]
+	if e == nil || e.Owner != c.Account.ID {
+		return nil, errEndpointIDNotFound(id)
+	}
+	return e, nil
+}
+
+func modifyEndpoint(c *call) (any, error) {
+	p := c.Params
+	e, aerr := ownEndpoint(c, p.Get("VpcEndpointId"))
+	if aerr != nil {
+		return nil, aerr
+	}
+	vpc := c.w.VPCs[e.VPCID]
+	s := c.w.Services[e.ServiceID]
+	if vpc == nil || s == nil {
+		return nil, errInvalidParameter("The VPC endpoint %s can no longer be modified: its VPC or service is gone.", e.ID)
+	}
+	privateDNS, setDNS, err := p.Bool("PrivateDnsEnabled")
+	if err != nil {
+		return nil, err
+	}
+	if setDNS && privateDNS && !e.PrivateDNSEnabled {
+		if aerr := checkPrivateDNS(c.w, s, vpc, accepted(e)); aerr != nil {
+			return nil, aerr
+		}
+	}
+	rmSubnets := unique(p.List("RemoveSubnetId", false))
+	for _, id := range rmSubnets {
+		if !slices.Contains(e.SubnetIDs, id) {
+			return nil, errInvalidParameter("The subnet %s is not associated with the VPC endpoint %s.", id, e.ID)
+		}
+	}
+	keep := slices.DeleteFunc(slices.Clone(e.SubnetIDs), func(id string) bool { return slices.Contains(rmSubnets, id) })
+	addSubnets, aerr := checkSubnets(c, s, vpc, unique(p.List("AddSubnetId", false)), keep)
+	if aerr != nil {
+		return nil, aerr
+	}
+	addGroups, rmGroups := unique(p.List("AddSecurityGroupId", false)), unique(p.List("RemoveSecurityGroupId", false))
+	if aerr := checkGroups(c, vpc, addGroups); aerr != nil {
+		return nil, aerr
+	}
+	groups := slices.Clone(e.SecurityGroupIDs)
+	for _, g := range addGroups {
+		if !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	for _, g := range rmGroups {
+		if !slices.Contains(e.SecurityGroupIDs, g) {
+			return nil, errInvalidParameter("The security group %s is not associated with the VPC endpoint %s.", g, e.ID)
+		}
+	}
+	groups = slices.DeleteFunc(groups, func(g string) bool { return slices.Contains(rmGroups, g) })
+	if len(groups) == 0 {
+		return nil, errInvalidParameter("A VPC endpoint of type Interface must have at least one security group.")
+	}
+
+	// Every check passed: apply.
+	e.SecurityGroupIDs = groups
+	newIDs, aerr := newENIs(c, e, addSubnets)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var enis []string
+	for _, id := range e.ENIIDs {
+		if eni := c.w.ENIs[id]; eni != nil && slices.Contains(rmSubnets, eni.SubnetID) {
+			delete(c.w.ENIs, id)
+			continue
+		}
+		enis = append(enis, id)
+	}
+	e.ENIIDs = append(enis, newIDs...)
+	for _, id := range e.ENIIDs {
+		if eni := c.w.ENIs[id]; eni != nil {
+			eni.SecurityGroupIDs = slices.Clone(groups)
+		}
+	}
+	e.SubnetIDs = keep
+	for _, sn := range addSubnets {
+		e.SubnetIDs = append(e.SubnetIDs, sn.ID)
+	}
+	if setDNS && privateDNS != e.PrivateDNSEnabled {
+		e.PrivateDNSEnabled = privateDNS
+		e.PrivateDNSLiveAt = time.Time{}
+		if privateDNS {
+			e.PrivateDNSLiveAt = c.Now.Add(c.Delays().PrivateDNSPropagate)
+		}
+	}
+	return returnResponse{Return: true}, nil
+}
+
+func deleteEndpoints(c *call) (any, error) {
+	ids := c.Params.List("VpcEndpointId", false)
+	if len(ids) == 0 {
+		return nil, errMissingParameter("VpcEndpointId")
+	}
+	var out unsuccessfulResponse
+	for _, id := range ids {
+		e := c.w.Endpoints[id]
+		if e == nil || e.Owner != c.Account.ID {
+			out.Unsuccessful.add(id, Errorf(http.StatusBadRequest, "InvalidVpcEndpoint.NotFound", "The VpcEndpoint Id '%s' does not exist", id))
+			continue
+		}
+		c.w.removeEndpoint(c.Delays(), e)
+	}
+	return out, nil
+}
+
+type describeConnectionsResponse struct {
+	Connections []xmlConnection `xml:"vpcEndpointConnectionSet>item"`
+	NextToken   string          `xml:"nextToken,omitempty"`
+}
+
+func describeEndpointConnections(c *call) (any, error) {
+	p := c.Params
+	fs := p.Filters()
+	if err := checkFilters(fs, "service-id", "vpc-endpoint-owner", "vpc-endpoint-state", "vpc-endpoint-id", "ip-address-type", "vpc-endpoint-region"); err != nil {
+		return nil, err
+	}
+	idx := c.w.plIdx(c.Delays())
+	ids := idx.lists["prov:"+c.Account.ID]
+	// One literal service-id: walk just that service's list.
+	for _, f := range fs {
+		if f.Name == "service-id" && len(f.Values) == 1 && !strings.ContainsAny(f.Values[0], `*?\`) {
+			if s := c.w.Services[f.Values[0]]; s != nil && s.Owner == c.Account.ID {
+				ids = idx.lists["svc:"+s.ID]
+			} else {
+				ids = nil
+			}
+		}
+	}
+	stateFs, rest := splitStateFilters(fs, "vpc-endpoint-state")
+	match := func(id string) bool {
+		e := c.w.Endpoints[id]
+		if e == nil || !c.Visible(e.CreatedAt) {
+			return false
+		}
+		for _, f := range stateFs {
+			if !matchFold(f, e.State) {
+				return false
+			}
+		}
+		return matchFilters(rest, nil, map[string][]string{
+			"service-id": {e.ServiceID}, "vpc-endpoint-owner": {e.Owner}, "vpc-endpoint-id": {e.ID},
+			"ip-address-type": {e.IPAddressType}, "vpc-endpoint-region": {c.w.Region},
+		})
+	}
+	pageIDs, next, err := plPage(p, ids, 5, 1000, match)
+	if err != nil {
+		return nil, err
+	}
+	out := describeConnectionsResponse{NextToken: next}
+	for _, id := range pageIDs {
+		out.Connections = append(out.Connections, c.w.connectionXML(c.w.Endpoints[id]))
+	}
+	return out, nil
+}
+
+// connectionTargets resolves the service and endpoint IDs of Accept/Reject.
+func connectionTargets(c *call) (*Service, []string, *APIError) {
+	s, aerr := ownService(c, c.Params.Get("ServiceId"))
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	ids := c.Params.List("VpcEndpointId", false)
+	if len(ids) == 0 {
+		return nil, nil, errMissingParameter("VpcEndpointId")
+	}
+	return s, ids, nil
+}
+
+func acceptEndpointConnections(c *call) (any, error) {
+	s, ids, aerr := connectionTargets(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var out unsuccessfulResponse
+	for _, id := range ids {
+		e := c.w.Endpoints[id]
+		switch {
+		case e == nil || e.ServiceID != s.ID:
+			out.Unsuccessful.add(id, errEndpointIDNotFound(id))
+		case e.State != EndpointPendingAcceptance || accepted(e):
+			out.Unsuccessful.add(id, Errorf(http.StatusBadRequest, "IncorrectState",
+				"The VPC endpoint %s is in state %s and cannot be accepted.", id, e.State))
+		default:
+			e.StateDue = c.Now.Add(c.Delays().EndpointPending)
+			c.w.scheduleEndpoint(c.Delays(), e)
+		}
+	}
+	return out, nil
+}
+
+func rejectEndpointConnections(c *call) (any, error) {
+	s, ids, aerr := connectionTargets(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	var out unsuccessfulResponse
+	for _, id := range ids {
+		e := c.w.Endpoints[id]
+		switch {
+		case e == nil || e.ServiceID != s.ID:
+			out.Unsuccessful.add(id, errEndpointIDNotFound(id))
+		case e.State != EndpointPendingAcceptance && e.State != EndpointPending && e.State != EndpointAvailable:
+			out.Unsuccessful.add(id, Errorf(http.StatusBadRequest, "IncorrectState",
+				"The VPC endpoint %s is in state %s and cannot be rejected.", id, e.State))
+		default:
+			// Rejected is final: no transition is scheduled from it, and
+			// accept refuses it.
+			e.State = EndpointRejected
+			e.StateDue = time.Time{}
+		}
+	}
+	return out, nil
+}
+
+type describeServicesResponse struct {
+	ServiceNames   []string           `xml:"serviceNameSet>item"`
+	ServiceDetails []xmlServiceDetail `xml:"serviceDetailSet>item"`
+	NextToken      string             `xml:"nextToken,omitempty"`
+}
+
+// serviceDetailXML renders a service as a (possible) consumer sees it: AZ
+// names in the caller's own mapping, tags only for the owner.
+func (w *World) serviceDetailXML(s *Service, caller *Account) xmlServiceDetail {
+	ids := w.serviceAZIDs(s)
+	var names []string
+	for _, id := range ids {
+		names = append(names, caller.AZName(id))
+	}
+	sort.Strings(names)
+	out := xmlServiceDetail{
+		ServiceName: s.Name, ServiceID: s.ID, ServiceType: []xmlServiceType{{ServiceType: "Interface"}},
+		ServiceRegion: w.Region, AvailabilityZones: names, AvailabilityZoneIDs: ids, Owner: s.Owner,
+		BaseEndpointDNSNames: []string{w.baseEndpointDNSName(s)}, PrivateDNSName: s.PrivateDNSName,
+		AcceptanceRequired: s.AcceptanceRequired, PayerResponsibility: "ServiceOwner",
+		PrivateDNSNameVerificationState: s.PrivateDNSState, SupportedIPAddressTypes: s.IPAddressTypes,
+	}
+	if s.PrivateDNSName != "" {
+		out.PrivateDNSNames = []xmlPrivateDNSDetails{{PrivateDNSName: s.PrivateDNSName}}
+	}
+	if s.Owner == caller.ID {
+		out.Tags = xmlTags(s.Tags)
+	}
+	return out
+}
+
+func describeEndpointServices(c *call) (any, error) {
+	p := c.Params
+	fs := p.Filters()
+	if err := checkFilters(fs, "service-name", "service-type", "owner", "service-region", "supported-ip-address-types"); err != nil {
+		return nil, err
+	}
+	wanted := unique(p.List("ServiceName", false))
+	for _, n := range wanted {
+		if findServiceByName(c, n) == nil {
+			return nil, errServiceNameNotFound(n)
+		}
+	}
+	byName := map[string]*Service{}
+	var names []string
+	for _, s := range c.w.Services {
+		if s.State != ServiceAvailable || !serviceVisibleTo(s, c.Account) || !c.Visible(s.CreatedAt) {
+			continue
+		}
+		if len(wanted) > 0 && !slices.Contains(wanted, s.Name) {
+			continue
+		}
+		var tags []Tag
+		if s.Owner == c.Account.ID {
+			tags = s.Tags
+		}
+		if !matchFilters(fs, tags, map[string][]string{
+			"service-name": {s.Name}, "service-type": {"Interface"}, "owner": {s.Owner},
+			"service-region": {c.w.Region}, "supported-ip-address-types": s.IPAddressTypes,
+		}) {
+			continue
+		}
+		byName[s.Name] = s
+		names = append(names, s.Name)
+	}
+	sort.Strings(names)
+	pageNames, next, err := plPage(p, names, 5, 1000, func(string) bool { return true })
+	if err != nil {
+		return nil, err
+	}
+	out := describeServicesResponse{NextToken: next, ServiceNames: pageNames}
+	for _, n := range pageNames {
+		out.ServiceDetails = append(out.ServiceDetails, c.w.serviceDetailXML(byName[n], c.Account))
+	}
+	return out, nil
+}
