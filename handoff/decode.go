@@ -198,7 +198,7 @@ func tokenVersion(s string) (string, bool) {
 // decodeJSON reads a bundle from JSON. tokenKind is the kind a token's
 // prefix named, or "" for a file; the JSON's own kind must agree with it.
 func decodeJSON(js []byte, tokenKind Kind, now time.Time, ps *problems) (Kind, Bundle) {
-	root := parseTree(js, ps)
+	root := parseTree(js, tokenKind != "", ps)
 	if root == nil {
 		return tokenKind, nil
 	}

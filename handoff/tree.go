@@ -60,13 +60,18 @@ const maxDepth = 16
 // parseTree parses one JSON value from data, requiring nothing but
 // whitespace after it. Duplicate keys are reported to ps and the first value
 // is kept. A nil node means the input is not JSON at all (reported to ps).
-func parseTree(data []byte, ps *problems) *node {
+// fromToken says the JSON came out of a token, so JSON that ends early means
+// the token was cut short.
+func parseTree(data []byte, fromToken bool, ps *problems) *node {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	n, err := parseValue(dec, "", 0, ps)
 	if err == nil {
+		end := int(dec.InputOffset())
 		if _, terr := dec.Token(); terr != io.EOF {
-			ps.add("", "nothing after the JSON object", fmt.Sprintf("more data at byte %d", dec.InputOffset()))
+			rest := data[end:]
+			at := end + len(rest) - len(bytes.TrimLeft(rest, " \t\r\n"))
+			ps.add("", "nothing after the JSON object", fmt.Sprintf("more data at byte %d", at))
 			return nil
 		}
 		return n
@@ -75,6 +80,8 @@ func parseTree(data []byte, ps *problems) *node {
 	switch {
 	case errors.As(err, &se):
 		ps.add("", "valid JSON", fmt.Sprintf("%s (at byte %d)", sanitize(se.Error()), se.Offset))
+	case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) && fromToken:
+		ps.add("token", "a whole token", "one cut short (was it copied whole?)")
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		ps.add("", "valid JSON", "the input ends before the JSON does")
 	default:

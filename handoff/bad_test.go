@@ -1,0 +1,294 @@
+package handoff
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// edit returns b's JSON after mutate has changed it as a generic map.
+func edit(t *testing.T, b Bundle, mutate func(m map[string]any)) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(mustJSON(t, b), &m); err != nil {
+		t.Fatal(err)
+	}
+	mutate(m)
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+func set(key string, v any) func(map[string]any) {
+	return func(m map[string]any) { m[key] = v }
+}
+
+func del(keys ...string) func(map[string]any) {
+	return func(m map[string]any) {
+		for _, k := range keys {
+			delete(m, k)
+		}
+	}
+}
+
+func setAZ(i int, key string, v any) func(map[string]any) {
+	return func(m map[string]any) {
+		m["availabilityZones"].([]any)[i].(map[string]any)[key] = v
+	}
+}
+
+func both(fs ...func(map[string]any)) func(map[string]any) {
+	return func(m map[string]any) {
+		for _, f := range fs {
+			f(m)
+		}
+	}
+}
+
+func tokenOf(kind, js string) string {
+	return "plwiz1." + kind + "." + base64.RawURLEncoding.EncodeToString([]byte(js))
+}
+
+// TestBadInputs is what a user sees for each way a bundle can be wrong: the
+// whole message is asserted, since the message is the feature.
+func TestBadInputs(t *testing.T) {
+	o, r := testOffer(), testRequest()
+	offerJSON := string(mustJSON(t, o))
+	const svc = "vpce-svc-0a1b2c3d4e5f67890"
+
+	cases := []struct {
+		name  string
+		input func(t *testing.T) string
+		want  string
+	}{
+		// The input as a whole.
+		{"empty", func(*testing.T) string { return " \n " },
+			`handoff: expected a plwiz offer or request: a JSON file or a token starting with plwiz1., found nothing`},
+		{"not a bundle", func(*testing.T) string { return "hello there" },
+			`handoff: expected a plwiz offer or request: a JSON file (starting with {) or a token starting with plwiz1., found "hello there"`},
+		{"too large", func(*testing.T) string { return offerJSON + strings.Repeat(" ", MaxSize) },
+			`handoff: expected at most 65536 bytes, found 66259 bytes`},
+		{"invalid UTF-8", func(*testing.T) string { return strings.Replace(offerJSON, "us-east-1a", "us-east-1\xff", 1) },
+			`handoff: expected UTF-8 text, found invalid UTF-8 at byte 367`},
+		{"broken JSON", func(*testing.T) string { return `{"kind": "offer", "version": }` },
+			`handoff: expected valid JSON, found invalid character '}' looking for beginning of value (at byte 29)`},
+		{"cut short JSON", func(*testing.T) string { return offerJSON[:100] },
+			`handoff: expected valid JSON, found the input ends before the JSON does`},
+		{"trailing data", func(*testing.T) string { return offerJSON + `{"kind":"offer"}` },
+			`handoff: expected nothing after the JSON object, found more data at byte 723`},
+		{"nested too deeply", func(*testing.T) string {
+			return `{"kind":"offer","x":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`
+		}, `handoff: expected valid JSON, found objects or lists nested too deeply`},
+
+		// Kind and version.
+		{"unknown kind", func(t *testing.T) string { return edit(t, o, set("kind", "bundle")) },
+			`handoff: kind: expected "offer" or "request", found "bundle"`},
+		{"missing kind", func(t *testing.T) string { return edit(t, o, del("kind")) },
+			`handoff: kind: expected "offer" or "request", found nothing (the field is missing)`},
+		{"newer version", func(t *testing.T) string { return edit(t, o, set("version", 2)) },
+			`offer: version: expected 1 (this plwiz reads format version 1 only), found 2`},
+		{"version as a string", func(t *testing.T) string { return edit(t, o, set("version", "1")) },
+			`offer: version: expected a whole number, found the string "1"`},
+
+		// Offer fields.
+		{"service name shape", func(t *testing.T) string {
+			return edit(t, o, set("serviceName", "com.amazonaws.vpce.us-east-1.svc-123"))
+		}, `offer: serviceName: expected com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>, found "com.amazonaws.vpce.us-east-1.svc-123"`},
+		{"service name in another region", func(t *testing.T) string {
+			return edit(t, o, set("serviceName", "com.amazonaws.vpce.us-west-2."+svc))
+		}, `offer: serviceName: expected com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f67890 (the name of serviceId in region), found "com.amazonaws.vpce.us-west-2.vpce-svc-0a1b2c3d4e5f67890"`},
+		{"service ID shape", func(t *testing.T) string { return edit(t, o, set("serviceId", "vpce-svc-123")) },
+			`offer: serviceId: expected vpce-svc-<17 hex digits>, found "vpce-svc-123"`},
+		{"service ID upper case", func(t *testing.T) string {
+			return edit(t, o, set("serviceId", "vpce-svc-0A1B2C3D4E5F67890"))
+		}, `offer: serviceId: expected vpce-svc-<17 hex digits>, found "vpce-svc-0A1B2C3D4E5F67890"`},
+		{"service ID missing", func(t *testing.T) string { return edit(t, o, del("serviceId")) },
+			`offer: serviceId: expected vpce-svc-<17 hex digits>, found nothing (the field is missing)`},
+		{"region shape", func(t *testing.T) string { return edit(t, o, set("region", "US-EAST-1")) },
+			`offer: region: expected a region like us-east-1, found "US-EAST-1"`},
+		{"account too short", func(t *testing.T) string { return edit(t, o, set("providerAccountId", "11112222333")) },
+			`offer: providerAccountId: expected a 12-digit AWS account ID, found "11112222333"`},
+		{"account as a number", func(t *testing.T) string { return edit(t, o, set("providerAccountId", 111122223333)) },
+			`offer: providerAccountId: expected a string, found the number 111122223333`},
+		{"no supported regions", func(t *testing.T) string { return edit(t, o, set("supportedRegions", []string{})) },
+			`offer: supportedRegions: expected at least one region, found none`},
+		{"supported region twice", func(t *testing.T) string {
+			return edit(t, o, set("supportedRegions", []string{"us-east-1", "us-west-2", "us-east-1"}))
+		}, `offer: supportedRegions[2]: expected each region once, found "us-east-1" again (also at supportedRegions[0])`},
+		{"supported regions without the region", func(t *testing.T) string {
+			return edit(t, o, set("supportedRegions", []string{"us-west-2", "eu-west-1"}))
+		}, `offer: supportedRegions: expected a list that includes the offer's region us-east-1, found ["us-west-2", "eu-west-1"]`},
+		{"supported regions not a list", func(t *testing.T) string { return edit(t, o, set("supportedRegions", "us-east-1")) },
+			`offer: supportedRegions: expected a list of regions, found the string "us-east-1"`},
+		{"AZ name where the ID goes", func(t *testing.T) string { return edit(t, o, setAZ(1, "azId", "us-east-1b")) },
+			`offer: availabilityZones[1].azId: expected an AZ ID like use1-az1, found "us-east-1b"`},
+		{"AZ ID twice", func(t *testing.T) string { return edit(t, o, setAZ(2, "azId", "use1-az1")) },
+			`offer: availabilityZones[2].azId: expected each AZ ID once, found "use1-az1" again (also at availabilityZones[0])`},
+		{"AZ name in another region", func(t *testing.T) string { return edit(t, o, setAZ(0, "azName", "us-west-2a")) },
+			`offer: availabilityZones[0].azName: expected an AZ name in us-east-1 like us-east-1a, found "us-west-2a"`},
+		{"AZ with an unknown field", func(t *testing.T) string { return edit(t, o, setAZ(0, "zone", "a")) },
+			`offer: availabilityZones[0]: expected only the fields of an availability zone (azId, azName), found unknown field "zone"`},
+		{"AZ not an object", func(t *testing.T) string {
+			return edit(t, o, set("availabilityZones", []any{"use1-az1"}))
+		}, `offer: availabilityZones[0]: expected an object with azId and azName, found the string "use1-az1"`},
+		{"port zero", func(t *testing.T) string { return edit(t, o, set("ports", []int{0})) },
+			`offer: ports[0]: expected a port from 1 to 65535, found 0`},
+		{"port too large", func(t *testing.T) string { return edit(t, o, set("ports", []int{443, 70000})) },
+			`offer: ports[1]: expected a port from 1 to 65535, found 70000`},
+		{"port twice", func(t *testing.T) string { return edit(t, o, set("ports", []int{443, 8443, 443})) },
+			`offer: ports[2]: expected each port once, found 443 again (also at ports[0])`},
+		{"port as a string", func(t *testing.T) string { return edit(t, o, set("ports", []any{"443"})) },
+			`offer: ports[0]: expected a whole number, found the string "443"`},
+		{"port with a fraction", func(t *testing.T) string { return edit(t, o, set("ports", []any{443.5})) },
+			`offer: ports[0]: expected a whole number, found the number 443.5`},
+		{"no ports", func(t *testing.T) string { return edit(t, o, set("ports", []int{})) },
+			`offer: ports: expected at least one port, found none`},
+		{"DNS name of one label", func(t *testing.T) string { return edit(t, o, set("privateDnsName", "api")) },
+			`offer: privateDnsName: expected a DNS name like api.example.com (RFC 1123), found "api" (only one label)`},
+		{"DNS label too long", func(t *testing.T) string {
+			return edit(t, o, set("privateDnsName", strings.Repeat("a", 64)+".example.com"))
+		}, `offer: privateDnsName: expected a DNS name like api.example.com (RFC 1123), found "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com" (a label of 64 characters, more than 63)`},
+		{"DNS name too long", func(t *testing.T) string {
+			return edit(t, o, set("privateDnsName", strings.Repeat("abcdefghi.", 26)+"com"))
+		}, `offer: privateDnsName: expected a DNS name like api.example.com (RFC 1123), found "abcdefghi.abcdefghi.abcdefghi.abcdefghi.abcdefghi.abcdefghi.abcdefghi.abcdefghi."... (263 bytes in all) (263 characters, more than 253)`},
+		{"DNS label with a leading hyphen", func(t *testing.T) string { return edit(t, o, set("privateDnsName", "-api.example.com")) },
+			`offer: privateDnsName: expected a DNS name like api.example.com (RFC 1123), found "-api.example.com" (a label that starts or ends with a hyphen)`},
+		{"DNS name with an underscore", func(t *testing.T) string { return edit(t, o, set("privateDnsName", "my_api.example.com")) },
+			`offer: privateDnsName: expected a DNS name like api.example.com (RFC 1123), found "my_api.example.com" (a character other than letters, digits, hyphens and dots)`},
+		{"DNS name with a trailing dot", func(t *testing.T) string { return edit(t, o, set("privateDnsName", "api.example.com.")) },
+			`offer: privateDnsName: expected a DNS name like api.example.com (RFC 1123), found "api.example.com." (an empty label)`},
+		{"DNS name that is an address", func(t *testing.T) string { return edit(t, o, set("privateDnsName", "10.0.0.1")) },
+			`offer: privateDnsName: expected a DNS name like api.example.com (RFC 1123), found "10.0.0.1" (an all-digit last label)`},
+		{"DNS state spelt wrong", func(t *testing.T) string { return edit(t, o, set("privateDnsState", "Verified")) },
+			`offer: privateDnsState: expected pendingVerification, verified or failed, found "Verified"`},
+		{"DNS name without state", func(t *testing.T) string { return edit(t, o, del("privateDnsState")) },
+			`offer: privateDnsState: expected pendingVerification, verified or failed, found nothing`},
+		{"DNS state without name", func(t *testing.T) string { return edit(t, o, del("privateDnsName")) },
+			`offer: privateDnsState: expected no state when there is no privateDnsName, found "verified"`},
+		{"unknown IP type", func(t *testing.T) string { return edit(t, o, set("ipAddressTypes", []string{"ipv4", "ipv5"})) },
+			`offer: ipAddressTypes[1]: expected ipv4, ipv6 or dualstack, found "ipv5"`},
+		{"acceptance as a string", func(t *testing.T) string { return edit(t, o, set("acceptanceRequired", "yes")) },
+			`offer: acceptanceRequired: expected true or false, found the string "yes"`},
+		{"acceptance missing", func(t *testing.T) string { return edit(t, o, del("acceptanceRequired")) },
+			`offer: acceptanceRequired: expected true or false, found nothing (the field is missing)`},
+		{"acceptance null", func(t *testing.T) string { return edit(t, o, set("acceptanceRequired", nil)) },
+			`offer: acceptanceRequired: expected true or false, found null`},
+		{"time not RFC 3339", func(t *testing.T) string { return edit(t, o, set("createdAt", "2026-01-15 10:00:00")) },
+			`offer: createdAt: expected an RFC 3339 time like 2026-01-15T10:00:00Z, found "2026-01-15 10:00:00"`},
+		{"time before 2020", func(t *testing.T) string { return edit(t, o, set("createdAt", "2019-12-31T23:59:59Z")) },
+			`offer: createdAt: expected a time not before 2020-01-01T00:00:00Z, found 2019-12-31T23:59:59Z`},
+		{"time in the future", func(t *testing.T) string { return edit(t, o, set("createdAt", "2026-01-16T12:00:01Z")) },
+			`offer: createdAt: expected a time no later than 2026-01-16T12:00:00Z, a day after this computer's clock (is one of the clocks wrong?), found 2026-01-16T12:00:01Z`},
+		{"unknown field", func(t *testing.T) string { return edit(t, o, set("comment", "hi")) },
+			`offer: expected only the fields of a version 1 offer, found unknown field "comment"`},
+		{"field in the wrong case", func(t *testing.T) string {
+			return edit(t, o, both(del("serviceName"), set("ServiceName", o.ServiceName)))
+		}, "offer: serviceName: expected com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>, found nothing (the field is missing)\n" +
+			`offer: expected only the fields of a version 1 offer, found unknown field "ServiceName" (did you mean "serviceName"?)`},
+		{"duplicate key", func(*testing.T) string {
+			return strings.Replace(offerJSON, `"region": "us-east-1",`, `"region": "us-east-1", "region": "us-west-2",`, 1)
+		}, `offer: region: expected each field once, found "region" again`},
+		{"escape sequence in a value", func(t *testing.T) string {
+			return edit(t, o, set("serviceName", "\x1b[31mcom.amazonaws.vpce"))
+		}, `offer: serviceName: expected text without control characters, found "\x1b[31mcom.amazonaws.vpce"`},
+		{"bidi override in a value", func(t *testing.T) string {
+			return edit(t, o, setAZ(0, "azName", "us-east-1a\u202e"))
+		}, `offer: availabilityZones[0].azName: expected text without control characters, found "us-east-1a\u202e"`},
+		{"control character in a key", func(t *testing.T) string { return edit(t, o, set("a\x07b", 1)) },
+			`offer: expected only the fields of a version 1 offer, found unknown field "a\ab"`},
+		{"several problems", func(t *testing.T) string {
+			return edit(t, o, both(del("serviceId"), set("ports", []int{0}), set("region", "mars")))
+		}, "offer: serviceId: expected vpce-svc-<17 hex digits>, found nothing (the field is missing)\n" +
+			"offer: region: expected a region like us-east-1, found \"mars\"\n" +
+			"offer: ports[0]: expected a port from 1 to 65535, found 0"},
+
+		// Request fields.
+		{"endpoint ID shape", func(t *testing.T) string { return edit(t, r, set("endpointIds", []string{"vpce-123"})) },
+			`request: endpointIds[0]: expected vpce-<17 hex digits>, found "vpce-123"`},
+		{"service ID as an endpoint ID", func(t *testing.T) string { return edit(t, r, set("endpointIds", []string{svc})) },
+			`request: endpointIds[0]: expected vpce-<17 hex digits>, found "vpce-svc-0a1b2c3d4e5f67890"`},
+		{"endpoint ID twice", func(t *testing.T) string {
+			return edit(t, r, set("endpointIds", []string{"vpce-0123456789abcdef0", "vpce-0123456789abcdef0"}))
+		}, `request: endpointIds[1]: expected each endpoint ID once, found "vpce-0123456789abcdef0" again (also at endpointIds[0])`},
+		{"no endpoint IDs", func(t *testing.T) string { return edit(t, r, set("endpointIds", []string{})) },
+			`request: endpointIds: expected at least one endpoint ID, found none`},
+		{"endpoint IDs null", func(t *testing.T) string { return edit(t, r, set("endpointIds", nil)) },
+			`request: endpointIds: expected a list of endpoint IDs, found null`},
+		{"ARN in another account", func(t *testing.T) string {
+			return edit(t, r, set("principalArn", "arn:aws:iam::111122223333:role/Admin"))
+		}, `request: principalArn: expected an ARN in the consumer account 444455556666, found "arn:aws:iam::111122223333:role/Admin"`},
+		{"ARN of a group", func(t *testing.T) string {
+			return edit(t, r, set("principalArn", "arn:aws:iam::444455556666:group/devs"))
+		}, `request: principalArn: expected ` + expARN + `, found "arn:aws:iam::444455556666:group/devs"`},
+		{"ARN of a bucket", func(t *testing.T) string { return edit(t, r, set("principalArn", "arn:aws:s3:::bucket")) },
+			`request: principalArn: expected ` + expARN + `, found "arn:aws:s3:::bucket"`},
+		{"assumed role without session", func(t *testing.T) string {
+			return edit(t, r, set("principalArn", "arn:aws:sts::444455556666:assumed-role/Admin"))
+		}, `request: principalArn: expected ` + expARN + `, found "arn:aws:sts::444455556666:assumed-role/Admin"`},
+		{"consumer account with letters", func(t *testing.T) string {
+			return edit(t, r, set("consumerAccountId", "4444-5555-6666"))
+		}, `request: consumerAccountId: expected a 12-digit AWS account ID, found "4444-5555-6666"`},
+		{"request AZ ID twice", func(t *testing.T) string { return edit(t, r, set("azIds", []string{"use1-az1", "use1-az1"})) },
+			`request: azIds[1]: expected each AZ ID once, found "use1-az1" again (also at azIds[0])`},
+		{"consumer region shape", func(t *testing.T) string { return edit(t, r, set("consumerRegion", "useast1")) },
+			`request: consumerRegion: expected a region like us-east-1, found "useast1"`},
+		{"request with an offer's field", func(t *testing.T) string { return edit(t, r, set("region", "us-east-1")) },
+			`request: expected only the fields of a version 1 request, found unknown field "region"`},
+		{"request time empty", func(t *testing.T) string { return edit(t, r, set("createdAt", "")) },
+			`request: createdAt: expected an RFC 3339 time like 2026-01-15T10:00:00Z, found ""`},
+
+		// Tokens.
+		{"token with a bad character", func(t *testing.T) string { return "plwiz1.offer.eyJr!W5k" },
+			`offer: token: expected base64url data (A-Z a-z 0-9 - _, no padding) after plwiz1.offer., found "!" at character 5 of the data`},
+		{"token with padding", func(t *testing.T) string { return "plwiz1.offer.eyJraW5kIjoib2ZmZXIifQ==" },
+			`offer: token: expected base64url data (A-Z a-z 0-9 - _, no padding) after plwiz1.offer., found "=" at character 23 of the data`},
+		{"token cut short", func(t *testing.T) string { return mustToken(t, o)[:101] },
+			`offer: token: expected a whole token, found one cut short (was it copied whole?)`},
+		{"token cut mid-character", func(t *testing.T) string { return mustToken(t, o)[:102] },
+			`offer: token: expected base64url data (A-Z a-z 0-9 - _, no padding) after plwiz1.offer., found data cut short or changed (was the token copied whole?)`},
+		{"token without data", func(t *testing.T) string { return "plwiz1.request." },
+			`request: token: expected base64url data after plwiz1.request., found nothing`},
+		{"token of an unknown kind", func(t *testing.T) string { return "plwiz1.invoice.eyJ9" },
+			`handoff: token: expected plwiz1.offer.<data> or plwiz1.request.<data>, found "plwiz1.invoice.eyJ9"`},
+		{"token of a newer format", func(t *testing.T) string { return "plwiz2.offer.eyJ9" },
+			`handoff: token: expected a plwiz1 token (this plwiz reads format 1; was it made by a newer plwiz?), found "plwiz2...."`},
+		{"token whose JSON is another kind", func(t *testing.T) string { return tokenOf("request", offerJSON) },
+			`request: kind: expected "request", as the token's plwiz1.request. prefix says, found "offer"`},
+		{"token carrying a list", func(t *testing.T) string { return tokenOf("offer", "[1]") },
+			`offer: expected a JSON object, found a list`},
+		{"token carrying bad JSON fields", func(t *testing.T) string {
+			return tokenOf("offer", edit(t, o, set("ports", []int{-1})))
+		}, `offer: ports[0]: expected a port from 1 to 65535, found -1`},
+	}
+	if len(cases) < 30 {
+		t.Fatalf("only %d bad inputs", len(cases))
+	}
+	seen := make(map[string]bool)
+	for _, c := range cases {
+		if seen[c.name] {
+			t.Fatalf("two cases named %q", c.name)
+		}
+		seen[c.name] = true
+		t.Run(c.name, func(t *testing.T) {
+			input := c.input(t)
+			b, err := Decode([]byte(input), testNow)
+			if err == nil {
+				t.Fatalf("Decode accepted %q as %#v; want error:\n%s", input, b, c.want)
+			}
+			if err.Error() != c.want {
+				t.Errorf("Decode(%.200q) error:\n%s\nwant:\n%s", input, err, c.want)
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Errorf("error is a %T, want *ValidationError", err)
+			}
+			if b != nil {
+				t.Errorf("Decode returned a bundle %#v with its error", b)
+			}
+		})
+	}
+}
