@@ -1,6 +1,274 @@
 package sandbox
 
+import (
+	"encoding/base64"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+)
+
 // elbv2Handlers serve DescribeLoadBalancers and DescribeListeners.
 func elbv2Handlers() map[string]queryHandler {
-	return map[string]queryHandler{}
+	return map[string]queryHandler{
+		"DescribeLoadBalancers": elbDescribeLoadBalancers,
+		"DescribeListeners":     elbDescribeListeners,
+	}
+}
+
+// elbTime is how ELBv2 writes timestamps (ISO 8601 with milliseconds).
+const elbTime = "2006-01-02T15:04:05.000Z"
+
+// nlbHostedZones are the Route 53 zone IDs of NLB DNS names per region, as
+// AWS publishes them; regions not listed get the us-east-1 one.
+var nlbHostedZones = map[string]string{
+	"us-east-1": "Z26RNL4JYFTOTI", "us-east-2": "ZLMOA37VPKANP", "us-west-1": "Z24FKFUX50B4VW",
+	"us-west-2": "Z18D5FSROUN65G", "eu-west-1": "Z2IFOLAFXWLO4F", "eu-central-1": "Z3F0SRJ5LGBH90",
+	"ap-northeast-1": "Z31USIVHYNEOWT",
+}
+
+type elbLoadBalancersResult struct {
+	LoadBalancers []elbLoadBalancer `xml:"LoadBalancers>member"`
+	NextMarker    string            `xml:"NextMarker,omitempty"`
+}
+
+type elbLoadBalancer struct {
+	LoadBalancerArn       string   `xml:"LoadBalancerArn"`
+	DNSName               string   `xml:"DNSName"`
+	CanonicalHostedZoneID string   `xml:"CanonicalHostedZoneId"`
+	CreatedTime           string   `xml:"CreatedTime"`
+	LoadBalancerName      string   `xml:"LoadBalancerName"`
+	Scheme                string   `xml:"Scheme"`
+	VpcID                 string   `xml:"VpcId"`
+	State                 elbState `xml:"State"`
+	Type                  string   `xml:"Type"`
+	AvailabilityZones     []elbAZ  `xml:"AvailabilityZones>member"`
+	IPAddressType         string   `xml:"IpAddressType"`
+}
+
+type elbState struct {
+	Code string `xml:"Code"`
+}
+
+type elbAZ struct {
+	ZoneName string `xml:"ZoneName"`
+	SubnetID string `xml:"SubnetId"`
+}
+
+// elbValidation is ELBv2's error for a malformed request.
+func elbValidation(format string, args ...any) *APIError {
+	return Errorf(http.StatusBadRequest, "ValidationError", format, args...)
+}
+
+// elbPage cuts a Marker/PageSize page out of sorted keys. ELBv2 pages hold
+// up to 400 items; without PageSize they hold them all.
+func elbPage(p Params, keys []string) (out []string, next string, err error) {
+	start := 0
+	if m := p.Get("Marker"); m != "" {
+		raw, derr := base64.RawURLEncoding.DecodeString(m)
+		if derr != nil || !strings.HasPrefix(string(raw), "after:") {
+			return nil, "", elbValidation("Invalid marker '%s'", m)
+		}
+		after := strings.TrimPrefix(string(raw), "after:")
+		start, _ = slices.BinarySearch(keys, after)
+		if start < len(keys) && keys[start] == after {
+			start++
+		}
+	}
+	size, ok, perr := p.Int("PageSize")
+	if perr != nil {
+		return nil, "", elbValidation("1 validation error detected: Value '%s' at 'pageSize' failed to satisfy constraint: Member must be a number", p.Get("PageSize"))
+	}
+	if !ok {
+		size = 400
+	}
+	if size < 1 || size > 400 {
+		return nil, "", elbValidation("1 validation error detected: Value '%d' at 'pageSize' failed to satisfy constraint: Member must have value between 1 and 400", size)
+	}
+	end := min(start+size, len(keys))
+	out = keys[start:end]
+	if end < len(keys) {
+		next = base64.RawURLEncoding.EncodeToString([]byte("after:" + keys[end-1]))
+	}
+	return out, next, nil
+}
+
+func elbDescribeLoadBalancers(c *call) (any, error) {
+	arns := c.Params.List("LoadBalancerArns", true)
+	names := c.Params.List("Names", true)
+	if len(arns) > 0 && len(names) > 0 {
+		return nil, elbValidation("Load balancer names and load balancer ARNs cannot be specified at the same time")
+	}
+	var keys []string
+	switch {
+	case len(arns) > 0:
+		for _, arn := range arns {
+			if !strings.HasPrefix(arn, "arn:aws:elasticloadbalancing:") || !strings.Contains(arn, ":loadbalancer/") {
+				return nil, elbValidation("'%s' is not a valid load balancer ARN", arn)
+			}
+			lb := c.w.LoadBalancers[arn]
+			if lb == nil || lb.Owner != c.Account.ID || !c.Visible(lb.CreatedAt) {
+				return nil, Errorf(http.StatusBadRequest, "LoadBalancerNotFound", "One or more load balancers not found")
+			}
+			if !slices.Contains(keys, arn) {
+				keys = append(keys, arn)
+			}
+		}
+	case len(names) > 0:
+		var missing []string
+		for _, name := range names {
+			found := false
+			for _, arn := range SortedKeys(c.w.LoadBalancers) {
+				lb := c.w.LoadBalancers[arn]
+				if lb.Name == name && lb.Owner == c.Account.ID && c.Visible(lb.CreatedAt) {
+					found = true
+					if !slices.Contains(keys, arn) {
+						keys = append(keys, arn)
+					}
+				}
+			}
+			if !found {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, Errorf(http.StatusBadRequest, "LoadBalancerNotFound", "Load balancers '[%s]' not found", strings.Join(missing, ", "))
+		}
+	default:
+		for _, arn := range SortedKeys(c.w.LoadBalancers) {
+			lb := c.w.LoadBalancers[arn]
+			if lb.Owner == c.Account.ID && c.Visible(lb.CreatedAt) {
+				keys = append(keys, arn)
+			}
+		}
+	}
+	sort.Strings(keys)
+	pageKeys, next, err := elbPage(c.Params, keys)
+	if err != nil {
+		return nil, err
+	}
+	res := elbLoadBalancersResult{LoadBalancers: []elbLoadBalancer{}, NextMarker: next}
+	for _, arn := range pageKeys {
+		res.LoadBalancers = append(res.LoadBalancers, c.elbLoadBalancer(c.w.LoadBalancers[arn]))
+	}
+	return res, nil
+}
+
+// elbLoadBalancer renders a load balancer with its AZs in the caller's names.
+func (c *call) elbLoadBalancer(lb *LoadBalancer) elbLoadBalancer {
+	hz := nlbHostedZones[c.w.Region]
+	if hz == "" {
+		hz = nlbHostedZones["us-east-1"]
+	}
+	out := elbLoadBalancer{
+		LoadBalancerArn:       lb.ARN,
+		DNSName:               lb.DNSName,
+		CanonicalHostedZoneID: hz,
+		CreatedTime:           lb.CreatedAt.UTC().Format(elbTime),
+		LoadBalancerName:      lb.Name,
+		Scheme:                lb.Scheme,
+		VpcID:                 lb.VPCID,
+		State:                 elbState{Code: lb.State},
+		Type:                  lb.Type,
+		AvailabilityZones:     []elbAZ{},
+		IPAddressType:         "ipv4",
+	}
+	for _, sid := range lb.SubnetIDs {
+		az := elbAZ{SubnetID: sid}
+		if sn := c.w.Subnets[sid]; sn != nil {
+			az.ZoneName = c.Account.AZName(sn.AZID)
+		}
+		out.AvailabilityZones = append(out.AvailabilityZones, az)
+	}
+	return out
+}
+
+type elbListenersResult struct {
+	Listeners  []elbListener `xml:"Listeners>member"`
+	NextMarker string        `xml:"NextMarker,omitempty"`
+}
+
+type elbListener struct {
+	ListenerArn     string      `xml:"ListenerArn"`
+	LoadBalancerArn string      `xml:"LoadBalancerArn"`
+	Port            int32       `xml:"Port"`
+	Protocol        string      `xml:"Protocol"`
+	DefaultActions  []elbAction `xml:"DefaultActions>member"`
+}
+
+type elbAction struct {
+	Type           string `xml:"Type"`
+	TargetGroupArn string `xml:"TargetGroupArn,omitempty"`
+}
+
+func elbDescribeListeners(c *call) (any, error) {
+	lbARN := c.Params.Get("LoadBalancerArn")
+	arns := c.Params.List("ListenerArns", true)
+	if lbARN == "" && len(arns) == 0 {
+		return nil, elbValidation("You must specify either listener ARNs or a load balancer ARN")
+	}
+	if lbARN != "" && len(arns) > 0 {
+		return nil, elbValidation("Listener ARNs and a load balancer ARN cannot be specified at the same time")
+	}
+	var keys []string
+	if lbARN != "" {
+		if !strings.HasPrefix(lbARN, "arn:aws:elasticloadbalancing:") || !strings.Contains(lbARN, ":loadbalancer/") {
+			return nil, elbValidation("'%s' is not a valid load balancer ARN", lbARN)
+		}
+		lb := c.w.LoadBalancers[lbARN]
+		if lb == nil || lb.Owner != c.Account.ID || !c.Visible(lb.CreatedAt) {
+			return nil, Errorf(http.StatusBadRequest, "LoadBalancerNotFound", "One or more load balancers not found")
+		}
+		for _, arn := range SortedKeys(c.w.Listeners) {
+			if c.w.Listeners[arn].LBARN == lbARN {
+				keys = append(keys, arn)
+			}
+		}
+	} else {
+		for _, arn := range arns {
+			if !strings.HasPrefix(arn, "arn:aws:elasticloadbalancing:") || !strings.Contains(arn, ":listener/") {
+				return nil, elbValidation("'%s' is not a valid listener ARN", arn)
+			}
+			ln := c.w.Listeners[arn]
+			lb := (*LoadBalancer)(nil)
+			if ln != nil {
+				lb = c.w.LoadBalancers[ln.LBARN]
+			}
+			if ln == nil || lb == nil || lb.Owner != c.Account.ID {
+				return nil, Errorf(http.StatusBadRequest, "ListenerNotFound", "One or more listeners not found")
+			}
+			if !slices.Contains(keys, arn) {
+				keys = append(keys, arn)
+			}
+		}
+		sort.Strings(keys)
+	}
+	pageKeys, next, err := elbPage(c.Params, keys)
+	if err != nil {
+		return nil, err
+	}
+	res := elbListenersResult{Listeners: []elbListener{}, NextMarker: next}
+	for _, arn := range pageKeys {
+		ln := c.w.Listeners[arn]
+		// Every NLB listener forwards to a target group; the world does not
+		// model target groups, so one is named after the listener.
+		tg := targetGroupARN(ln)
+		res.Listeners = append(res.Listeners, elbListener{
+			ListenerArn: ln.ARN, LoadBalancerArn: ln.LBARN, Port: ln.Port, Protocol: ln.Protocol,
+			DefaultActions: []elbAction{{Type: "forward", TargetGroupArn: tg}},
+		})
+	}
+	return res, nil
+}
+
+// targetGroupARN names the target group a listener forwards to, in AWS's
+// shape (arn:...:targetgroup/<name>/<16 hex>), from the listener's ARN
+// (arn:...:listener/net/<lb name>/<lb id>/<listener id>).
+func targetGroupARN(ln *Listener) string {
+	head, tail, ok := strings.Cut(ln.ARN, ":listener/")
+	parts := strings.Split(tail, "/")
+	if !ok || len(parts) != 4 {
+		return ""
+	}
+	return head + ":targetgroup/" + parts[1] + "-tg/" + parts[3]
 }

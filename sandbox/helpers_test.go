@@ -1,5 +1,10 @@
 package sandbox_test
 
-import "io"
+import (
+	"errors"
+	"io"
+)
 
 func ioNopCloser(r io.Reader) io.ReadCloser { return io.NopCloser(r) }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
