@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,6 +21,14 @@ func WriteFile(path string, b Bundle) error {
 		return fmt.Errorf("write %s: %w", displayPath(path), err)
 	}
 	if err := writeAtomic(path, data); err != nil {
+		var pe *fs.PathError
+		var le *os.LinkError
+		switch {
+		case errors.As(err, &pe):
+			err = pe.Err
+		case errors.As(err, &le):
+			err = le.Err
+		}
 		return fmt.Errorf("write %s: %w", displayPath(path), err)
 	}
 	return nil
@@ -70,6 +79,12 @@ func writeAtomic(path string, data []byte) (err error) {
 func ReadFile(path string, now time.Time) (Bundle, error) {
 	data, err := readCapped(path)
 	if err != nil {
+		// The path is named once, made safe to print, rather than again
+		// inside the os package's error.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return nil, fmt.Errorf("read %s: %w", displayPath(path), err)
 	}
 	b, err := Decode(data, now)
