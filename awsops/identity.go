@@ -1,0 +1,74 @@
+package awsops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// identityAPI is what identity.go needs from STS.
+type identityAPI interface {
+	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// Identity is who the caller is.
+type Identity struct {
+	Account string // 12 digits
+	ARN     string // arn:aws:iam::123456789012:user/alice, or an assumed role
+	UserID  string
+	Region  string
+}
+
+// Identity is the early check every flow starts with: it resolves the
+// credentials (so a missing or expired SSO login is reported as such, not as
+// an opaque signing error) and asks STS who they belong to.
+func (b *base) Identity(ctx context.Context) (Identity, error) {
+	cls := b.c.cls
+	cls.role = b.role
+	if b.c.creds == nil {
+		e := &Error{Err: errors.New("no credentials provider"), Op: "GetCallerIdentity", Service: sts.ServiceID}
+		cls.noCredentials(e)
+		return Identity{}, fmt.Errorf("identity: %w", e)
+	}
+	creds, err := b.c.creds.Retrieve(ctx)
+	if err == nil && creds.AccessKeyID == "" {
+		err = errors.New("the credentials have no access key ID (anonymous credentials)")
+	}
+	if err != nil {
+		e := &Error{Err: err, Op: "GetCallerIdentity", Service: sts.ServiceID}
+		var sso *ssocreds.InvalidTokenError
+		if errors.As(err, &sso) || isSSOError(err) {
+			cls.ssoExpired(e)
+		} else {
+			cls.noCredentials(e)
+		}
+		return Identity{}, fmt.Errorf("identity: %w", e)
+	}
+	var api identityAPI = b.c.sts
+	out, err := api.GetCallerIdentity(b.with(ctx, opGetCallerIdentity), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return Identity{}, b.fail("identity", err)
+	}
+	id := Identity{Account: str(out.Account), ARN: str(out.Arn), UserID: str(out.UserId), Region: b.c.region}
+	if !validAccountID(id.Account) || !strings.HasPrefix(id.ARN, "arn:") {
+		return Identity{}, fmt.Errorf("identity: STS answered with account %q and ARN %q, which do not look like AWS's", id.Account, id.ARN)
+	}
+	return id, nil
+}
+
+// validAccountID reports whether s is a 12-digit AWS account ID.
+func validAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}

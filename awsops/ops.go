@@ -1,0 +1,188 @@
+package awsops
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// Role is one party of a PrivateLink setup.
+type Role string
+
+// The two roles.
+const (
+	RoleProvider Role = "provider"
+	RoleConsumer Role = "consumer"
+)
+
+// ParseRole accepts "provider" or "consumer" in any case.
+func ParseRole(s string) (Role, bool) {
+	switch strings.ToLower(s) {
+	case string(RoleProvider):
+		return RoleProvider, true
+	case string(RoleConsumer):
+		return RoleConsumer, true
+	}
+	return "", false
+}
+
+// Operation is one AWS API operation plwiz may call, with the roles that call
+// it. The table below is the single source of both what the code may call
+// (a middleware refuses any other operation at run time) and the IAM policy
+// each role needs, so the two cannot drift apart.
+type Operation struct {
+	// Service is the SDK's service ID (ec2.ServiceID, ...).
+	Service string
+	// Name is the API operation name, e.g. CreateVpcEndpoint.
+	Name  string
+	Roles []Role
+	// AlsoNeeds lists IAM actions AWS checks besides the operation's own,
+	// e.g. ec2:CreateTags when a create call carries tags.
+	AlsoNeeds []string
+}
+
+// Action is the IAM action that authorises the operation, e.g.
+// "ec2:CreateVpcEndpoint".
+func (o Operation) Action() string { return iamPrefix(o.Service) + ":" + o.Name }
+
+// For reports whether the role calls the operation.
+func (o Operation) For(r Role) bool { return slices.Contains(o.Roles, r) }
+
+// iamPrefix maps an SDK service ID to its IAM service prefix.
+func iamPrefix(serviceID string) string {
+	switch serviceID {
+	case ec2.ServiceID:
+		return "ec2"
+	case elbv2.ServiceID:
+		return "elasticloadbalancing"
+	case route53.ServiceID:
+		return "route53"
+	case sts.ServiceID:
+		return "sts"
+	}
+	return strings.ToLower(strings.ReplaceAll(serviceID, " ", ""))
+}
+
+type opID int
+
+// The operations, one constant each; every SDK call in this package names
+// its constant, and the table gives its service, name and roles.
+const (
+	opGetCallerIdentity opID = iota
+	opDescribeAvailabilityZones
+
+	opDescribeLoadBalancers
+	opDescribeListeners
+	opCreateVpcEndpointServiceConfiguration
+	opDescribeVpcEndpointServiceConfigurations
+	opModifyVpcEndpointServiceConfiguration
+	opDeleteVpcEndpointServiceConfigurations
+	opModifyVpcEndpointServicePermissions
+	opDescribeVpcEndpointServicePermissions
+	opStartVpcEndpointServicePrivateDNSVerification
+	opDescribeVpcEndpointConnections
+	opAcceptVpcEndpointConnections
+	opRejectVpcEndpointConnections
+	opListHostedZonesByName
+	opChangeResourceRecordSets
+	opGetChange
+
+	opDescribeVpcEndpointServices
+	opDescribeVpcs
+	opDescribeVpcAttribute
+	opModifyVpcAttribute
+	opDescribeSubnets
+	opDescribeSecurityGroups
+	opCreateSecurityGroup
+	opAuthorizeSecurityGroupIngress
+	opCreateVpcEndpoint
+	opDescribeVpcEndpoints
+	opModifyVpcEndpoint
+	opDeleteVpcEndpoints
+	opDescribeNetworkInterfaces
+
+	numOps
+)
+
+var (
+	both         = []Role{RoleProvider, RoleConsumer}
+	providerOnly = []Role{RoleProvider}
+	consumerOnly = []Role{RoleConsumer}
+	// Tagging a resource as it is created needs ec2:CreateTags too.
+	tagOnCreate = []string{"ec2:CreateTags"}
+)
+
+// operations is read-only after package initialisation.
+var operations = [numOps]Operation{
+	opGetCallerIdentity:         {Service: sts.ServiceID, Name: "GetCallerIdentity", Roles: both},
+	opDescribeAvailabilityZones: {Service: ec2.ServiceID, Name: "DescribeAvailabilityZones", Roles: both},
+
+	opDescribeLoadBalancers:                         {Service: elbv2.ServiceID, Name: "DescribeLoadBalancers", Roles: providerOnly},
+	opDescribeListeners:                             {Service: elbv2.ServiceID, Name: "DescribeListeners", Roles: providerOnly},
+	opCreateVpcEndpointServiceConfiguration:         {Service: ec2.ServiceID, Name: "CreateVpcEndpointServiceConfiguration", Roles: providerOnly, AlsoNeeds: tagOnCreate},
+	opDescribeVpcEndpointServiceConfigurations:      {Service: ec2.ServiceID, Name: "DescribeVpcEndpointServiceConfigurations", Roles: providerOnly},
+	opModifyVpcEndpointServiceConfiguration:         {Service: ec2.ServiceID, Name: "ModifyVpcEndpointServiceConfiguration", Roles: providerOnly},
+	opDeleteVpcEndpointServiceConfigurations:        {Service: ec2.ServiceID, Name: "DeleteVpcEndpointServiceConfigurations", Roles: providerOnly},
+	opModifyVpcEndpointServicePermissions:           {Service: ec2.ServiceID, Name: "ModifyVpcEndpointServicePermissions", Roles: providerOnly},
+	opDescribeVpcEndpointServicePermissions:         {Service: ec2.ServiceID, Name: "DescribeVpcEndpointServicePermissions", Roles: providerOnly},
+	opStartVpcEndpointServicePrivateDNSVerification: {Service: ec2.ServiceID, Name: "StartVpcEndpointServicePrivateDnsVerification", Roles: providerOnly},
+	opDescribeVpcEndpointConnections:                {Service: ec2.ServiceID, Name: "DescribeVpcEndpointConnections", Roles: providerOnly},
+	opAcceptVpcEndpointConnections:                  {Service: ec2.ServiceID, Name: "AcceptVpcEndpointConnections", Roles: providerOnly},
+	opRejectVpcEndpointConnections:                  {Service: ec2.ServiceID, Name: "RejectVpcEndpointConnections", Roles: providerOnly},
+	opListHostedZonesByName:                         {Service: route53.ServiceID, Name: "ListHostedZonesByName", Roles: providerOnly},
+	opChangeResourceRecordSets:                      {Service: route53.ServiceID, Name: "ChangeResourceRecordSets", Roles: providerOnly},
+	opGetChange:                                     {Service: route53.ServiceID, Name: "GetChange", Roles: providerOnly},
+
+	opDescribeVpcEndpointServices:   {Service: ec2.ServiceID, Name: "DescribeVpcEndpointServices", Roles: consumerOnly},
+	opDescribeVpcs:                  {Service: ec2.ServiceID, Name: "DescribeVpcs", Roles: consumerOnly},
+	opDescribeVpcAttribute:          {Service: ec2.ServiceID, Name: "DescribeVpcAttribute", Roles: consumerOnly},
+	opModifyVpcAttribute:            {Service: ec2.ServiceID, Name: "ModifyVpcAttribute", Roles: consumerOnly},
+	opDescribeSubnets:               {Service: ec2.ServiceID, Name: "DescribeSubnets", Roles: consumerOnly},
+	opDescribeSecurityGroups:        {Service: ec2.ServiceID, Name: "DescribeSecurityGroups", Roles: consumerOnly},
+	opCreateSecurityGroup:           {Service: ec2.ServiceID, Name: "CreateSecurityGroup", Roles: consumerOnly, AlsoNeeds: tagOnCreate},
+	opAuthorizeSecurityGroupIngress: {Service: ec2.ServiceID, Name: "AuthorizeSecurityGroupIngress", Roles: consumerOnly},
+	opCreateVpcEndpoint:             {Service: ec2.ServiceID, Name: "CreateVpcEndpoint", Roles: consumerOnly, AlsoNeeds: tagOnCreate},
+	opDescribeVpcEndpoints:          {Service: ec2.ServiceID, Name: "DescribeVpcEndpoints", Roles: consumerOnly},
+	opModifyVpcEndpoint:             {Service: ec2.ServiceID, Name: "ModifyVpcEndpoint", Roles: consumerOnly},
+	opDeleteVpcEndpoints:            {Service: ec2.ServiceID, Name: "DeleteVpcEndpoints", Roles: consumerOnly},
+	opDescribeNetworkInterfaces:     {Service: ec2.ServiceID, Name: "DescribeNetworkInterfaces", Roles: consumerOnly},
+}
+
+// Operations returns the operations the role calls, in table order.
+func Operations(r Role) []Operation {
+	var out []Operation
+	for _, o := range operations {
+		if o.For(r) {
+			o.Roles = slices.Clone(o.Roles)
+			o.AlsoNeeds = slices.Clone(o.AlsoNeeds)
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// lookupOp finds an operation by SDK service ID and name.
+func lookupOp(service, name string) (Operation, bool) {
+	for _, o := range operations {
+		if o.Service == service && o.Name == name {
+			return o, true
+		}
+	}
+	return Operation{}, false
+}
+
+// actionFor returns the IAM action of an SDK operation, deriving it from the
+// service ID when the operation is not in the table.
+func actionFor(service, name string) string {
+	if o, ok := lookupOp(service, name); ok {
+		return o.Action()
+	}
+	if service == "" || name == "" {
+		return ""
+	}
+	return iamPrefix(service) + ":" + name
+}

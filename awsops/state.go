@@ -1,0 +1,122 @@
+package awsops
+
+import "strings"
+
+// EndpointState is an interface endpoint's (or endpoint connection's) state
+// in one spelling. AWS sends camelCase on the wire ("pendingAcceptance")
+// while the SDK's enum constants are capitalised ("PendingAcceptance"), so
+// every state read from AWS goes through ParseEndpointState.
+type EndpointState string
+
+// Endpoint states, spelled as AWS sends them on the wire.
+const (
+	EndpointPendingAcceptance EndpointState = "pendingAcceptance"
+	EndpointPending           EndpointState = "pending"
+	EndpointAvailable         EndpointState = "available"
+	EndpointRejected          EndpointState = "rejected"
+	EndpointFailed            EndpointState = "failed"
+	EndpointDeleting          EndpointState = "deleting"
+	EndpointDeleted           EndpointState = "deleted"
+	EndpointExpired           EndpointState = "expired"
+	EndpointPartial           EndpointState = "partial"
+)
+
+var endpointStates = []EndpointState{
+	EndpointPendingAcceptance, EndpointPending, EndpointAvailable, EndpointRejected,
+	EndpointFailed, EndpointDeleting, EndpointDeleted, EndpointExpired, EndpointPartial,
+}
+
+// ParseEndpointState folds any spelling of a known state to its constant.
+// An unknown state comes back cleaned of control characters, with ok false.
+func ParseEndpointState(s string) (state EndpointState, ok bool) {
+	for _, k := range endpointStates {
+		if strings.EqualFold(s, string(k)) {
+			return k, true
+		}
+	}
+	return EndpointState(clean(s)), false
+}
+
+// Final reports whether the endpoint will not move on by itself.
+func (s EndpointState) Final() bool {
+	switch s {
+	case EndpointAvailable, EndpointRejected, EndpointFailed, EndpointDeleted, EndpointExpired:
+		return true
+	}
+	return false
+}
+
+// spellings returns the state as AWS sends it and as the SDK spells it, for
+// vpc-endpoint-state filters: AWS has been seen to match either, so both go.
+func (s EndpointState) spellings() []string {
+	w := string(s)
+	if w == "" {
+		return nil
+	}
+	c := strings.ToUpper(w[:1]) + w[1:]
+	if c == w {
+		return []string{w}
+	}
+	return []string{w, c}
+}
+
+// ServiceState is an endpoint service's state.
+type ServiceState string
+
+// Service states, spelled as AWS sends them.
+const (
+	ServicePending   ServiceState = "Pending"
+	ServiceAvailable ServiceState = "Available"
+	ServiceDeleting  ServiceState = "Deleting"
+	ServiceDeleted   ServiceState = "Deleted"
+	ServiceFailed    ServiceState = "Failed"
+)
+
+// ParseServiceState folds any spelling of a known service state.
+func ParseServiceState(s string) (state ServiceState, ok bool) {
+	for _, k := range []ServiceState{ServicePending, ServiceAvailable, ServiceDeleting, ServiceDeleted, ServiceFailed} {
+		if strings.EqualFold(s, string(k)) {
+			return k, true
+		}
+	}
+	return ServiceState(clean(s)), false
+}
+
+// DNSState is the verification state of a service's private DNS name.
+type DNSState string
+
+// Private DNS name verification states, spelled as AWS sends them.
+const (
+	DNSPendingVerification DNSState = "pendingVerification"
+	DNSVerified            DNSState = "verified"
+	DNSFailed              DNSState = "failed"
+)
+
+// ParseDNSState folds any spelling of a known verification state.
+func ParseDNSState(s string) (state DNSState, ok bool) {
+	for _, k := range []DNSState{DNSPendingVerification, DNSVerified, DNSFailed} {
+		if strings.EqualFold(s, string(k)) {
+			return k, true
+		}
+	}
+	return DNSState(clean(s)), false
+}
+
+// ChangeStatus is a Route 53 change's status.
+type ChangeStatus string
+
+// Route 53 change statuses.
+const (
+	ChangePending ChangeStatus = "PENDING"
+	ChangeInsync  ChangeStatus = "INSYNC"
+)
+
+func parseChangeStatus(s string) ChangeStatus {
+	switch {
+	case strings.EqualFold(s, string(ChangeInsync)):
+		return ChangeInsync
+	case strings.EqualFold(s, string(ChangePending)):
+		return ChangePending
+	}
+	return ChangeStatus(clean(s))
+}
