@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -129,7 +129,9 @@ func New(cfg aws.Config, o Options) (*Client, error) {
 	}
 	cfg.APIOptions = append(append([]func(*middleware.Stack) error{}, cfg.APIOptions...),
 		func(s *middleware.Stack) error { return s.Initialize.Add(opGuard{}, middleware.After) },
-		func(s *middleware.Stack) error { return s.Initialize.Add(timeoutMiddleware{d: o.Timeout}, middleware.After) },
+		func(s *middleware.Stack) error {
+			return s.Initialize.Add(timeoutMiddleware{d: o.Timeout}, middleware.After)
+		},
 	)
 	if lg != nil {
 		cfg.APIOptions = append(cfg.APIOptions, lg.register)

@@ -23,15 +23,15 @@ type Kind string
 // Kinds of errors.
 const (
 	KindUnknown                    Kind = "unknown"
-	KindAccessDenied               Kind = "access-denied"               // grant Error.Action
-	KindCredentials                Kind = "credentials"                 // missing, invalid or expired credentials
-	KindNoRegion                   Kind = "no-region"                   // pass --region
-	KindUnreachable                Kind = "unreachable"                 // the endpoint URL did not answer
-	KindTimeout                    Kind = "timeout"                     // no answer within the per-call timeout
-	KindThrottled                  Kind = "throttled"                   // still throttled after every retry
-	KindServerError                Kind = "server-error"                // AWS 5xx after every retry
-	KindNotFound                   Kind = "not-found"                   // the resource does not exist (any more)
-	KindServiceNotVisible          Kind = "service-not-visible"         // InvalidServiceName
+	KindAccessDenied               Kind = "access-denied"       // grant Error.Action
+	KindCredentials                Kind = "credentials"         // missing, invalid or expired credentials
+	KindNoRegion                   Kind = "no-region"           // pass --region
+	KindUnreachable                Kind = "unreachable"         // the endpoint URL did not answer
+	KindTimeout                    Kind = "timeout"             // no answer within the per-call timeout
+	KindThrottled                  Kind = "throttled"           // still throttled after every retry
+	KindServerError                Kind = "server-error"        // AWS 5xx after every retry
+	KindNotFound                   Kind = "not-found"           // the resource does not exist (any more)
+	KindServiceNotVisible          Kind = "service-not-visible" // InvalidServiceName
 	KindPrivateDNSBeforeAcceptance Kind = "private-dns-before-acceptance"
 	KindVPCDNSAttributes           Kind = "vpc-dns-attributes"
 	KindSubnetAZNotServed          Kind = "subnet-az-not-served"

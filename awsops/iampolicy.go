@@ -14,10 +14,10 @@ type Policy struct {
 
 // PolicyStatement is one statement of a Policy.
 type PolicyStatement struct {
-	Sid       string                       `json:"Sid"`
-	Effect    string                       `json:"Effect"`
-	Action    []string                     `json:"Action"`
-	Resource  string                       `json:"Resource"`
+	Sid       string                         `json:"Sid"`
+	Effect    string                         `json:"Effect"`
+	Action    []string                       `json:"Action"`
+	Resource  string                         `json:"Resource"`
 	Condition map[string]map[string][]string `json:"Condition,omitempty"`
 }
 
