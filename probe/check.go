@@ -84,7 +84,7 @@ func Check(ctx context.Context, cfg Config) (Report, error) {
 		target := p.hostport(a)
 		if !tcpOK[i] {
 			rep.Results = append(rep.Results, Result{Step: StepTLS, Target: p.tlsTarget(target), Verdict: Skipped,
-				Expected: p.tlsExpected(), Seen: fmt.Sprintf("not run: TCP to %s failed", target)})
+				Expected: p.tlsExpected(), Seen: skipWhy(ctx, fmt.Sprintf("not run: TCP to %s failed", target))})
 			continue
 		}
 		res, plain := p.tlsCheck(ctx, target)
@@ -99,10 +99,10 @@ func Check(ctx context.Context, cfg Config) (Report, error) {
 			switch {
 			case !tcpOK[i]:
 				rep.Results = append(rep.Results, Result{Step: StepHTTP, Target: p.httpTarget(c.TLS != TLSOff, target), Verdict: Skipped,
-					Expected: p.httpExpected(), Seen: fmt.Sprintf("not run: TCP to %s failed", target)})
+					Expected: p.httpExpected(), Seen: skipWhy(ctx, fmt.Sprintf("not run: TCP to %s failed", target))})
 			case !tlsOK[i]:
 				rep.Results = append(rep.Results, Result{Step: StepHTTP, Target: p.httpTarget(true, target), Verdict: Skipped,
-					Expected: p.httpExpected(), Seen: fmt.Sprintf("not run: TLS with %s failed", target)})
+					Expected: p.httpExpected(), Seen: skipWhy(ctx, fmt.Sprintf("not run: TLS with %s failed", target))})
 			default:
 				rep.Results = append(rep.Results, p.httpCheck(ctx, target, useTLS[i]))
 			}
@@ -118,6 +118,15 @@ type prober struct {
 }
 
 const canceledSeen = "not run: the check was canceled"
+
+// skipWhy names the reason a dependent check did not run: the
+// cancellation, when that is what stopped the check it depends on.
+func skipWhy(ctx context.Context, why string) string {
+	if ctx.Err() != nil {
+		return canceledSeen
+	}
+	return why
+}
 
 func (p *prober) hostport(a netip.Addr) string {
 	return netip.AddrPortFrom(a, uint16(p.c.Port)).String()
@@ -568,8 +577,8 @@ const (
 // httpCheck sends GET path to target with Host = the name, over TLS when
 // useTLS, and reads the status and the start of the body. Redirects are
 // not followed: the answer itself proves the path works.
-func (p *prober) httpCheck(ctx context.Context, target string, useTLS bool) Result {
-	res := Result{Step: StepHTTP, Target: p.httpTarget(useTLS, target), Expected: p.httpExpected()}
+func (p *prober) httpCheck(ctx context.Context, target string, useTLS bool) (res Result) {
+	res = Result{Step: StepHTTP, Target: p.httpTarget(useTLS, target), Expected: p.httpExpected()}
 	if ctx.Err() != nil {
 		res.Verdict, res.Seen = Skipped, canceledSeen
 		return res

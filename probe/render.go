@@ -50,10 +50,10 @@ func WriteText(w io.Writer, r Report) error {
 	return err
 }
 
-// FormatDuration rounds d for display: milliseconds below ten seconds,
-// tenths of a second above.
+// FormatDuration rounds d for display: milliseconds below a second, tenths
+// of a second above.
 func FormatDuration(d time.Duration) string {
-	if d < 10*time.Second {
+	if d < time.Second-time.Millisecond/2 {
 		return fmt.Sprintf("%dms", d.Round(time.Millisecond).Milliseconds())
 	}
 	return d.Round(100 * time.Millisecond).String()
