@@ -109,6 +109,8 @@ type SecurityGroup struct {
 	Ingress     []SGRule `json:"ingress,omitempty"`
 	Egress      []SGRule `json:"egress,omitempty"`
 	Tags        []Tag    `json:"tags,omitempty"`
+	// CreatedAt drives the eventual-consistency fault; zero for seeded groups.
+	CreatedAt time.Time `json:"createdAt,omitzero"`
 }
 
 // SGRule is one permission; Protocol "-1" means all.
@@ -119,6 +121,8 @@ type SGRule struct {
 	ToPort   int32    `json:"toPort"`
 	CIDRs    []string `json:"cidrs,omitempty"`
 	GroupIDs []string `json:"groupIds,omitempty"`
+	// Description is the rule's (per CIDR or group) description.
+	Description string `json:"description,omitempty"`
 }
 
 // LoadBalancer is an ELBv2 load balancer (the world only has network ones,
@@ -245,6 +249,7 @@ type ENI struct {
 	EndpointID       string   `json:"endpointId,omitempty"`
 	Status           string   `json:"status"` // in-use | available
 	SecurityGroupIDs []string `json:"securityGroupIds,omitempty"`
+	Tags             []Tag    `json:"tags,omitempty"`
 }
 
 // HostedZone is a Route 53 hosted zone.
