@@ -54,11 +54,18 @@ func decodeKind(data []byte, now time.Time, want Kind) (Bundle, error) {
 	if b.Kind() != want {
 		return nil, &ValidationError{Kind: b.Kind(), Problems: []Problem{{
 			Field:    "kind",
-			Expected: fmt.Sprintf("%q (this is where an %s goes)", want, want),
-			Found:    strconv.Quote(string(b.Kind())),
+			Expected: article(want),
+			Found:    article(b.Kind()),
 		}}}
 	}
 	return b, nil
+}
+
+func article(k Kind) string {
+	if k == KindOffer {
+		return "an offer"
+	}
+	return "a request"
 }
 
 // decode returns the kind of bundle the input is (or claims to be), for the

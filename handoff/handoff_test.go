@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -185,9 +186,9 @@ func TestDecodeKindSpecific(t *testing.T) {
 		t.Errorf("DecodeRequest(request) = %v, %v", r, err)
 	}
 	_, err = DecodeOffer([]byte(mustToken(t, testRequest())), testNow)
-	wantErr(t, err, `request: kind: expected "offer" (this is where an offer goes), found "request"`)
+	wantErr(t, err, `request: kind: expected an offer, found a request`)
 	_, err = DecodeRequest(mustJSON(t, testOffer()), testNow)
-	wantErr(t, err, `offer: kind: expected "request" (this is where an request goes), found "offer"`)
+	wantErr(t, err, `offer: kind: expected a request, found an offer`)
 }
 
 func wantErr(t *testing.T, err error, want string) {
@@ -270,6 +271,33 @@ func TestValidationErrorLists(t *testing.T) {
 	e.Kind = ""
 	if got := e.Error(); !strings.HasPrefix(got, "handoff: serviceId") {
 		t.Errorf("Error() without kind = %q", got)
+	}
+}
+
+// A file full of junk gives a message of bounded length that says how much
+// was left out.
+func TestValidationErrorManyProblems(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"kind": "request", "version": 1`)
+	for i := range 100 {
+		fmt.Fprintf(&b, `, "junk%d": 1`, i)
+	}
+	b.WriteString("}")
+	_, err := Decode([]byte(b.String()), testNow)
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Decode: %v, want a ValidationError", err)
+	}
+	// 7 missing fields and 100 unknown ones.
+	if len(ve.Problems) != 107 {
+		t.Errorf("%d problems, want 107", len(ve.Problems))
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 21 || lines[20] != "request: and 87 more problems" {
+		t.Errorf("message has %d lines, ending %q; want 21 ending with the count left out", len(lines), lines[len(lines)-1])
+	}
+	if lines[0] != "request: serviceId: expected vpce-svc-<17 hex digits>, found nothing (the field is missing)" {
+		t.Errorf("first line %q", lines[0])
 	}
 }
 

@@ -39,16 +39,25 @@ type ValidationError struct {
 	Problems []Problem
 }
 
+// maxListed bounds the lines of an error message: a file of garbage should
+// not scroll the screen away. All problems stay in Problems.
+const maxListed = 20
+
 // Error lists the problems, one per line, each prefixed with the bundle kind
-// ("offer: ", "request: ", or "handoff: " when the kind is unknown).
+// ("offer: ", "request: ", or "handoff: " when the kind is unknown), and
+// says how many more there are past the first maxListed.
 func (e *ValidationError) Error() string {
 	prefix := "handoff"
 	if e.Kind != "" {
 		prefix = string(e.Kind)
 	}
-	lines := make([]string, len(e.Problems))
+	var lines []string
 	for i, p := range e.Problems {
-		lines[i] = prefix + ": " + p.String()
+		if i == maxListed && len(e.Problems) > maxListed+1 {
+			lines = append(lines, fmt.Sprintf("%s: and %d more problems", prefix, len(e.Problems)-i))
+			break
+		}
+		lines = append(lines, prefix+": "+p.String())
 	}
 	return strings.Join(lines, "\n")
 }
