@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/plwiz/plwiz/sandbox/dataplane"
 )
 
 // Options configure a Sandbox.
@@ -23,6 +25,14 @@ type Options struct {
 	Faults Faults
 	// Logf, when set, gets one line per request.
 	Logf func(format string, args ...any)
+
+	// DataPlane starts, with the HTTP server, the loopback DNS server, the
+	// ENI listeners and the service backends (see dataplane_bridge.go).
+	DataPlane bool
+	// StateDir keeps the data plane's CA across restarts; "" makes one per run.
+	StateDir string
+	// DNSListen is the DNS server's address; "" is 127.0.0.1 on a random port.
+	DNSListen string
 }
 
 // Sandbox is the local AWS emulator: one world, one lock, and an HTTP front
@@ -40,6 +50,9 @@ type Sandbox struct {
 
 	srv      *http.Server
 	listener net.Listener
+
+	dpOpts Options              // the data plane's options, read by Start
+	dp     *dataplane.DataPlane // nil unless Options.DataPlane
 }
 
 // queryHandler serves one AWS Query / EC2 action. It runs with the world
@@ -93,6 +106,7 @@ func New(o Options) *Sandbox {
 		faults: newFaultInjector(o.Faults),
 		logf:   o.Logf,
 		query:  map[string]map[string]queryHandler{},
+		dpOpts: o,
 	}
 	s.query["ec2"] = merge(ec2NetworkHandlers(), ec2PrivateLinkHandlers())
 	s.query["elasticloadbalancing"] = elbv2Handlers()
@@ -124,6 +138,10 @@ func (s *Sandbox) Start(addr string) error {
 	if err != nil {
 		return fmt.Errorf("sandbox listen: %w", err)
 	}
+	if err := s.startDataPlane(); err != nil {
+		ln.Close()
+		return err
+	}
 	s.listener = ln
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
@@ -145,7 +163,7 @@ func (s *Sandbox) Close() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	return s.srv.Shutdown(ctx)
+	return errors.Join(s.srv.Shutdown(ctx), s.closeDataPlane())
 }
 
 // World runs fn with the world locked and advanced to now; for tests, the

@@ -11,11 +11,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,6 +65,10 @@ type DataPlane struct {
 	forwards map[fwdKey]*forwarder
 	closed   bool
 	lastErr  string
+	seed     maphash.Seed
+	fp       uint64  // dnsFingerprint of the compiled zones
+	compiled bool    // fp is set
+	zoneErrs []error // what compiling them reported
 
 	addrMu sync.RWMutex
 	addrs  map[string]string // service ID → backend address, for forwarders
@@ -86,6 +92,7 @@ func Start(o Options) (*DataPlane, error) {
 		backends: map[string]*backend{},
 		forwards: map[fwdKey]*forwarder{},
 		addrs:    map[string]string{},
+		seed:     maphash.MakeSeed(),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -128,18 +135,23 @@ func Start(o Options) (*DataPlane, error) {
 	return d, nil
 }
 
+// tick syncs every interval, or every ten sync durations when a big world
+// makes syncs slow, so the data plane never takes more than about a tenth
+// of a core (or of the world lock's time).
 func (d *DataPlane) tick(interval time.Duration) {
 	defer close(d.done)
-	t := time.NewTicker(interval)
+	t := time.NewTimer(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-d.stop:
 			return
 		case <-t.C:
+			began := time.Now()
 			if err := d.Sync(); err != nil && !errors.Is(err, ErrClosed) {
 				d.report(err)
 			}
+			t.Reset(max(interval, 10*time.Since(began)))
 		}
 	}
 }
@@ -207,8 +219,14 @@ func (d *DataPlane) Sync() error {
 		return ErrClosed
 	}
 	snap := d.src()
-	zs, errs := compileZones(snap)
-	d.zones.Store(zs)
+	// Recompiling a big world's DNS data every tick is the costly part of
+	// a sync; most ticks nothing changed.
+	if fp := dnsFingerprint(d.seed, snap); !d.compiled || fp != d.fp {
+		zs, errs := compileZones(snap)
+		d.zones.Store(zs)
+		d.fp, d.compiled, d.zoneErrs = fp, true, errs
+	}
+	errs := slices.Clone(d.zoneErrs)
 	errs = append(errs, d.syncBackends(snap.Services)...)
 	errs = append(errs, d.syncForwards(snap.Forwards)...)
 	return errors.Join(errs...)
@@ -397,4 +415,38 @@ func (d *DataPlane) removeTemp() {
 	if d.tmpDir != "" {
 		_ = os.RemoveAll(d.tmpDir)
 	}
+}
+
+// dnsFingerprint hashes the DNS part of a snapshot, independent of map and
+// slice order (entries' hashes are summed), to spot unchanged snapshots.
+func dnsFingerprint(seed maphash.Seed, s Snapshot) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	var sum uint64
+	entry := func(tag byte, parts ...string) {
+		h.Reset()
+		h.WriteByte(tag)
+		for _, p := range parts {
+			h.WriteString(p)
+			h.WriteByte(0)
+		}
+		sum += h.Sum64()
+	}
+	for _, z := range s.Zones {
+		entry('z', z.Name, z.SOA, strconv.FormatUint(uint64(z.SOATTL), 10))
+	}
+	for name, addrs := range s.A {
+		h.Reset()
+		h.WriteByte('a')
+		h.WriteString(name)
+		for _, a := range addrs {
+			b := a.As16()
+			h.Write(b[:])
+		}
+		sum += h.Sum64()
+	}
+	for _, t := range s.TXT {
+		entry('t', append([]string{t.Name, strconv.FormatUint(uint64(t.TTL), 10)}, t.Values...)...)
+	}
+	return sum
 }

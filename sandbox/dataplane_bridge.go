@@ -1,0 +1,292 @@
+package sandbox
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/plwiz/plwiz/sandbox/dataplane"
+)
+
+// startDataPlane starts the loopback data plane when the options ask for it.
+func (s *Sandbox) startDataPlane() error {
+	if !s.dpOpts.DataPlane {
+		return nil
+	}
+	dp, err := dataplane.Start(dataplane.Options{
+		Source:    s.dataPlaneSource(),
+		StateDir:  s.dpOpts.StateDir,
+		DNSListen: s.dpOpts.DNSListen,
+		Logf:      s.logf,
+	})
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	s.dp = dp
+	return nil
+}
+
+func (s *Sandbox) closeDataPlane() error {
+	if s.dp == nil {
+		return nil
+	}
+	return s.dp.Close()
+}
+
+// DNSAddr is the data plane DNS server's "ip:port" (UDP and TCP), "" when
+// the data plane is off.
+func (s *Sandbox) DNSAddr() string {
+	if s.dp == nil {
+		return ""
+	}
+	return s.dp.DNSAddr()
+}
+
+// CAFile is the path of the PEM CA certificate the service backends chain
+// to, for clients to trust; "" when the data plane is off.
+func (s *Sandbox) CAFile() string {
+	if s.dp == nil {
+		return ""
+	}
+	return s.dp.CAFile()
+}
+
+// CAPool is a certificate pool holding only the sandbox CA, for in-process
+// clients (the demo's probe); nil when the data plane is off.
+func (s *Sandbox) CAPool() *x509.CertPool {
+	if s.dp == nil {
+		return nil
+	}
+	return s.dp.CAPool()
+}
+
+// SyncDataPlane makes DNS and the ENI listeners match the world now (the
+// data plane also does this on its own every 100 ms of wall time); tests
+// call it after moving a manual clock.
+func (s *Sandbox) SyncDataPlane() error {
+	if s.dp == nil {
+		return errors.New("sandbox data plane is off (Options.DataPlane)")
+	}
+	return s.dp.Sync()
+}
+
+// dataPlaneSource copies what the data plane needs from the world under
+// the lock (cheap: cached names, flat views) and builds the Snapshot after
+// releasing it, so a big world does not stall the API while DNS data is
+// assembled. The cache is only touched with the world locked.
+func (s *Sandbox) dataPlaneSource() dataplane.Source {
+	cache := map[string]*epCache{}
+	return func() dataplane.Snapshot {
+		var v worldView
+		s.World(func(w *World, now time.Time) { v = collectView(w, now, cache) })
+		return v.snapshot()
+	}
+}
+
+// dnsLiveStates are the endpoint states whose vpce names resolve: AWS
+// creates the names and ENIs with the endpoint, before acceptance.
+var dnsLiveStates = map[string]bool{
+	EndpointPendingAcceptance: true,
+	EndpointPending:           true,
+	EndpointAvailable:         true,
+}
+
+// worldView is the flat copy of the world the snapshot is built from.
+type worldView struct {
+	vpceZone  string
+	zones     []dataplane.Zone
+	txt       []dataplane.TXTRecord
+	services  []dataplane.Service
+	privNames map[string]string   // service ID → verified private DNS name
+	ports     map[string][]uint16 // service ID → listener ports
+	endpoints []epView
+}
+
+// epView is one live endpoint.
+type epView struct {
+	c          *epCache // immutable once built; shared with later syncs
+	serviceID  string
+	available  bool
+	privateDNS bool // private DNS on and propagated
+}
+
+// epCache holds an endpoint's names and ENI addresses, which only change
+// when its subnets or ENIs do, so a sync does not rebuild them for every
+// endpoint of a large world.
+type epCache struct {
+	suffix  string
+	subnets []string
+	enis    []string
+	names   []EndpointDNS
+	all     []netip.Addr
+	byAZ    map[string][]netip.Addr
+	touched bool
+}
+
+// collectView runs under the world lock.
+func collectView(w *World, now time.Time, cache map[string]*epCache) worldView {
+	v := worldView{
+		vpceZone:  w.Region + ".vpce.amazonaws.com",
+		privNames: map[string]string{},
+		ports:     map[string][]uint16{},
+		endpoints: make([]epView, 0, len(w.Endpoints)),
+	}
+	for _, id := range SortedKeys(w.HostedZones) {
+		z := w.HostedZones[id]
+		if z.Private {
+			continue
+		}
+		zone := dataplane.Zone{Name: z.Name}
+		for _, r := range z.Records {
+			switch r.Type {
+			case "SOA":
+				if len(r.Values) == 1 {
+					zone.SOA, zone.SOATTL = r.Values[0], ttl32(r.TTL)
+				}
+			case "TXT":
+				v.txt = append(v.txt, dataplane.TXTRecord{Name: r.Name, TTL: ttl32(r.TTL), Values: slices.Clone(r.Values)})
+			}
+		}
+		v.zones = append(v.zones, zone)
+	}
+	for _, id := range SortedKeys(w.Services) {
+		svc := w.Services[id]
+		if svc.State == ServiceDeleted || svc.State == ServiceFailed {
+			continue
+		}
+		var names []string
+		if svc.PrivateDNSName != "" {
+			names = append(names, svc.PrivateDNSName)
+		}
+		// Every endpoint name of the service is one label under this.
+		names = append(names, "*."+svc.ID+"."+v.vpceZone)
+		v.services = append(v.services, dataplane.Service{ID: svc.ID, Name: svc.Name, DNSNames: names})
+		if svc.PrivateDNSName != "" && svc.PrivateDNSState == DNSVerified {
+			v.privNames[svc.ID] = svc.PrivateDNSName
+		}
+		v.ports[svc.ID] = servicePorts(w, svc)
+	}
+	for _, c := range cache {
+		c.touched = false
+	}
+	for id, e := range w.Endpoints {
+		if !dnsLiveStates[e.State] {
+			continue
+		}
+		c := cache[id]
+		if c == nil || c.suffix != e.DNSSuffix || !slices.Equal(c.subnets, e.SubnetIDs) || !slices.Equal(c.enis, e.ENIIDs) {
+			c = newEPCache(w, e)
+			cache[id] = c
+		}
+		c.touched = true
+		if len(c.all) == 0 {
+			continue
+		}
+		v.endpoints = append(v.endpoints, epView{
+			c:          c,
+			serviceID:  e.ServiceID,
+			available:  e.State == EndpointAvailable,
+			privateDNS: e.PrivateDNSEnabled && !now.Before(e.PrivateDNSLiveAt),
+		})
+	}
+	for id, c := range cache {
+		if !c.touched {
+			delete(cache, id)
+		}
+	}
+	return v
+}
+
+func newEPCache(w *World, e *Endpoint) *epCache {
+	c := &epCache{
+		suffix:  e.DNSSuffix,
+		subnets: slices.Clone(e.SubnetIDs),
+		enis:    slices.Clone(e.ENIIDs),
+		names:   w.EndpointDNSNames(e),
+		byAZ:    map[string][]netip.Addr{},
+	}
+	for _, id := range e.ENIIDs {
+		eni := w.ENIs[id]
+		if eni == nil {
+			continue
+		}
+		ip, err := netip.ParseAddr(eni.PrivateIP)
+		if err != nil {
+			continue // not an address: nothing to serve for it
+		}
+		c.all = append(c.all, ip)
+		c.byAZ[eni.AZID] = append(c.byAZ[eni.AZID], ip)
+	}
+	return c
+}
+
+// snapshot builds, outside the lock, what the data plane serves:
+//   - A for each live endpoint's regional name (all its ENIs) and zonal
+//     names (the ENI in that AZ);
+//   - A for a service's private DNS name → the ENIs of every available
+//     endpoint with private DNS on, once its propagation time has passed and
+//     while the name is verified;
+//   - TXT (and the SOA) of every public hosted zone;
+//   - a forward per available endpoint ENI and service listener port;
+//   - a backend per service that is not deleted, whose certificate names
+//     the private DNS name and every vpce name of the service.
+func (v worldView) snapshot() dataplane.Snapshot {
+	snap := dataplane.Snapshot{
+		Zones:    append([]dataplane.Zone{{Name: v.vpceZone}}, v.zones...),
+		A:        make(map[string][]netip.Addr, 4*len(v.endpoints)),
+		TXT:      v.txt,
+		Services: v.services,
+	}
+	for _, e := range v.endpoints {
+		for _, n := range e.c.names {
+			if n.AZID == "" {
+				snap.A[n.Name] = e.c.all
+			} else if ips := e.c.byAZ[n.AZID]; len(ips) > 0 {
+				snap.A[n.Name] = ips
+			}
+		}
+		if !e.available {
+			continue
+		}
+		if name := v.privNames[e.serviceID]; name != "" && e.privateDNS {
+			// Concat copies: the cached slice is shared with the regional name.
+			snap.A[name] = slices.Concat(snap.A[name], e.c.all)
+		}
+		for _, ip := range e.c.all {
+			for _, port := range v.ports[e.serviceID] {
+				snap.Forwards = append(snap.Forwards, dataplane.Forward{Addr: ip, Port: port, Service: e.serviceID})
+			}
+		}
+	}
+	return snap
+}
+
+// buildSnapshot is collectView and snapshot in one, for tests.
+func buildSnapshot(w *World, now time.Time) dataplane.Snapshot {
+	return collectView(w, now, map[string]*epCache{}).snapshot()
+}
+
+// servicePorts are the listener ports of the service's load balancers.
+func servicePorts(w *World, svc *Service) []uint16 {
+	var out []uint16
+	for _, lbARN := range svc.NLBARNs {
+		for _, id := range SortedKeys(w.Listeners) {
+			ln := w.Listeners[id]
+			if ln.LBARN == lbARN && ln.Port > 0 && ln.Port <= math.MaxUint16 {
+				out = append(out, uint16(ln.Port))
+			}
+		}
+	}
+	return out
+}
+
+func ttl32(ttl int64) uint32 {
+	if ttl < 0 {
+		return 0
+	}
+	return uint32(min(ttl, math.MaxInt32))
+}
