@@ -18,6 +18,8 @@ type Env struct {
 	SB    *sandbox.Sandbox
 	Clock *sandbox.ManualClock // nil when the test asked for the real clock
 	URL   string
+
+	dataPlane bool
 }
 
 // Options for Start; the zero value gives a manual clock and no faults.
@@ -27,6 +29,9 @@ type Options struct {
 	Faults    sandbox.Faults
 	World     *sandbox.World
 	Delays    *sandbox.Delays
+	// DataPlane runs the loopback DNS server, ENI listeners and TLS
+	// backends (Env.SB.DNSAddr, CAFile, CAPool).
+	DataPlane bool
 }
 
 // Start runs a sandbox on 127.0.0.1:0 until the test ends.
@@ -38,12 +43,12 @@ func Start(t testing.TB, o Options) *Env {
 		manual = sandbox.NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 		clock = manual
 	}
-	sb := sandbox.New(sandbox.Options{World: o.World, Clock: clock, Speed: o.Speed, Faults: o.Faults, Delays: o.Delays})
+	sb := sandbox.New(sandbox.Options{World: o.World, Clock: clock, Speed: o.Speed, Faults: o.Faults, Delays: o.Delays, DataPlane: o.DataPlane})
 	if err := sb.Start("127.0.0.1:0"); err != nil {
 		t.Fatalf("start sandbox: %v", err)
 	}
 	t.Cleanup(func() { _ = sb.Close() })
-	return &Env{SB: sb, Clock: manual, URL: sb.URL()}
+	return &Env{SB: sb, Clock: manual, URL: sb.URL(), dataPlane: o.DataPlane}
 }
 
 // Account returns the world's account with the given name ("provider",
@@ -85,6 +90,14 @@ func (e *Env) Advance(t testing.TB, d time.Duration) {
 		t.Fatal("Advance needs the manual clock")
 	}
 	e.Clock.Advance(d)
+	if e.dataPlane {
+		// Make DNS and the ENI listeners match the new time at once rather
+		// than at the data plane's next tick. What it cannot serve (a bad
+		// record a test put in on purpose) is logged; the rest is applied.
+		if err := e.SB.SyncDataPlane(); err != nil {
+			t.Logf("sync data plane: %v", err)
+		}
+	}
 }
 
 // Context returns a context that ends with the test.
