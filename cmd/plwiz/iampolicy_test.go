@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestIAMPolicyPrintsValidJSONPerRole(t *testing.T) {
+	type statement struct {
+		Sid       string
+		Effect    string
+		Action    []string
+		Resource  string
+		Condition map[string]map[string][]string
+	}
+	type policy struct {
+		Version   string
+		Statement []statement
+	}
+	tests := []struct {
+		role       string
+		want, not  []string
+		tagCreates []string
+	}{
+		{"provider",
+			[]string{"ec2:CreateVpcEndpointServiceConfiguration", "ec2:AcceptVpcEndpointConnections", "ec2:RejectVpcEndpointConnections",
+				"ec2:DescribeVpcEndpointConnections", "ec2:ModifyVpcEndpointServicePermissions", "ec2:StartVpcEndpointServicePrivateDnsVerification",
+				"elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeListeners",
+				"route53:ChangeResourceRecordSets", "route53:GetChange", "route53:ListHostedZonesByName", "sts:GetCallerIdentity"},
+			[]string{"ec2:CreateVpcEndpoint", "ec2:ModifyVpcAttribute"},
+			[]string{"CreateVpcEndpointServiceConfiguration"}},
+		{"consumer",
+			[]string{"ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint", "ec2:DescribeVpcEndpointServices", "ec2:ModifyVpcAttribute",
+				"ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "sts:GetCallerIdentity"},
+			[]string{"ec2:AcceptVpcEndpointConnections", "route53:ChangeResourceRecordSets", "elasticloadbalancing:DescribeLoadBalancers"},
+			[]string{"CreateSecurityGroup", "CreateVpcEndpoint"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.role, func(t *testing.T) {
+			code, out, stderr := runCLI(t, nil, "iam-policy", tt.role)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if !strings.HasPrefix(out, "{\n  \"Version\": \"2012-10-17\"") {
+				t.Errorf("not pretty JSON starting with the version:\n%s", out)
+			}
+			var p policy
+			dec := json.NewDecoder(strings.NewReader(out))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&p); err != nil {
+				t.Fatalf("not a JSON policy: %v\n%s", err, out)
+			}
+			var actions []string
+			var tagStmt *statement
+			for i, s := range p.Statement {
+				if s.Effect != "Allow" || s.Resource != "*" || s.Sid == "" {
+					t.Errorf("statement %+v: want a Sid, Allow on *", s)
+				}
+				if slices.Contains(s.Action, "ec2:CreateTags") {
+					tagStmt = &p.Statement[i]
+					continue
+				}
+				actions = append(actions, s.Action...)
+			}
+			for _, a := range tt.want {
+				if !slices.Contains(actions, a) {
+					t.Errorf("policy lacks %s", a)
+				}
+			}
+			for _, a := range tt.not {
+				if slices.Contains(actions, a) {
+					t.Errorf("%s policy has %s, which is the other role's", tt.role, a)
+				}
+			}
+			if tagStmt == nil {
+				t.Fatal("no ec2:CreateTags statement for tagging on create")
+			}
+			got := tagStmt.Condition["StringEquals"]["ec2:CreateAction"]
+			if !slices.Equal(got, tt.tagCreates) {
+				t.Errorf("CreateTags limited to %v, want %v", got, tt.tagCreates)
+			}
+		})
+	}
+}
+
+func TestIAMPolicyRejectsUnknownRole(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "iam-policy", "admin")
+	if code != exitBadInput || !strings.Contains(stderr, `unknown role "admin"`) {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	code, _, _ = runCLI(t, nil, "iam-policy")
+	if code != exitBadInput {
+		t.Errorf("no role: exit %d, want %d", code, exitBadInput)
+	}
+}
