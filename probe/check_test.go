@@ -156,7 +156,7 @@ func TestNXDOMAINSaysOutsideVPCAndPrintsCommand(t *testing.T) {
 	if err := WriteText(&text, rep); err != nil {
 		t.Fatal(err)
 	}
-	wantContains(t, "text", text.String(), "This host is likely outside the consumer VPC. From a host inside it, run:\n  "+want+"\n")
+	wantContains(t, "text", text.String(), "If private DNS is on for the endpoint, this host is likely outside the consumer VPC. From a host inside it, run:\n  "+want+"\n")
 }
 
 func TestNXDOMAINWithoutAddressesSkipsTheRest(t *testing.T) {

@@ -44,7 +44,9 @@ func WriteText(w io.Writer, r Report) error {
 	passed, failed, skipped := r.Counts()
 	fmt.Fprintf(&b, "\n%d passed, %d failed, %d skipped\n", passed, failed, skipped)
 	if r.OutsideVPC {
-		fmt.Fprintf(&b, "This host is likely outside the consumer VPC. From a host inside it, run:\n  %s\n", sanitize(r.Command))
+		// The same answer comes from inside the VPC while private DNS is off,
+		// so say on what condition this host is the problem.
+		fmt.Fprintf(&b, "If private DNS is on for the endpoint, this host is likely outside the consumer VPC. From a host inside it, run:\n  %s\n", sanitize(r.Command))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
