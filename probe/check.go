@@ -40,12 +40,18 @@ func Check(ctx context.Context, cfg Config) (Report, error) {
 	}
 	p := &prober{c: c, cmd: command(c)}
 	rep := Report{Name: c.Name, Port: c.Port, Command: p.cmd}
+	add := func(r Result) {
+		rep.Results = append(rep.Results, r)
+		if c.Progress != nil {
+			c.Progress(r)
+		}
+	}
 
 	resolved, nameRes, outside := p.dnsName(ctx)
-	rep.Results = append(rep.Results, nameRes)
+	add(nameRes)
 	rep.OutsideVPC = outside
 	for _, n := range c.VPCENames {
-		rep.Results = append(rep.Results, p.dnsVPCE(ctx, strings.TrimSuffix(n, ".")))
+		add(p.dnsVPCE(ctx, strings.TrimSuffix(n, ".")))
 	}
 
 	targets := c.Addresses
@@ -55,12 +61,12 @@ func Check(ctx context.Context, cfg Config) (Report, error) {
 	if len(targets) == 0 {
 		why := fmt.Sprintf("not run: no address to connect to (DNS for %s failed and no endpoint addresses were given)", c.Name)
 		target := net.JoinHostPort(c.Name, strconv.Itoa(c.Port))
-		rep.Results = append(rep.Results, Result{Step: StepTCP, Target: target, Verdict: Skipped, Expected: p.tcpExpected(), Seen: why})
+		add(Result{Step: StepTCP, Target: target, Verdict: Skipped, Expected: p.tcpExpected(), Seen: why})
 		if c.TLS != TLSOff {
-			rep.Results = append(rep.Results, Result{Step: StepTLS, Target: p.tlsTarget(target), Verdict: Skipped, Expected: p.tlsExpected(), Seen: why})
+			add(Result{Step: StepTLS, Target: p.tlsTarget(target), Verdict: Skipped, Expected: p.tlsExpected(), Seen: why})
 		}
 		if c.HTTPPath != "" {
-			rep.Results = append(rep.Results, Result{Step: StepHTTP, Target: p.httpTarget(c.TLS != TLSOff, target), Verdict: Skipped, Expected: p.httpExpected(), Seen: why})
+			add(Result{Step: StepHTTP, Target: p.httpTarget(c.TLS != TLSOff, target), Verdict: Skipped, Expected: p.httpExpected(), Seen: why})
 		}
 		return rep, nil
 	}
@@ -69,7 +75,7 @@ func Check(ctx context.Context, cfg Config) (Report, error) {
 	for i, a := range targets {
 		res := p.tcp(ctx, p.hostport(a))
 		tcpOK[i] = res.Verdict == Pass
-		rep.Results = append(rep.Results, res)
+		add(res)
 	}
 
 	// useTLS: HTTP goes over TLS; tlsOK: HTTP may run (TLS passed, or auto
@@ -83,14 +89,14 @@ func Check(ctx context.Context, cfg Config) (Report, error) {
 		}
 		target := p.hostport(a)
 		if !tcpOK[i] {
-			rep.Results = append(rep.Results, Result{Step: StepTLS, Target: p.tlsTarget(target), Verdict: Skipped,
+			add(Result{Step: StepTLS, Target: p.tlsTarget(target), Verdict: Skipped,
 				Expected: p.tlsExpected(), Seen: skipWhy(ctx, fmt.Sprintf("not run: TCP to %s failed", target))})
 			continue
 		}
 		res, plain := p.tlsCheck(ctx, target)
 		useTLS[i] = !plain
 		tlsOK[i] = res.Verdict == Pass || plain
-		rep.Results = append(rep.Results, res)
+		add(res)
 	}
 
 	if c.HTTPPath != "" {
@@ -98,13 +104,13 @@ func Check(ctx context.Context, cfg Config) (Report, error) {
 			target := p.hostport(a)
 			switch {
 			case !tcpOK[i]:
-				rep.Results = append(rep.Results, Result{Step: StepHTTP, Target: p.httpTarget(c.TLS != TLSOff, target), Verdict: Skipped,
+				add(Result{Step: StepHTTP, Target: p.httpTarget(c.TLS != TLSOff, target), Verdict: Skipped,
 					Expected: p.httpExpected(), Seen: skipWhy(ctx, fmt.Sprintf("not run: TCP to %s failed", target))})
 			case !tlsOK[i]:
-				rep.Results = append(rep.Results, Result{Step: StepHTTP, Target: p.httpTarget(true, target), Verdict: Skipped,
+				add(Result{Step: StepHTTP, Target: p.httpTarget(true, target), Verdict: Skipped,
 					Expected: p.httpExpected(), Seen: skipWhy(ctx, fmt.Sprintf("not run: TLS with %s failed", target))})
 			default:
-				rep.Results = append(rep.Results, p.httpCheck(ctx, target, useTLS[i]))
+				add(p.httpCheck(ctx, target, useTLS[i]))
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -540,4 +541,50 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestCancelWhileConnecting(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var seen []Result
+	cfg := Config{Name: name, Port: 443, Addresses: addrs(t, "127.0.0.1", "127.0.0.2"), Dialer: cancelingDialer{cancel},
+		Resolver: resolverAt(t, dnsServer(t, map[string][]string{name: {"127.0.0.1", "127.0.0.2"}})), HTTPPath: "/",
+		Timeout: time.Minute, Progress: func(r Result) { seen = append(seen, r) }}
+	rep, err := Check(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"dns pass", "tcp fail", "tcp skipped", "tls skipped", "tls skipped", "http skipped", "http skipped"}
+	var got []string
+	for _, r := range rep.Results {
+		got = append(got, string(r.Step)+" "+string(r.Verdict))
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("results %v, want %v", got, want)
+	}
+	if r := rep.Results[1]; r.Seen != "canceled before a connection" || r.Hint != "the check was canceled" {
+		t.Errorf("tcp = %+v", r)
+	}
+	for _, r := range rep.Results[2:] {
+		if r.Seen != canceledSeen {
+			t.Errorf("%s %s seen %q", r.Step, r.Target, r.Seen)
+		}
+	}
+	if len(seen) != len(rep.Results) {
+		t.Fatalf("Progress got %d results, the report has %d", len(seen), len(rep.Results))
+	}
+	for i := range seen {
+		if seen[i] != rep.Results[i] {
+			t.Errorf("Progress result %d = %+v, report has %+v", i, seen[i], rep.Results[i])
+		}
+	}
+}
+
+// cancelingDialer cancels the check while the first connection is being
+// made, then waits for the cancellation to arrive.
+type cancelingDialer struct{ cancel context.CancelFunc }
+
+func (d cancelingDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	d.cancel()
+	<-ctx.Done()
+	return nil, &net.OpError{Op: "dial", Net: network, Err: ctx.Err()}
 }

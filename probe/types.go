@@ -163,6 +163,10 @@ type Config struct {
 	Timeout       time.Duration    // per operation; zero: DefaultTimeout
 	ExpiryWarning time.Duration    // zero: DefaultExpiryWarning
 	Now           func() time.Time // certificate validity clock; nil: time.Now
+	// Progress, when set, gets each result as soon as it is known, in the
+	// order of Report.Results, so a UI can show the check as it runs. It is
+	// called on Check's goroutine.
+	Progress func(Result)
 }
 
 // Validate checks the configuration before any network traffic; its errors
