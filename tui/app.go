@@ -1,0 +1,125 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/plwiz/plwiz/steps"
+)
+
+// App runs one Model as a whole program: it sizes the Model to the
+// window, asks the terminal for its background, draws in the alternate
+// screen and quits once the Model is left.
+type App struct {
+	Model *Model
+}
+
+// NewApp wraps m for a program of its own.
+func NewApp(m *Model) *App { return &App{Model: m} }
+
+// leaveNowMsg is an interrupt signal (SIGINT without a terminal in raw
+// mode): leave without asking, saving the session.
+type leaveNowMsg struct{}
+
+// Init starts the Model and asks for the terminal's background colour.
+func (a *App) Init() tea.Cmd {
+	return tea.Batch(a.Model.Init(), tea.RequestBackgroundColor)
+}
+
+// Update routes the message to the Model and quits once it is left.
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.Model.SetSize(msg.Width, msg.Height)
+	case leaveNowMsg:
+		if !a.Model.leaving && !a.Model.left {
+			a.Model.confirm = nil
+			cmd = a.Model.leave()
+		}
+	default:
+		_, cmd = a.Model.Update(msg)
+	}
+	if a.Model.Left() {
+		a.Model.Stop()
+		return a, tea.Quit
+	}
+	return a, cmd
+}
+
+// View draws the Model full screen.
+func (a *App) View() tea.View {
+	v := tea.NewView(a.Model.View())
+	v.AltScreen = true
+	v.WindowTitle = fmt.Sprintf("plwiz %s", a.Model.snap.role)
+	return v
+}
+
+// Outcome is how a run ended, for the exit message.
+type Outcome struct {
+	// Finished is true when every step is done or skipped.
+	Finished bool
+	// Left is true when the user chose to leave (the session is saved).
+	Left      bool
+	SessionID string
+	// ResumeCommand continues the session; empty when finished.
+	ResumeCommand string
+	// SaveError is the last failure to save the session, if any.
+	SaveError string
+}
+
+// IO is where a run reads keys and draws; nil means the terminal.
+type IO struct {
+	In  io.Reader
+	Out io.Writer
+}
+
+// Run shows flow in the terminal until the user finishes or leaves it and
+// reports how it ended. With opts.Accessible it runs the line driver
+// instead of the full-screen program.
+func Run(ctx context.Context, flow *steps.Flow, s *steps.Session, env *steps.Env, opts Options, rw IO) (Outcome, error) {
+	if opts.Accessible {
+		return RunAccessible(ctx, flow, s, env, opts, rw)
+	}
+	m := New(flow, s, env, opts)
+	popts := []tea.ProgramOption{
+		tea.WithContext(ctx),
+		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
+			if _, ok := msg.(tea.InterruptMsg); ok {
+				return leaveNowMsg{}
+			}
+			return msg
+		}),
+	}
+	if rw.In != nil {
+		popts = append(popts, tea.WithInput(rw.In))
+	}
+	if rw.Out != nil {
+		popts = append(popts, tea.WithOutput(rw.Out))
+	}
+	if opts.NoColor {
+		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
+	}
+	_, err := tea.NewProgram(NewApp(m), popts...).Run()
+	m.Stop()
+	out := m.outcome()
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return out, fmt.Errorf("run %s flow: %w", flow.Role, err)
+	}
+	return out, nil
+}
+
+func (m *Model) outcome() Outcome {
+	return Outcome{Finished: m.finished, Left: m.left, SessionID: m.snap.id, ResumeCommand: m.ResumeCommand(), SaveError: m.saveErr}
+}
+
+// NoColorFromEnv reports whether the environment asks for no colour
+// (NO_COLOR set to anything but empty, https://no-color.org).
+func NoColorFromEnv(getenv func(string) string) bool {
+	return getenv("NO_COLOR") != ""
+}

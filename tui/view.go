@@ -1,0 +1,238 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/plwiz/plwiz/steps"
+)
+
+// Layout: a header line and a rule, then the sidebar and the screen side by
+// side, then the key help. Below sidebarMinWidth columns the sidebar folds
+// into the rule line ("step 3 of 9").
+const (
+	sidebarWidth    = 30
+	sidebarMinWidth = 100
+	headerHeight    = 2
+)
+
+func (m *Model) sidebarShown() bool { return m.com.Width >= sidebarMinWidth }
+
+// screenSize is the room of the current step's screen.
+func (m *Model) screenSize() (w, h int) {
+	w = m.com.Width - 2
+	if m.sidebarShown() {
+		w = m.com.Width - sidebarWidth - 3
+	}
+	h = m.com.Height - headerHeight - m.footerHeight()
+	return max(w, 10), max(h, 3)
+}
+
+func (m *Model) footerHeight() int {
+	m.help.SetWidth(m.com.Width - 2)
+	return max(strings.Count(m.help.View(m), "\n")+1, 1)
+}
+
+// layoutChildren hands the components their sizes.
+func (m *Model) layoutChildren() {
+	r := m.cur
+	if r == nil {
+		return
+	}
+	w, h := m.screenSize()
+	if r.form != nil {
+		r.form.SetSize(w, h-2)
+	}
+	if r.fields != nil {
+		r.fields.SetSize(w, 0)
+	}
+	if r.table != nil {
+		r.table.SetSize(w, h-2)
+	}
+	if r.checks != nil {
+		r.checks.SetSize(w, h-4)
+	}
+}
+
+// View draws the whole Model in exactly its size: Height lines, none wider
+// than Width.
+func (m *Model) View() string {
+	W, H := m.com.Width, m.com.Height
+	t := m.com.Theme
+	lines := make([]string, 0, H)
+	lines = append(lines, fit(m.headerLine(), W))
+	if m.sidebarShown() {
+		lines = append(lines, t.Rule.Render(strings.Repeat("─", W)))
+	} else {
+		lines = append(lines, fit(m.progressLine(), W))
+	}
+
+	sw, sh := m.screenSize()
+	m.layoutChildren()
+	screen := m.screenView(sw, sh)
+	if m.sidebarShown() {
+		side := m.sidebarView(sidebarWidth, sh)
+		sep := t.Rule.Render("│")
+		for i := range sh {
+			var l, s string
+			if i < len(side) {
+				l = side[i]
+			}
+			if i < len(screen) {
+				s = screen[i]
+			}
+			lines = append(lines, strings.TrimRight(padRight(fit(l, sidebarWidth), sidebarWidth)+" "+sep+" "+fit(s, sw), " "))
+		}
+	} else {
+		for i := range sh {
+			var s string
+			if i < len(screen) {
+				s = screen[i]
+			}
+			lines = append(lines, strings.TrimRight(" "+fit(s, sw), " "))
+		}
+	}
+	m.help.SetWidth(W - 2)
+	for _, l := range strings.Split(m.help.View(m), "\n") {
+		lines = append(lines, fit(" "+l, W))
+	}
+	if len(lines) > H {
+		lines = lines[:H]
+	}
+	for len(lines) < H {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) headerLine() string {
+	t := m.com.Theme
+	s := m.snap
+	parts := []string{t.HeaderInfo.Render(string(s.role))}
+	acct := s.account
+	if acct == "" {
+		acct = "account —"
+	} else {
+		acct = "account " + acct
+	}
+	parts = append(parts, t.HeaderInfo.Render(acct))
+	if s.region != "" {
+		parts = append(parts, t.HeaderInfo.Render(s.region))
+	}
+	if s.endpoint != "" {
+		parts = append(parts, t.HeaderDim.Render("endpoint "+s.endpoint))
+	}
+	focus := " "
+	if m.focused {
+		focus = t.Accent.Render("●")
+	}
+	return focus + t.App.Render("plwiz") + "  " + strings.Join(parts, t.HeaderDim.Render(" · "))
+}
+
+// progressLine replaces the sidebar on narrow terminals.
+func (m *Model) progressLine() string {
+	t := m.com.Theme
+	n := len(m.flow.Steps)
+	if m.finished {
+		return t.Rule.Render("── ") + t.Success.Render(fmt.Sprintf("all %d steps done", n)) + t.Rule.Render(" ──")
+	}
+	if m.cur == nil {
+		return t.Rule.Render(strings.Repeat("─", 3))
+	}
+	done := 0
+	for _, st := range m.flow.Steps {
+		if m.snap.recs[st.ID].State.Finished() {
+			done++
+		}
+	}
+	mark, _ := m.mark(m.cur.st)
+	return t.Rule.Render("── ") + fmt.Sprintf("step %d of %d %s ", m.cur.index+1, n, mark) +
+		t.Dim.Render(fmt.Sprintf("(%d done)", done)) + t.Rule.Render(" ──")
+}
+
+// mark is a step's state mark and its style.
+func (m *Model) mark(st *steps.Step) (string, bool) {
+	t := m.com.Theme
+	rec := m.snap.recs[st.ID]
+	current := m.cur != nil && m.cur.st == st
+	switch {
+	case rec.State == steps.StateDone:
+		return t.MarkDone.Render("✓"), current
+	case rec.State == steps.StateSkipped:
+		return t.MarkSkipped.Render("–"), current
+	case current && m.cur.phase == phaseFailed, !current && rec.State == steps.StateFailed:
+		return t.MarkFailed.Render("✗"), current
+	case rec.State == steps.StateWaiting:
+		return t.MarkWaiting.Render("…"), current
+	case current:
+		return t.MarkCurrent.Render("▸"), current
+	}
+	return t.MarkPending.Render("·"), current
+}
+
+func (m *Model) sidebarView(w, h int) []string {
+	t := m.com.Theme
+	now := m.now()
+	out := make([]string, 0, len(m.flow.Steps))
+	cursorAt := 0
+	for i, st := range m.flow.Steps {
+		mark, current := m.mark(st)
+		el := ""
+		if d := m.snap.elapsed(st.ID, now); d > 0 || m.snap.recs[st.ID].State == steps.StateDone {
+			el = fmtDuration(d)
+		}
+		titleW := w - 3 - len(el) - 1
+		title := padRight(ansi.Truncate(steps.Sanitize(st.Title), titleW, "…"), titleW)
+		if current {
+			title = t.Current.Render(title)
+			cursorAt = i
+		} else if m.snap.recs[st.ID].State == steps.StateSkipped {
+			title = t.Dim.Render(title)
+		}
+		out = append(out, " "+mark+" "+title+" "+t.Dim.Render(el))
+	}
+	// Long flows scroll so the current step stays in view.
+	if len(out) > h {
+		start := min(max(cursorAt-h/2, 0), len(out)-h)
+		out = out[start : start+h]
+	}
+	return out
+}
+
+// fit cuts a line to w cells.
+func fit(s string, w int) string {
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+// padRight pads a line with spaces to w cells.
+func padRight(s string, w int) string {
+	if n := w - ansi.StringWidth(s); n > 0 {
+		return s + strings.Repeat(" ", n)
+	}
+	return s
+}
+
+// wrapIndent word-wraps text to w cells, indenting every line, each styled.
+func wrapIndent(text string, w int, indent string, st interface{ Render(...string) string }) []string {
+	width := max(w-ansi.StringWidth(indent), 8)
+	var out []string
+	for _, l := range strings.Split(ansi.Wrap(text, width, ""), "\n") {
+		out = append(out, indent+st.Render(l))
+	}
+	return out
+}
+
+// hardWrapIndent breaks text anywhere (tokens have no spaces).
+func hardWrapIndent(text string, w int, indent string, st interface{ Render(...string) string }) []string {
+	width := max(w-ansi.StringWidth(indent), 8)
+	var out []string
+	for _, l := range strings.Split(ansi.Hardwrap(text, width, true), "\n") {
+		out = append(out, indent+st.Render(l))
+	}
+	return out
+}
