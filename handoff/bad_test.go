@@ -67,7 +67,7 @@ func TestBadInputs(t *testing.T) {
 	}{
 		// The input as a whole.
 		{"empty", func(*testing.T) string { return " \n " },
-			`handoff: expected a plwiz offer or request: a JSON file or a token starting with plwiz1., found nothing`},
+			`handoff: expected a plwiz offer or request: a JSON file (starting with {) or a token starting with plwiz1., found nothing`},
 		{"not a bundle", func(*testing.T) string { return "hello there" },
 			`handoff: expected a plwiz offer or request: a JSON file (starting with {) or a token starting with plwiz1., found "hello there"`},
 		{"too large", func(*testing.T) string { return offerJSON + strings.Repeat(" ", MaxSize) },

@@ -81,7 +81,7 @@ func decode(data []byte, now time.Time, ps *problems) (Kind, Bundle) {
 	}
 	s := unwrapChat(string(data))
 	if s == "" {
-		ps.add("", "a plwiz offer or request: a JSON file or a token starting with "+TokenPrefix, "nothing")
+		ps.add("", expBundle, "nothing")
 		return "", nil
 	}
 	if s[0] == '{' {
@@ -109,6 +109,8 @@ func invalidUTF8At(data []byte) int {
 	return len(data)
 }
 
+const expBundle = "a plwiz offer or request: a JSON file (starting with {) or a token starting with " + TokenPrefix
+
 // chatQuotes are what chat clients and people put around a pasted token:
 // straight and curly quotes, backticks, angle brackets.
 const chatQuotes = "`'\"\u2018\u2019\u201c\u201d<>"
@@ -131,7 +133,6 @@ func unwrapChat(s string) string {
 // decodeToken checks a token's prefix and returns the kind it names and the
 // JSON it carries, or nil JSON after reporting why there is none.
 func decodeToken(pasted string, ps *problems) (Kind, []byte) {
-	const expected = "a plwiz offer or request: a JSON file (starting with {) or a token starting with " + TokenPrefix
 	// Chat clients wrap long lines and may insert zero-width spaces; none of
 	// these can be part of base64url, so dropping them loses nothing.
 	s := strings.Map(func(r rune) rune {
@@ -148,7 +149,7 @@ func decodeToken(pasted string, ps *problems) (Kind, []byte) {
 			ps.add("token", "a plwiz1 token (this plwiz reads format 1; was it made by a newer plwiz?)", quote(v+"..."))
 			return "", nil
 		}
-		ps.add("", expected, quote(pasted))
+		ps.add("", expBundle, quote(pasted))
 		return "", nil
 	}
 	kindPart, data, _ := strings.Cut(s[len(TokenPrefix):], ".")
