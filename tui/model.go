@@ -127,11 +127,11 @@ type Model struct {
 	// confirmLeave is true when the question is whether to leave, so a
 	// second ctrl+c answers it.
 	confirmLeave bool
-	leaving  bool
-	left     bool
-	note     string
-	noteBad  bool
-	saveErr  string
+	leaving      bool
+	left         bool
+	note         string
+	noteBad      bool
+	saveErr      string
 }
 
 // New makes a Model for flow, continuing session s (new or resumed) with
@@ -148,9 +148,9 @@ func New(flow *steps.Flow, s *steps.Session, env *steps.Env, opts Options) *Mode
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Model{
 		flow: flow, sess: s, env: env, opts: opts,
-		com:    Common{Width: 80, Height: 24, Theme: NewTheme(!opts.Light, opts.NoColor), Keys: keys, Now: env.Now},
-		ctx:    ctx,
-		cancel: cancel,
+		com:     Common{Width: 80, Height: 24, Theme: NewTheme(!opts.Light, opts.NoColor), Keys: keys, Now: env.Now},
+		ctx:     ctx,
+		cancel:  cancel,
 		focused: true,
 	}
 	m.help = help.New()

@@ -13,7 +13,9 @@ import (
 
 // workMsg is the result of a command that held the session; when it
 // arrives the session is Update's again.
-type workMsg interface{ work() (*Model, snapshot, error) }
+type workMsg interface {
+	work() (*Model, snapshot, error)
+}
 
 type workBase struct {
 	owner   *Model
