@@ -190,7 +190,7 @@ func collectView(w *World, now time.Time, cache map[string]*epCache) worldView {
 			c:          c,
 			serviceID:  e.ServiceID,
 			available:  e.State == EndpointAvailable,
-			privateDNS: e.PrivateDNSEnabled && !now.Before(e.PrivateDNSLiveAt),
+			privateDNS: e.PrivateDNSEnabled && !now.Before(e.PrivateDNSLiveAt) && vpcResolvesPrivate(w, e.VPCID),
 		})
 	}
 	for id, c := range cache {
@@ -199,6 +199,13 @@ func collectView(w *World, now time.Time, cache map[string]*epCache) worldView {
 		}
 	}
 	return v
+}
+
+// vpcResolvesPrivate: the private hosted zone of an endpoint only answers
+// in a VPC with both DNS attributes on; turning one off later silences it.
+func vpcResolvesPrivate(w *World, vpcID string) bool {
+	v := w.VPCs[vpcID]
+	return v != nil && v.EnableDNSSupport && v.EnableDNSHostnames
 }
 
 func newEPCache(w *World, e *Endpoint) *epCache {
@@ -228,8 +235,9 @@ func newEPCache(w *World, e *Endpoint) *epCache {
 //   - A for each live endpoint's regional name (all its ENIs) and zonal
 //     names (the ENI in that AZ);
 //   - A for a service's private DNS name → the ENIs of every available
-//     endpoint with private DNS on, once its propagation time has passed and
-//     while the name is verified;
+//     endpoint with private DNS on, once its propagation time has passed,
+//     while the name is verified and the endpoint's VPC has both DNS
+//     attributes on;
 //   - TXT (and the SOA) of every public hosted zone;
 //   - a forward per available endpoint ENI and service listener port;
 //   - a backend per service that is not deleted, whose certificate names

@@ -45,8 +45,15 @@ func newDPFixture(t testing.TB) *dpFixture {
 	w.HostedZones["ZPRIVATE"] = &HostedZone{ID: "ZPRIVATE", Name: "internal.corp.", Owner: cons.ID, Private: true,
 		Records: []RecordSet{{Name: "secret.internal.corp.", Type: "TXT", TTL: 60, Values: []string{`"hidden"`}}}}
 
+	var vpcID string
+	for id, v := range w.VPCs {
+		if v.Owner == cons.ID {
+			vpcID = id
+			v.EnableDNSHostnames = true // as the consumer must before private DNS
+		}
+	}
 	ep := &Endpoint{
-		ID: w.NewID("vpce-"), Owner: cons.ID, ServiceID: svc.ID, ServiceName: svc.Name,
+		ID: w.NewID("vpce-"), Owner: cons.ID, VPCID: vpcID, ServiceID: svc.ID, ServiceName: svc.Name,
 		State: EndpointPendingAcceptance, DNSSuffix: "abc12345", CreatedAt: now,
 	}
 	f := &dpFixture{w: w, now: now, svc: svc, ep: ep}
@@ -148,6 +155,11 @@ func TestBuildSnapshot(t *testing.T) {
 			t.Fatal("private name resolves while its verification failed")
 		}
 		f.svc.PrivateDNSState = DNSVerified
+		f.w.VPCs[f.ep.VPCID].EnableDNSHostnames = false
+		if _, ok := buildSnapshot(f.w, f.now.Add(time.Minute)).A["api.example.com"]; ok {
+			t.Fatal("private name resolves in a VPC with enableDnsHostnames off")
+		}
+		f.w.VPCs[f.ep.VPCID].EnableDNSHostnames = true
 		f.ep.PrivateDNSEnabled = false
 		if _, ok := buildSnapshot(f.w, f.now.Add(time.Minute)).A["api.example.com"]; ok {
 			t.Fatal("private name resolves with private DNS off")
