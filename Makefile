@@ -57,8 +57,11 @@ fuzz:
 	done
 
 # Regenerate golden files after an intended change to what is rendered.
+# Only packages with golden tests define -update, so pass it to those alone.
 golden:
-	$(GO) test $(PKGS) -update
+	@set -e; for dir in $$(grep -rl --include='*_test.go' 'flag.Bool("update"' . | xargs -r -n1 dirname | sort -u); do \
+		echo "golden $$dir"; $(GO) test $$dir -update; \
+	done
 
 clean:
 	rm -rf bin
