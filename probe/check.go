@@ -188,8 +188,15 @@ func (p *prober) dnsError(ctx context.Context, err error) (seen, hint string) {
 		return fmt.Sprintf("no answer within %s", p.c.Timeout),
 			fmt.Sprintf("no DNS answer %s: check that the DNS server is reachable from this host", p.via())
 	default:
-		return "lookup failed: " + sanitize(err.Error()),
-			fmt.Sprintf("the DNS server could not answer (%s): try again, or check the resolver", strings.TrimPrefix(p.via(), "with "))
+		// DNSError names the server from resolv.conf even when the resolver
+		// dialled another one, so show only its cause.
+		msg := err.Error()
+		if de != nil && de.Err != "" {
+			msg = de.Err
+		}
+		return "lookup failed: " + sanitize(msg),
+			fmt.Sprintf("no usable DNS answer %s (refused, server failure or unreachable): check that this DNS server "+
+				"is reachable from this host and serves the name", p.via())
 	}
 }
 

@@ -588,3 +588,32 @@ func (d cancelingDialer) DialContext(ctx context.Context, network, address strin
 	<-ctx.Done()
 	return nil, &net.OpError{Op: "dial", Net: network, Err: ctx.Err()}
 }
+
+func TestDNSServerUnreachable(t *testing.T) {
+	port := freePortUDP(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cfg := Config{Name: name, Port: 443, Resolver: resolverAt(t, addr), ResolverAddr: addr, Dialer: &loopbackDialer{t: t},
+		Timeout: 2 * time.Second}
+	rep := check(t, cfg)
+	d := one(t, rep, StepDNS)
+	wantVerdict(t, d, Fail)
+	wantContains(t, "dns seen", d.Seen, "lookup failed: ", "->"+addr, "connection refused")
+	wantNotContains(t, "dns seen", d.Seen, " on ")
+	wantContains(t, "dns hint", d.Hint, "no usable DNS answer at the DNS server "+addr)
+	if rep.OutsideVPC {
+		t.Error("an unreachable DNS server says outside the VPC")
+	}
+}
+
+// freePortUDP returns a UDP port nothing listens on, so queries to it are
+// refused with an ICMP port unreachable.
+func freePortUDP(t *testing.T) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := portOf(t, pc.LocalAddr().String())
+	_ = pc.Close()
+	return p
+}
