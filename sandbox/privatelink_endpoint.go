@@ -259,6 +259,10 @@ func createEndpoint(c *call) (any, error) {
 			}
 		}
 	}
+	tags := p.TagSpecs("vpc-endpoint")
+	if aerr := checkTags(tags); aerr != nil {
+		return nil, aerr
+	}
 	privateDNS, set, err := p.Bool("PrivateDnsEnabled")
 	if err != nil {
 		return nil, err
@@ -278,7 +282,7 @@ func createEndpoint(c *call) (any, error) {
 		ID: c.w.NewID("vpce-"), Owner: c.Account.ID, ServiceID: s.ID, ServiceName: s.Name,
 		VPCID: vpc.ID, SecurityGroupIDs: groups, IPAddressType: ipType,
 		ClientToken: token, RequestHash: hash, CreatedAt: c.Now,
-		Tags: p.TagSpecs("vpc-endpoint"), DNSSuffix: c.w.randomString(8, lowerAlnum),
+		Tags: tags, DNSSuffix: c.w.randomString(8, lowerAlnum),
 		PrivateDNSEnabled: privateDNS,
 	}
 	for _, sn := range subnets {

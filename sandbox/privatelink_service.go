@@ -190,13 +190,17 @@ func createServiceConfiguration(c *call) (any, error) {
 			return nil, err
 		}
 	}
+	tags := p.TagSpecs("vpc-endpoint-service")
+	if err := checkTags(tags); err != nil {
+		return nil, err
+	}
 	id := c.w.NewID("vpce-svc-")
 	s := &Service{
 		ID: id, Name: "com.amazonaws.vpce." + c.w.Region + "." + id, Owner: c.Account.ID,
 		State: ServicePending, NLBARNs: nlbs, AcceptanceRequired: acceptance,
 		IPAddressTypes: ipTypes, SupportedRegions: regions,
 		ClientToken: token, RequestHash: hash, CreatedAt: c.Now,
-		Tags: p.TagSpecs("vpc-endpoint-service"),
+		Tags: tags,
 	}
 	if dns != "" {
 		c.w.newVerification(s, dns)
