@@ -35,6 +35,7 @@ const (
 	KindPrivateDNSBeforeAcceptance Kind = "private-dns-before-acceptance"
 	KindVPCDNSAttributes           Kind = "vpc-dns-attributes"
 	KindSubnetAZNotServed          Kind = "subnet-az-not-served"
+	KindPrivateDNSNotVerified      Kind = "private-dns-not-verified"
 	KindInvalidInput               Kind = "invalid-input"
 	KindConflict                   Kind = "conflict" // already exists, idempotency mismatch
 	KindPartial                    Kind = "partial"  // some items of a batch failed
@@ -323,7 +324,11 @@ func (c classifier) fromCode(e *Error, api smithy.APIError, status int) {
 			e.Kind = KindVPCDNSAttributes
 			e.Cause = "Private DNS needs both DNS attributes of the VPC on: enableDnsSupport and enableDnsHostnames."
 			e.Hint = "Turn both on for the VPC (plwiz offers to; or: aws ec2 modify-vpc-attribute --vpc-id VPC --enable-dns-hostnames '{\"Value\":true}'), then retry."
-		case strings.Contains(msg, "availability zone") || strings.Contains(msg, "availabilityzone"):
+		case strings.Contains(msg, "private dns") && strings.Contains(msg, "not verified"):
+			e.Kind = KindPrivateDNSNotVerified
+			e.Cause = "The provider's private DNS name is not verified yet, so private DNS cannot be turned on."
+			e.Hint = "Ask the provider to finish the domain verification (TXT record, then verify), then retry."
+		case strings.Contains(msg, "availability zone") && strings.Contains(msg, "support"):
 			e.Kind = KindSubnetAZNotServed
 			e.Cause = "A chosen subnet is in an Availability Zone the endpoint service does not serve."
 			e.Hint = "Pick subnets whose AZ ID the service lists. Compare AZ IDs (use1-az1), not names: the same name is a different zone in another account."
