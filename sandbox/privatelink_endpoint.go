@@ -268,9 +268,9 @@ func createEndpoint(c *call) (any, error) {
 		return nil, err
 	}
 	if !set {
-		// AWS's default is true; for a service without a private DNS name
-		// that simply means off.
-		privateDNS = s.PrivateDNSName != ""
+		// AWS's default is true; for a service without a verified private
+		// DNS name that simply means off.
+		privateDNS = s.PrivateDNSName != "" && s.PrivateDNSState == DNSVerified
 	}
 	if privateDNS {
 		if aerr := checkPrivateDNS(c.w, s, vpc, !s.AcceptanceRequired); aerr != nil {
@@ -345,6 +345,9 @@ func describeEndpoints(c *call) (any, error) {
 			if !matchFold(f, e.State) {
 				return false
 			}
+		}
+		if len(rest) == 0 {
+			return true
 		}
 		return matchFilters(rest, e.Tags, map[string][]string{
 			"vpc-endpoint-id": {e.ID}, "vpc-id": {e.VPCID}, "service-name": {e.ServiceName},
@@ -513,6 +516,9 @@ func describeEndpointConnections(c *call) (any, error) {
 			if !matchFold(f, e.State) {
 				return false
 			}
+		}
+		if len(rest) == 0 { // the common case; skip building the fields map
+			return true
 		}
 		return matchFilters(rest, nil, map[string][]string{
 			"service-id": {e.ServiceID}, "vpc-endpoint-owner": {e.Owner}, "vpc-endpoint-id": {e.ID},
