@@ -233,6 +233,20 @@ func TestEndpointErrorPaths(t *testing.T) {
 		})
 		plAPIError(t, err, "InvalidParameter", "Private DNS can't be enabled because the service "+*plain.ServiceName+" does not provide a private DNS name.")
 	})
+	t.Run("private DNS name not verified", func(t *testing.T) {
+		unverified := e.availableService(t, false, "unverified.example.com")
+		_, err := create(func(in *ec2.CreateVpcEndpointInput) {
+			in.ServiceName, in.PrivateDnsEnabled = unverified.ServiceName, aws.Bool(true)
+		})
+		plAPIError(t, err, "InvalidParameter", "")
+		// Left to its default, private DNS is simply off for such a service.
+		out, err := create(func(in *ec2.CreateVpcEndpointInput) {
+			in.ServiceName, in.PrivateDnsEnabled = unverified.ServiceName, nil
+		})
+		if err != nil || aws.ToBool(out.VpcEndpoint.PrivateDnsEnabled) {
+			t.Fatalf("default private DNS for an unverified name: %v %+v", err, out)
+		}
+	})
 	t.Run("not allowed", func(t *testing.T) {
 		private := e.createService(t, true, "")
 		e.Advance(t, e.d.ServiceAvailable)
