@@ -249,10 +249,9 @@ func (m *Model) wrapFormMsg(gen int, msg tea.Msg) tea.Msg {
 		return nil
 	}
 	rv := reflect.ValueOf(msg)
-	if rv.Kind() == reflect.Slice && rv.Type().Elem() == cmdType {
-		out := reflect.MakeSlice(rv.Type(), rv.Len(), rv.Len())
-		for i := range rv.Len() {
-			c, _ := rv.Index(i).Interface().(tea.Cmd)
+	if cmds, ok := sliceOfCmds(msg); ok {
+		out := reflect.MakeSlice(rv.Type(), len(cmds), len(cmds))
+		for i, c := range cmds {
 			out.Index(i).Set(reflect.ValueOf(m.wrapFormCmd(gen, c)))
 		}
 		return out.Interface()
@@ -265,4 +264,18 @@ func (m *Model) wrapFormMsg(gen int, msg tea.Msg) tea.Msg {
 		return formMsg{owner: m, gen: gen, msg: msg}
 	}
 	return msg
+}
+
+// sliceOfCmds unpacks a message that is a list of commands (tea's batch or
+// sequence).
+func sliceOfCmds(msg tea.Msg) ([]tea.Cmd, bool) {
+	rv := reflect.ValueOf(msg)
+	if !rv.IsValid() || rv.Kind() != reflect.Slice || rv.Type().Elem() != cmdType {
+		return nil, false
+	}
+	out := make([]tea.Cmd, rv.Len())
+	for i := range rv.Len() {
+		out[i], _ = rv.Index(i).Interface().(tea.Cmd)
+	}
+	return out, true
 }

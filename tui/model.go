@@ -454,6 +454,10 @@ func (m *Model) handleWork(msg workMsg) tea.Cmd {
 		if q := r.table.takeQueued(); q != nil {
 			return m.runRowAction(q.act, q.ids)
 		}
+		if r.table.finishQueued && r.tableDone {
+			r.table.finishQueued = false
+			return m.finishCmd(r.st, m.gen)
+		}
 		return m.schedulePoll(r.table.fingerprint())
 	case rowActionMsg:
 		if msg.err != nil {

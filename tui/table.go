@@ -55,7 +55,9 @@ func newTableView(com *Common, t *steps.Table) *tableView {
 	for i, c := range t.Columns {
 		cols[i] = steps.Sanitize(c)
 	}
-	return &tableView{com: com, cols: cols, actions: t.Actions, selected: map[string]bool{}, sortCol: -1}
+	tv := &tableView{com: com, cols: cols, actions: t.Actions, selected: map[string]bool{}, sortCol: -1}
+	tv.SetRows(nil)
+	return tv
 }
 
 // SetSize gives the table its room.
@@ -310,7 +312,7 @@ func (t *tableView) FullHelp() [][]key.Binding {
 // view draws the header, the rows on screen and a status line.
 func (t *tableView) view() []string {
 	th := t.com.Theme
-	prefixW := 6 // cursor, select box, expected mark
+	prefixW := 7 // cursor, select box, expected mark
 	var head strings.Builder
 	head.WriteString(strings.Repeat(" ", prefixW))
 	for i, c := range t.cols {
@@ -344,9 +346,9 @@ func (t *tableView) view() []string {
 			b.WriteString("[ ]")
 		}
 		if r.Expected {
-			b.WriteString("★")
+			b.WriteString("★ ")
 		} else {
-			b.WriteString(" ")
+			b.WriteString("  ")
 		}
 		for i := range t.cols {
 			cell := ""
