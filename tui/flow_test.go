@@ -293,7 +293,9 @@ func TestCtrlCWhileWorking(t *testing.T) {
 			<-ctx.Done()
 			return steps.Result{}, ctx.Err()
 		},
-		Poll: func(context.Context, *steps.Env, *steps.Session) (steps.Status, error) { return steps.Status{Done: true}, nil },
+		Poll: func(context.Context, *steps.Env, *steps.Session) (steps.Status, error) {
+			return steps.Status{Done: true}, nil
+		},
 	}}}
 	f := startFlow(t, flow, 80, 24)
 	<-started
