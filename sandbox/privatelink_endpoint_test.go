@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/route53"
+	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 
 	"github.com/plwiz/plwiz/sandbox"
 	"github.com/plwiz/plwiz/sandbox/sbtest"
@@ -34,7 +36,42 @@ func TestTwoPartyLifecycle(t *testing.T) {
 	plAPIError(t, err, "InvalidServiceName", "The Vpc Endpoint Service '"+name+"' does not exist")
 
 	e.allow(t, id, "arn:aws:iam::"+e.consAcct.ID+":root")
-	e.verify(t, sc)
+
+	// The TXT record through Route 53 in the provider's public zone, then
+	// verification.
+	r53 := route53.NewFromConfig(e.Config(t, "provider"))
+	zones, err := r53.ListHostedZonesByName(e.ctx, &route53.ListHostedZonesByNameInput{DNSName: aws.String("example.com")})
+	if err != nil || len(zones.HostedZones) == 0 || aws.ToString(zones.HostedZones[0].Name) != "example.com." {
+		t.Fatalf("zones: %v %+v", err, zones)
+	}
+	cfg := sc.PrivateDnsNameConfiguration
+	change, err := r53.ChangeResourceRecordSets(e.ctx, &route53.ChangeResourceRecordSetsInput{
+		HostedZoneId: zones.HostedZones[0].Id,
+		ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{{
+			Action: r53types.ChangeActionUpsert,
+			ResourceRecordSet: &r53types.ResourceRecordSet{
+				Name: aws.String(*cfg.Name + ".api.example.com"), Type: r53types.RRTypeTxt, TTL: aws.Int64(1800),
+				ResourceRecords: []r53types.ResourceRecord{{Value: aws.String(`"` + *cfg.Value + `"`)}},
+			},
+		}}},
+	})
+	if err != nil {
+		t.Fatalf("UPSERT TXT: %v", err)
+	}
+	e.Advance(t, 30*time.Second)
+	if ch, err := r53.GetChange(e.ctx, &route53.GetChangeInput{Id: change.ChangeInfo.Id}); err != nil || ch.ChangeInfo.Status != r53types.ChangeStatusInsync {
+		t.Fatalf("GetChange: %v %+v", err, ch)
+	}
+	if _, err := e.prov.StartVpcEndpointServicePrivateDnsVerification(e.ctx, &ec2.StartVpcEndpointServicePrivateDnsVerificationInput{ServiceId: aws.String(id)}); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.service(t, id).PrivateDnsNameConfiguration.State; st != types.DnsNameStatePendingVerification {
+		t.Fatalf("verification right after start: %q", st)
+	}
+	e.Advance(t, e.d.Verification)
+	if st := e.service(t, id).PrivateDnsNameConfiguration.State; st != types.DnsNameStateVerified {
+		t.Fatalf("verification: %q", st)
+	}
 
 	ds, err := e.cons.DescribeVpcEndpointServices(e.ctx, &ec2.DescribeVpcEndpointServicesInput{ServiceNames: []string{name}})
 	if err != nil {
@@ -141,7 +178,10 @@ func TestTwoPartyLifecycle(t *testing.T) {
 	// The consumer VPC starts with enableDnsHostnames off.
 	_, err = e.cons.ModifyVpcEndpoint(e.ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: ep.VpcEndpointId, PrivateDnsEnabled: aws.Bool(true)})
 	plAPIError(t, err, "InvalidParameter", "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for "+vpcID)
-	e.setVPCDNS(vpcID, true, true)
+	if _, err := e.cons.ModifyVpcAttribute(e.ctx, &ec2.ModifyVpcAttributeInput{
+		VpcId: aws.String(vpcID), EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(true)}}); err != nil {
+		t.Fatalf("enable DNS hostnames: %v", err)
+	}
 	mod, err := e.cons.ModifyVpcEndpoint(e.ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: ep.VpcEndpointId, PrivateDnsEnabled: aws.Bool(true)})
 	if err != nil || !aws.ToBool(mod.Return) {
 		t.Fatalf("enable private DNS: %v", err)
