@@ -259,7 +259,11 @@ func describeServiceConfigurations(c *call) (any, error) {
 func (w *World) activeConnections(d Delays, s *Service) int {
 	n := 0
 	for _, id := range w.plIdx(d).lists["svc:"+s.ID] {
-		switch w.Endpoints[id].State {
+		e := w.Endpoints[id]
+		if e == nil {
+			continue
+		}
+		switch e.State {
 		case EndpointPendingAcceptance, EndpointPending, EndpointAvailable:
 			n++
 		}
