@@ -316,7 +316,19 @@ func newHarness(t testing.TB, m *Model, w, h int) *harness {
 	t.Helper()
 	hs := &harness{t: t, m: m, msgs: make(chan tea.Msg, 64), done: make(chan struct{})}
 	t.Cleanup(func() {
+		// Stop the work in flight and let it finish before the session's
+		// directory goes.
 		m.Stop()
+		deadline := time.After(5 * time.Second)
+		for m.busy {
+			select {
+			case msg := <-hs.msgs:
+				m.Update(msg)
+			case <-deadline:
+				t.Error("work still in flight after Stop")
+				m.busy = false
+			}
+		}
 		close(hs.done)
 	})
 	m.SetSize(w, h)

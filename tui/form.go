@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"github.com/plwiz/plwiz/steps"
 )
@@ -223,7 +224,16 @@ func (f *formView) ShortHelp() []key.Binding { return f.form.KeyBinds() }
 func (f *formView) FullHelp() [][]key.Binding { return [][]key.Binding{f.form.KeyBinds()} }
 
 func (f *formView) view() []string {
-	out := strings.Split(strings.TrimRight(f.form.View(), "\n"), "\n")
+	v := f.form.View()
+	if f.com.Theme.NoColor {
+		// huh styles a blurred text input with a colour no theme reaches;
+		// take every colour out here, keeping bold and the like.
+		var b strings.Builder
+		w := &colorprofile.Writer{Forward: &b, Profile: colorprofile.ASCII}
+		_, _ = w.Write([]byte(v))
+		v = b.String()
+	}
+	out := strings.Split(strings.TrimRight(v, "\n"), "\n")
 	if f.liveErr != "" {
 		out = append(out, "", f.com.Theme.Error.Render("✗ "+f.liveErr))
 	}
