@@ -310,10 +310,10 @@ func (l *attemptLogger) register(s *middleware.Stack) error {
 
 // errorCode is the AWS code of an error, or a short word for other failures.
 func errorCode(err error) string {
-	var api smithy.APIError
+	var apiErr smithy.APIError
 	switch {
-	case errors.As(err, &api):
-		return clean(api.ErrorCode())
+	case errors.As(err, &apiErr):
+		return clean(apiErr.ErrorCode())
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
 	case errors.Is(err, context.Canceled):

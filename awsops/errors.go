@@ -159,7 +159,7 @@ func (c classifier) classify(err error) error {
 		e.RequestID = clean(re.RequestID)
 	}
 	var ue *undeclaredOpError
-	var api smithy.APIError
+	var apiErr smithy.APIError
 	var sendErr *smithyhttp.RequestSendError
 	var ssoErr *ssocreds.InvalidTokenError
 	var maxErr *retry.MaxAttemptsError
@@ -176,14 +176,14 @@ func (c classifier) classify(err error) error {
 	case isCredentialsError(err):
 		c.noCredentials(e)
 		return e
-	case errors.As(err, &api):
-		e.Code = clean(api.ErrorCode())
-		e.Message = clean(apiMessage(api))
+	case errors.As(err, &apiErr):
+		e.Code = clean(apiErr.ErrorCode())
+		e.Message = clean(apiMessage(apiErr))
 		status := 0
 		if re != nil && re.Response != nil {
 			status = re.HTTPStatusCode()
 		}
-		c.fromCode(e, api, status)
+		c.fromCode(e, apiErr, status)
 	case errors.Is(err, context.DeadlineExceeded):
 		e.Kind, e.Code, e.Retryable = KindTimeout, CodeTimeout, true
 		e.Message = "no answer before the deadline"
@@ -212,16 +212,16 @@ func (c classifier) classify(err error) error {
 
 // apiMessage returns an API error's message; Route 53's InvalidChangeBatch
 // may carry its reasons in a list instead.
-func apiMessage(api smithy.APIError) string {
+func apiMessage(apiErr smithy.APIError) string {
 	var icb *r53types.InvalidChangeBatch
-	if errors.As(api, &icb) && len(icb.Messages) > 0 {
+	if errors.As(apiErr, &icb) && len(icb.Messages) > 0 {
 		msgs := strs(icb.Messages)
 		if m := clean(deref(icb.Message)); m != "" {
 			msgs = append([]string{m}, msgs...)
 		}
 		return strings.Join(msgs, "; ")
 	}
-	return api.ErrorMessage()
+	return apiErr.ErrorMessage()
 }
 
 func deref(p *string) string {
@@ -310,7 +310,7 @@ func isSSOError(err error) bool {
 }
 
 // fromCode classifies an AWS error response by its code.
-func (c classifier) fromCode(e *Error, api smithy.APIError, status int) {
+func (c classifier) fromCode(e *Error, apiErr smithy.APIError, status int) {
 	msg := strings.ToLower(e.Message)
 	switch e.Code {
 	case "InvalidParameter", "InvalidParameterValue", "InvalidParameterCombination":
@@ -410,7 +410,7 @@ func (c classifier) fromCode(e *Error, api smithy.APIError, status int) {
 	case "DryRunOperation":
 		e.Kind = KindUnknown
 	default:
-		if status >= 500 || api.ErrorFault() == smithy.FaultServer || strings.HasPrefix(e.Code, "Internal") || strings.Contains(e.Code, "Unavailable") {
+		if status >= 500 || apiErr.ErrorFault() == smithy.FaultServer || strings.HasPrefix(e.Code, "Internal") || strings.Contains(e.Code, "Unavailable") {
 			e.Kind, e.Retryable = KindServerError, true
 			e.Cause = "AWS had an internal error."
 			e.Hint = "Retry in a moment; if it persists, check the AWS Health Dashboard."
