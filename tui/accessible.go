@@ -195,7 +195,11 @@ func (d *lineDriver) step(ctx context.Context, st *steps.Step) bool {
 			if st.Table != nil {
 				done, retry = d.table(ctx, st)
 			} else {
-				done, retry = d.wait(ctx, st)
+				var detail string
+				done, retry, detail = d.wait(ctx, st)
+				if detail != "" {
+					o.result.Detail = detail
+				}
 			}
 			if retry {
 				continue
@@ -427,7 +431,7 @@ func sleepCtx(ctx context.Context, dur time.Duration) bool {
 }
 
 // wait polls until done; a failure offers to try again (retry true).
-func (d *lineDriver) wait(ctx context.Context, st *steps.Step) (done, retry bool) {
+func (d *lineDriver) wait(ctx context.Context, st *steps.Step) (done, retry bool, detail string) {
 	b := d.backoff()
 	last := ""
 	for {
@@ -435,7 +439,7 @@ func (d *lineDriver) wait(ctx context.Context, st *steps.Step) (done, retry bool
 		d.saveWarn(o.saveErr)
 		switch {
 		case o.cancelled:
-			return false, false
+			return false, false, ""
 		case o.err != nil && o.retryable:
 			d.printf("  (a look failed, trying again: %s)\n", steps.Sanitize(o.err.Error()))
 		case o.err != nil || o.status.Failed:
@@ -451,9 +455,9 @@ func (d *lineDriver) wait(ctx context.Context, st *steps.Step) (done, retry bool
 				d.printf("  hint: %s\n", hint)
 			}
 			again, ok := d.yesNo("Try again?")
-			return false, ok && again
+			return false, ok && again, ""
 		case o.status.Done:
-			return true, false
+			return true, false, o.status.Detail
 		default:
 			if seen := o.status.State + " — " + o.status.Detail; seen != last {
 				d.printf("  … %s\n", seen)
@@ -461,7 +465,7 @@ func (d *lineDriver) wait(ctx context.Context, st *steps.Step) (done, retry bool
 			}
 		}
 		if !sleepCtx(ctx, b.Next(o.status.State+"|"+o.status.Detail)) {
-			return false, false
+			return false, false, ""
 		}
 	}
 }
