@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/plwiz/plwiz/awsops"
 )
 
 // Exit codes of the headless runner.
@@ -152,6 +154,17 @@ func (r *Runner) runStep(ctx context.Context, st *Step) error {
 			return r.fail(st, rec, exitCodeFor(ctx, err), err, HintOf(err))
 		}
 	}
+	if res.Failed(false) && r.AssumeYes {
+		fixed, err := r.applyFixes(ctx, st, res)
+		if err != nil {
+			return r.fail(st, rec, exitCodeFor(ctx, err), err, HintOf(err))
+		}
+		if fixed {
+			if res, err = st.Do(ctx, r.Env, r.Session); err != nil {
+				return r.fail(st, rec, exitCodeFor(ctx, err), err, HintOf(err))
+			}
+		}
+	}
 	rec.Detail = res.Detail
 	if res.Failed(false) {
 		l := r.lineFor(st, StateFailed, res, start)
@@ -194,6 +207,23 @@ func (r *Runner) runStep(ctx context.Context, st *Step) error {
 	return r.save(st)
 }
 
+// applyFixes runs the remedies failed checks offer (--yes agreed to them)
+// and reports whether any ran, so the step's checks are run again.
+func (r *Runner) applyFixes(ctx context.Context, st *Step, res Result) (bool, error) {
+	ran := false
+	for _, c := range res.Checks {
+		if c.Passed || c.Skipped || c.Fix == nil {
+			continue
+		}
+		if err := c.Fix.Do(ctx, r.Env, r.Session); err != nil {
+			return ran, fmt.Errorf("%s: %w", c.Fix.Label, err)
+		}
+		r.emit(line{Step: st.ID, Title: st.Title + ": fixed", State: StateDone, Detail: c.Fix.Label})
+		ran = true
+	}
+	return ran, nil
+}
+
 // wait polls st until it is done or failed, adaptively, within WaitTimeout.
 func (r *Runner) wait(ctx context.Context, st *Step) (Status, error) {
 	if r.WaitTimeout > 0 {
@@ -216,8 +246,10 @@ func (r *Runner) wait(ctx context.Context, st *Step) (Status, error) {
 			if ctx.Err() != nil {
 				return last, r.waitErr(ctx, last)
 			}
-			var ae interface{ Retryable() bool }
-			if errors.As(err, &ae) && ae.Retryable() {
+			var ae *awsops.Error
+			if errors.As(err, &ae) && ae.Retryable {
+				// Throttling or a 5xx that outlasted the SDK's retries:
+				// keep waiting rather than fail the step.
 				status = last
 			} else {
 				return last, err
@@ -279,11 +311,15 @@ func badInputf(format string, args ...any) error {
 	return &BadInputError{Err: fmt.Errorf(format, args...)}
 }
 
-// HintOf returns the hint an error carries (awsops errors and ours do).
+// HintOf returns the hint an error carries (awsops errors do).
 func HintOf(err error) string {
-	var h interface{ UserHint() string }
-	if errors.As(err, &h) {
-		return h.UserHint()
+	var ae *awsops.Error
+	if errors.As(err, &ae) {
+		return ae.Hint
+	}
+	var pe *awsops.PartialError
+	if errors.As(err, &pe) {
+		return pe.Hint
 	}
 	return ""
 }

@@ -1,0 +1,227 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/plwiz/plwiz/awsops"
+	"github.com/plwiz/plwiz/handoff"
+	"github.com/plwiz/plwiz/probe"
+)
+
+// Session keys: inputs (what the user said) and resources (what AWS said).
+const (
+	// Provider inputs.
+	InNLB            = "nlbArn"
+	InServiceID      = "serviceId"
+	InAcceptance     = "acceptanceRequired"
+	InPrincipals     = "principals"
+	InPrivateDNS     = "privateDnsName"
+	InWriteTXT       = "writeTxt"
+	InOfferOut       = "offerOut"
+	InRequest        = "request"
+	InAutoAccept     = "autoAccept"
+	InSupportedRegns = "supportedRegions"
+
+	// Consumer inputs.
+	InOffer         = "offer"
+	InVPC           = "vpcId"
+	InSubnets       = "subnetIds"
+	InSecurityGroup = "securityGroup"
+	InRequestOut    = "requestOut"
+	InHTTPPath      = "httpPath"
+
+	// Resources.
+	ResNLBPort        = "port"
+	ResServiceID      = "serviceId"
+	ResServiceName    = "serviceName"
+	ResZoneID         = "hostedZoneId"
+	ResZoneName       = "hostedZoneName"
+	ResTXTName        = "txtName"
+	ResTXTValue       = "txtValue"
+	ResChangeID       = "route53ChangeId"
+	ResTXTWritten     = "txtWritten"
+	ResOfferPath      = "offerPath"
+	ResExpected       = "expectedEndpoints"
+	ResConsumerAcct   = "consumerAccount"
+	ResConsumerARN    = "consumerArn"
+	ResAccepted       = "acceptedEndpoints"
+	ResProviderAcct   = "providerAccount"
+	ResOfferRegion    = "offerRegion"
+	ResOfferZones     = "offerZoneIds"
+	ResOfferDNS       = "offerPrivateDnsName"
+	ResOfferDNSState  = "offerPrivateDnsState"
+	ResSecurityGroup  = "securityGroupId"
+	ResEndpointID     = "endpointId"
+	ResEndpointTry    = "endpointAttempt"
+	ResRequestPath    = "requestPath"
+	ResVPCCIDRs       = "vpcCidrs"
+	ResEndpointZones  = "endpointZoneIds"
+	ResPrivateDNSOnAt = "privateDnsEnabledAt"
+)
+
+// CreateSecurityGroupValue is the security group input that asks plwiz to
+// make one.
+const CreateSecurityGroupValue = "create"
+
+// splitList splits a comma or space separated list, dropping empties and
+// duplicates, keeping order.
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' }) {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+var (
+	reNLBARN  = regexp.MustCompile(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer/net/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$`)
+	reSvcID   = regexp.MustCompile(`^vpce-svc-[0-9a-f]{17}$`)
+	reVPCID   = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	reSubnet  = regexp.MustCompile(`^subnet-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	reSGID    = regexp.MustCompile(`^sg-[0-9a-f]{8}([0-9a-f]{9})?$`)
+	reHTTPath = regexp.MustCompile(`^/[\x21-\x7e]*$`)
+)
+
+func validateNLBARN(v string) error {
+	if !reNLBARN.MatchString(v) {
+		return fmt.Errorf("expected a network load balancer ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/net/NAME/ID), found %q", Sanitize(v))
+	}
+	return nil
+}
+
+func validateServiceID(v string) error {
+	if !reSvcID.MatchString(v) {
+		return fmt.Errorf("expected an endpoint service ID (vpce-svc- and 17 hex digits), found %q", Sanitize(v))
+	}
+	return nil
+}
+
+func validateBool(v string) error {
+	if v != "true" && v != "false" {
+		return fmt.Errorf("expected true or false, found %q", Sanitize(v))
+	}
+	return nil
+}
+
+func validateDNSName(v string) error {
+	if err := probe.ValidateName(v); err != nil {
+		return err
+	}
+	if !strings.Contains(strings.TrimSuffix(v, "."), ".") {
+		return fmt.Errorf("expected a fully qualified name such as api.example.com, found %q", Sanitize(v))
+	}
+	return nil
+}
+
+func validatePrincipals(region string) func(string) error {
+	return func(v string) error {
+		list := splitList(v)
+		if len(list) == 0 {
+			return errors.New("expected at least one account ID or IAM ARN")
+		}
+		for _, p := range list {
+			if _, err := awsops.PrincipalARN(p, region); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func validateOutPath(v string) error {
+	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return errors.New("the path contains control characters")
+	}
+	if fi, err := os.Stat(v); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory; give a file name", v)
+	}
+	if dir := filepath.Dir(v); dir != "" {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return fmt.Errorf("folder %s does not exist", dir)
+		}
+	}
+	return nil
+}
+
+// validateBundleRef accepts a file path or a pasted token; the file may not
+// exist yet (the other party has not sent it), so only its shape is checked.
+func validateBundleRef(kind handoff.Kind) func(string) error {
+	return func(v string) error {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return errors.New("expected a file path or a pasted token")
+		}
+		if looksLikeToken(v) {
+			b, err := handoff.Decode([]byte(v), time.Now())
+			if err != nil {
+				return err
+			}
+			if b.Kind() != kind {
+				return fmt.Errorf("this is a %s token; this step needs the %s", b.Kind(), kind)
+			}
+			return nil
+		}
+		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return errors.New("the path contains control characters")
+		}
+		return nil
+	}
+}
+
+func looksLikeToken(v string) bool {
+	t := strings.ToLower(strings.Trim(strings.TrimSpace(v), "`'\"“”‘’"))
+	return strings.HasPrefix(t, handoff.TokenPrefix)
+}
+
+// readBundle loads a bundle from a token or a file. ok is false when the file
+// does not exist yet, which a wait step treats as "not sent yet".
+func readBundle(v string, now time.Time) (b handoff.Bundle, ok bool, err error) {
+	v = strings.TrimSpace(v)
+	if looksLikeToken(v) {
+		b, err := handoff.Decode([]byte(v), now)
+		return b, err == nil, err
+	}
+	b, err = handoff.ReadFile(v, now)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return b, true, nil
+}
+
+// identityStep asks STS who the caller is; a resumed session must run as the
+// same account it started with.
+func identityStep(role Role) *Step {
+	return &Step{
+		ID: StepIdentity, Title: "Identity", Kind: KindAction,
+		Describe: func(*Session) string {
+			return "Ask AWS STS which account, identity and region these credentials belong to."
+		},
+		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
+			id, err := env.identity(ctx, role)
+			if err != nil {
+				return Result{}, err
+			}
+			if s.Account != "" && s.Account != id.Account {
+				return Result{}, badInputf("this session was started in account %s, but these credentials are for account %s; use the same profile, or start a new session", s.Account, id.Account)
+			}
+			if s.Region != "" && s.Region != id.Region {
+				return Result{}, badInputf("this session was started in region %s, not %s; pass --region %s", s.Region, id.Region, s.Region)
+			}
+			s.Account, s.ARN, s.Region, s.Endpoint = id.Account, id.ARN, id.Region, env.AWS.EndpointURL()
+			return Result{Detail: fmt.Sprintf("account %s as %s in %s", id.Account, id.ARN, id.Region)}, nil
+		},
+	}
+}

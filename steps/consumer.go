@@ -1,0 +1,592 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/plwiz/plwiz/awsops"
+	"github.com/plwiz/plwiz/handoff"
+	"github.com/plwiz/plwiz/probe"
+)
+
+// ConsumerFlow is the service consumer's flow, in the order AWS needs:
+// the endpoint is created with private DNS off, and private DNS is turned
+// on only once the provider has accepted and the endpoint is available.
+func ConsumerFlow() *Flow {
+	return &Flow{Role: RoleConsumer, Steps: []*Step{
+		identityStep(RoleConsumer),
+		importOfferStep(),
+		serviceCheckStep(),
+		chooseNetworkStep(),
+		networkCheckStep(),
+		createEndpointStep(),
+		exportRequestStep(),
+		waitAcceptanceStep(),
+		enablePrivateDNSStep(),
+		privateDNSLiveStep(),
+		connectivityStep(),
+		consumerSummaryStep(),
+	}}
+}
+
+// StepServiceCheck and StepNetworkCheck are the consumer's preflights.
+const (
+	StepServiceCheck = "service-check"
+	StepNetworkCheck = "network-check"
+)
+
+func offerHasPrivateDNS(s *Session) bool { return s.Resource(ResOfferDNS) != "" }
+
+func importOfferStep() *Step {
+	return &Step{
+		ID: StepImportOffer, Title: "Import the provider's offer", Kind: KindHandoff, Handoff: HandoffImport,
+		Inputs: []Input{{
+			Key: InOffer, Label: "Offer file or token", Flag: "offer", Type: InputText, Required: true,
+			Help:     "The provider sends it once their endpoint service is ready: a file, or a token starting plwiz1.offer.",
+			Validate: validateBundleRef(handoff.KindOffer),
+		}},
+		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
+			b, ok, err := readBundle(s.Input(InOffer), env.now())
+			if err != nil {
+				return Status{}, &BadInputError{Err: err}
+			}
+			if !ok {
+				return Status{OtherParty: true, State: "waiting", Detail: "waiting for the provider's offer at " + s.Input(InOffer)}, nil
+			}
+			offer, isOffer := b.(handoff.Offer)
+			if !isOffer {
+				return Status{}, badInputf("this is a %s; the consumer imports the provider's offer", b.Kind())
+			}
+			s.SetResource(ResServiceName, offer.ServiceName)
+			s.SetResource(ResServiceID, offer.ServiceID)
+			s.SetResource(ResProviderAcct, offer.ProviderAccountID)
+			s.SetResource(ResOfferRegion, offer.Region)
+			s.SetResource(ResOfferZones, strings.Join(offer.AZIDs(), ","))
+			s.SetResource(ResOfferDNS, offer.PrivateDNSName)
+			s.SetResource(ResOfferDNSState, string(offer.PrivateDNSState))
+			if len(offer.Ports) > 0 {
+				s.SetResource(ResNLBPort, strconv.Itoa(offer.Ports[0]))
+			}
+			return Status{Done: true, State: "imported", Detail: fmt.Sprintf("%s from account %s", offer.ServiceName, offer.ProviderAccountID)}, nil
+		},
+	}
+}
+
+func serviceCheckStep() *Step {
+	return &Step{
+		ID: StepServiceCheck, Title: "Check the service", Kind: KindCheck,
+		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
+			name := s.Resource(ResServiceName)
+			region := CheckResult{Name: "same region", Expected: s.Resource(ResOfferRegion), Seen: s.Region, Fatal: true,
+				Passed: s.Region == s.Resource(ResOfferRegion),
+				Hint:   fmt.Sprintf("The service is in %s: run with --region %s (AWS answers \"does not exist\" from another region).", s.Resource(ResOfferRegion), s.Resource(ResOfferRegion))}
+			visible := CheckResult{Name: "service visible to you", Expected: name, Fatal: true}
+			owner := CheckResult{Name: "owned by the offer's account", Expected: s.Resource(ResProviderAcct), Fatal: true,
+				Hint: "Stop: the service is not owned by the account the offer names, so the offer may not be what it claims. Ask the provider through a channel you trust."}
+			zones := CheckResult{Name: "served AZs", Expected: "at least one AZ"}
+			dns := CheckResult{Name: "private DNS name verified", Expected: "verified", Skipped: !offerHasPrivateDNS(s)}
+			checks := []CheckResult{region, visible, owner, zones, dns}
+			if !region.Passed {
+				skipRest(checks[1:], "not run: wrong region")
+				return Result{Checks: checks}, nil
+			}
+			info, err := env.consumer().LookupService(ctx, name)
+			if err != nil {
+				if awsops.CodeOf(err) != "InvalidServiceName" {
+					return Result{}, err
+				}
+				visible := &checks[1]
+				visible.Seen = "does not exist (AWS's words for: not allowed, or wrong region)"
+				visible.Hint = fmt.Sprintf("Ask the provider to allow your principal: %s (or your account, %s)", s.ARN, s.Account)
+				skipRest(checks[2:], "not run: the service is not visible")
+				return Result{Checks: checks}, nil
+			}
+			checks[1].Passed, checks[1].Seen = true, info.Name
+			checks[2].Seen, checks[2].Passed = info.Owner, info.Owner == s.Resource(ResProviderAcct)
+			var served []string
+			for _, z := range info.Zones {
+				served = append(served, fmt.Sprintf("%s (your %s)", z.ID, z.Name))
+			}
+			checks[3].Passed, checks[3].Seen = len(info.Zones) > 0, strings.Join(served, ", ")
+			s.SetResource(ResOfferZones, strings.Join(info.ZoneIDs(), ","))
+			if offerHasPrivateDNS(s) {
+				checks[4].Seen = string(info.PrivateDNSState)
+				checks[4].Passed = info.PrivateDNSState == awsops.DNSVerified
+				checks[4].Hint = "Private DNS can be turned on only once the provider has verified the name; the endpoint works through its vpce names meanwhile."
+				s.SetResource(ResOfferDNSState, string(info.PrivateDNSState))
+			}
+			return Result{Detail: fmt.Sprintf("%s, owner %s", info.Name, info.Owner), Checks: checks}, nil
+		},
+	}
+}
+
+func skipRest(checks []CheckResult, why string) {
+	for i := range checks {
+		checks[i].Skipped, checks[i].Seen, checks[i].Fatal = true, why, false
+	}
+}
+
+func chooseNetworkStep() *Step {
+	return &Step{
+		ID: StepChooseNetwork, Title: "Choose VPC, subnets and security group", Kind: KindForm,
+		Inputs: []Input{
+			{Key: InVPC, Label: "VPC", Flag: "vpc", Type: InputSelect, Required: true, Validate: validateVPCID,
+				Options: func(ctx context.Context, env *Env, _ *Session) ([]Option, error) {
+					vpcs, err := env.consumer().ListVPCs(ctx)
+					if err != nil {
+						return nil, err
+					}
+					var opts []Option
+					for _, v := range vpcs {
+						o := Option{Value: v.ID, Label: fmt.Sprintf("%s %s %s", v.ID, v.Name, strings.Join(v.CIDRs, ","))}
+						if !v.DNSReady() {
+							o.Note = "DNS attributes off: plwiz will offer to turn them on"
+						}
+						opts = append(opts, o)
+					}
+					return opts, nil
+				}},
+			{Key: InSubnets, Label: "Subnets (one per AZ)", Flag: "subnets", Type: InputMultiSelect, Required: true, Validate: validateSubnetIDs,
+				Options: func(ctx context.Context, env *Env, s *Session) ([]Option, error) {
+					subnets, err := env.consumer().ListSubnets(ctx, s.Input(InVPC))
+					if err != nil {
+						return nil, err
+					}
+					served := splitList(s.Resource(ResOfferZones))
+					var opts []Option
+					for _, sn := range subnets {
+						o := Option{Value: sn.ID, Label: fmt.Sprintf("%s %s  %s = %s  %s", sn.ID, sn.Name, sn.Zone.Name, sn.Zone.ID, sn.CIDR)}
+						if !slices.Contains(served, sn.Zone.ID) {
+							o.Disabled, o.Note = true, "the service is not served in "+sn.Zone.ID
+						}
+						opts = append(opts, o)
+					}
+					return opts, nil
+				}},
+			{Key: InSecurityGroup, Label: "Security group", Flag: "security-group", Type: InputSelect, Validate: validateSG,
+				Default: func(*Session) string { return CreateSecurityGroupValue },
+				Options: func(ctx context.Context, env *Env, s *Session) ([]Option, error) {
+					sgs, err := env.consumer().ListSecurityGroups(ctx, s.Input(InVPC))
+					if err != nil {
+						return nil, err
+					}
+					opts := []Option{{Value: CreateSecurityGroupValue, Label: "create one allowing the service port from the VPC"}}
+					for _, g := range sgs {
+						opts = append(opts, Option{Value: g.ID, Label: g.ID + " " + g.Name})
+					}
+					return opts, nil
+				}},
+		},
+		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
+			return Result{Detail: fmt.Sprintf("%s, subnets %s, security group %s", s.Input(InVPC), s.Input(InSubnets), orDefault(s.Input(InSecurityGroup), CreateSecurityGroupValue))}, nil
+		},
+	}
+}
+
+func validateVPCID(v string) error {
+	if !reVPCID.MatchString(v) {
+		return fmt.Errorf("expected a VPC ID (vpc- and 8 or 17 hex digits), found %q", Sanitize(v))
+	}
+	return nil
+}
+
+func validateSubnetIDs(v string) error {
+	list := splitList(v)
+	if len(list) == 0 {
+		return errors.New("expected at least one subnet ID")
+	}
+	for _, id := range list {
+		if !reSubnet.MatchString(id) {
+			return fmt.Errorf("expected subnet IDs (subnet- and 8 or 17 hex digits), found %q", Sanitize(id))
+		}
+	}
+	return nil
+}
+
+func validateSG(v string) error {
+	if v == CreateSecurityGroupValue || reSGID.MatchString(v) {
+		return nil
+	}
+	return fmt.Errorf("expected a security group ID (sg-...) or %q, found %q", CreateSecurityGroupValue, Sanitize(v))
+}
+
+func networkCheckStep() *Step {
+	return &Step{
+		ID: StepNetworkCheck, Title: "Check the network", Kind: KindCheck,
+		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
+			c := env.consumer()
+			vpc, err := c.DescribeVPC(ctx, s.Input(InVPC))
+			if err != nil {
+				return Result{}, err
+			}
+			s.SetResource(ResVPCCIDRs, strings.Join(vpc.CIDRs, ","))
+			subnets, err := c.ListSubnets(ctx, vpc.ID)
+			if err != nil {
+				return Result{}, err
+			}
+			port, _ := strconv.Atoi(s.Resource(ResNLBPort))
+			served := splitList(s.Resource(ResOfferZones))
+			var checks []CheckResult
+
+			dns := CheckResult{Name: "VPC DNS support and DNS hostnames on", Expected: "enableDnsSupport and enableDnsHostnames true",
+				Seen:   fmt.Sprintf("enableDnsSupport %t, enableDnsHostnames %t", vpc.DNSSupport, vpc.DNSHostnames),
+				Passed: vpc.DNSReady(), Skipped: !offerHasPrivateDNS(s),
+				Hint: "Private DNS needs both attributes; plwiz can turn them on for this VPC."}
+			if dns.Skipped {
+				dns.Seen = "not needed: the service has no private DNS name"
+			}
+			if !dns.Passed && !dns.Skipped {
+				dns.Fatal = true
+				vpcID := vpc.ID
+				dns.Fix = &Fix{Label: "turn on DNS support and hostnames for " + vpcID, Do: func(ctx context.Context, env *Env, _ *Session) error {
+					return env.consumer().EnableVPCDNS(ctx, vpcID)
+				}}
+			}
+			checks = append(checks, dns)
+
+			chosen := splitList(s.Input(InSubnets))
+			var zonesUsed, servedChosen []string
+			perAZ := map[string]string{}
+			for _, id := range chosen {
+				i := slices.IndexFunc(subnets, func(sn awsops.Subnet) bool { return sn.ID == id })
+				if i < 0 {
+					checks = append(checks, CheckResult{Name: "subnet " + id, Expected: "a subnet of " + vpc.ID, Seen: "not in this VPC", Fatal: true,
+						Hint: "Pick subnets of the chosen VPC."})
+					continue
+				}
+				sn := subnets[i]
+				ok := slices.Contains(served, sn.Zone.ID)
+				cr := CheckResult{Name: fmt.Sprintf("subnet %s in a served AZ", id), Expected: "one of " + strings.Join(served, ", "),
+					Seen: fmt.Sprintf("%s (your %s)", sn.Zone.ID, sn.Zone.Name), Passed: ok, Fatal: true,
+					Hint: "AWS refuses a subnet in an AZ the service does not serve; AZ names differ between accounts, so compare AZ IDs. Drop this subnet."}
+				if other, dup := perAZ[sn.Zone.ID]; dup {
+					cr.Passed, cr.Seen = false, fmt.Sprintf("%s again (also %s)", sn.Zone.ID, other)
+					cr.Hint = "An endpoint takes one subnet per AZ; drop one of them."
+				}
+				perAZ[sn.Zone.ID] = id
+				checks = append(checks, cr)
+				if cr.Passed {
+					servedChosen = append(servedChosen, id)
+					zonesUsed = append(zonesUsed, sn.Zone.ID)
+				}
+			}
+			if len(servedChosen) == 0 {
+				checks = append(checks, CheckResult{Name: "at least one subnet in a served AZ", Expected: "one of " + strings.Join(served, ", "), Seen: "none", Fatal: true,
+					Hint: "Choose a subnet in an AZ the service serves."})
+			}
+			s.SetResource(ResEndpointZones, strings.Join(zonesUsed, ","))
+
+			sg := s.Input(InSecurityGroup)
+			sgCheck := CheckResult{Name: "security group allows the service port", Expected: fmt.Sprintf("TCP %d from %s", port, strings.Join(vpc.CIDRs, ","))}
+			if sg == "" || sg == CreateSecurityGroupValue {
+				sgCheck.Passed, sgCheck.Seen = true, "plwiz will create one"
+			} else {
+				groups, err := c.ListSecurityGroups(ctx, vpc.ID)
+				if err != nil {
+					return Result{}, err
+				}
+				i := slices.IndexFunc(groups, func(g awsops.SecurityGroup) bool { return g.ID == sg })
+				switch {
+				case i < 0:
+					sgCheck.Seen, sgCheck.Fatal, sgCheck.Hint = sg+" is not in "+vpc.ID, true, "Pick a security group of the chosen VPC."
+				case len(vpc.CIDRs) > 0 && groups[i].Allows(int32(port), vpc.CIDRs[0]):
+					sgCheck.Passed, sgCheck.Seen = true, sg+" allows it"
+				default:
+					sgCheck.Seen = sg + " does not allow it"
+					sgCheck.Hint = "Clients in the VPC could not reach the endpoint; let plwiz create a group instead."
+					sgCheck.Fix = &Fix{Label: "create a security group for the endpoint instead", Do: func(_ context.Context, _ *Env, s *Session) error {
+						s.SetInput(InSecurityGroup, CreateSecurityGroupValue)
+						return nil
+					}}
+				}
+			}
+			checks = append(checks, sgCheck)
+			return Result{Checks: checks}, nil
+		},
+	}
+}
+
+func createEndpointStep() *Step {
+	return &Step{
+		ID: StepCreateEndpoint, Title: "Create the interface endpoint", Kind: KindAction,
+		Describe: func(s *Session) string {
+			return fmt.Sprintf("Create an interface endpoint to %s in %s (subnets %s), with private DNS off: AWS lets it be turned on only after the provider accepts.",
+				s.Resource(ResServiceName), s.Input(InVPC), s.Input(InSubnets))
+		},
+		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
+			c := env.consumer()
+			if id := s.Resource(ResEndpointID); id != "" {
+				ep, err := c.DescribeEndpoint(ctx, id)
+				if err == nil && (!ep.State.Final() || ep.State == awsops.EndpointAvailable) {
+					return Result{Detail: fmt.Sprintf("%s (%s)", ep.ID, ep.State)}, nil
+				}
+			}
+			sgID := s.Input(InSecurityGroup)
+			if sgID == "" || sgID == CreateSecurityGroupValue {
+				port, _ := strconv.Atoi(s.Resource(ResNLBPort))
+				sg, err := c.CreateSecurityGroup(ctx, awsops.CreateSecurityGroupInput{
+					VPCID: s.Input(InVPC), Name: "plwiz-" + s.ID, Description: "plwiz: clients in the VPC to the " + s.Resource(ResServiceName) + " endpoint",
+					Port: int32(port), CIDRs: splitList(s.Resource(ResVPCCIDRs)), Tags: awsops.Tags{awsops.TagSession: s.ID},
+				})
+				if err != nil {
+					return Result{}, err
+				}
+				sgID = sg.ID
+				s.SetResource(ResSecurityGroup, sg.ID)
+			}
+			var subnets []string
+			zones := splitList(s.Resource(ResEndpointZones))
+			all, err := c.ListSubnets(ctx, s.Input(InVPC))
+			if err != nil {
+				return Result{}, err
+			}
+			for _, id := range splitList(s.Input(InSubnets)) {
+				if slices.ContainsFunc(all, func(sn awsops.Subnet) bool { return sn.ID == id && slices.Contains(zones, sn.Zone.ID) }) {
+					subnets = append(subnets, id)
+				}
+			}
+			attempt := orDefault(s.Resource(ResEndpointTry), "1")
+			ep, err := c.CreateEndpoint(ctx, awsops.CreateEndpointInput{
+				ServiceName: s.Resource(ResServiceName), VPCID: s.Input(InVPC), SubnetIDs: subnets, SecurityGroupIDs: []string{sgID},
+				ClientToken: s.ClientToken("endpoint-" + attempt),
+				Tags:        awsops.Tags{awsops.TagSession: s.ID, "Name": "plwiz-" + s.ID},
+			})
+			if err != nil {
+				return Result{}, err
+			}
+			s.SetResource(ResEndpointID, ep.ID)
+			return Result{Detail: fmt.Sprintf("%s (%s), private DNS off", ep.ID, ep.State)}, nil
+		},
+	}
+}
+
+func exportRequestStep() *Step {
+	return &Step{
+		ID: StepExportRequest, Title: "Export the request", Kind: KindHandoff, Handoff: HandoffExport,
+		Inputs: []Input{{Key: InRequestOut, Label: "Write the request to", Flag: "request-out", Type: InputText, Validate: validateOutPath,
+			Default: func(s *Session) string { return "request-" + s.Resource(ResEndpointID) + ".json" }}},
+		Do: func(_ context.Context, env *Env, s *Session) (Result, error) {
+			req := handoff.Request{
+				ServiceID: s.Resource(ResServiceID), ConsumerAccountID: s.Account, PrincipalARN: s.ARN,
+				EndpointIDs: []string{s.Resource(ResEndpointID)}, ConsumerRegion: s.Region,
+				AZIDs: splitList(s.Resource(ResEndpointZones)), CreatedAt: env.now(),
+			}
+			exp, err := writeBundle(bundlePath(env, s.Input(InRequestOut), "request-"+s.Resource(ResEndpointID)+".json"), req)
+			if err != nil {
+				return Result{}, err
+			}
+			s.SetResource(ResRequestPath, exp.Path)
+			return Result{Detail: "send this to the provider (file or token)", Export: exp}, nil
+		},
+	}
+}
+
+// NewEndpoint is the way out of a rejected endpoint: AWS never accepts it
+// later, so the flow goes back to create a fresh one (with a new
+// ClientToken) and send a new request.
+func NewEndpoint(s *Session) {
+	n, _ := strconv.Atoi(orDefault(s.Resource(ResEndpointTry), "1"))
+	s.SetResource(ResEndpointTry, strconv.Itoa(n+1))
+	delete(s.Resources, ResEndpointID)
+	for _, id := range []string{StepCreateEndpoint, StepExportRequest, StepWaitAcceptance, StepEnablePrivate, StepPrivateDNSReady, StepConnectivity, StepSummary} {
+		s.Steps[id] = &StepRecord{State: StatePending}
+	}
+}
+
+func waitAcceptanceStep() *Step {
+	return &Step{
+		ID: StepWaitAcceptance, Title: "Wait for the provider to accept", Kind: KindWait,
+		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
+			ep, err := env.consumer().DescribeEndpoint(ctx, s.Resource(ResEndpointID))
+			if err != nil {
+				return Status{}, err
+			}
+			st := Status{State: string(ep.State)}
+			switch ep.State {
+			case awsops.EndpointPendingAcceptance:
+				st.OtherParty = true
+				st.Detail = fmt.Sprintf("waiting for the provider (account %s) to accept %s", s.Resource(ResProviderAcct), ep.ID)
+				st.Hint = "Send the provider the request from the previous step."
+			case awsops.EndpointPending:
+				st.Detail = "accepted; AWS is provisioning the endpoint (pending)"
+			case awsops.EndpointAvailable:
+				st.Done, st.Detail = true, ep.ID+" is available"
+			case awsops.EndpointRejected:
+				st.Failed = true
+				st.Detail = "the provider rejected " + ep.ID
+				st.Hint = "A rejected endpoint stays rejected. Create a new endpoint (plwiz consumer --resume --new-endpoint) and send the provider the new request."
+			default:
+				st.Failed = true
+				st.Detail = fmt.Sprintf("%s is %s", ep.ID, ep.State)
+				if ep.LastError != nil {
+					st.Detail += ": " + ep.LastError.Message
+				}
+				st.Hint = "Delete it (plwiz teardown) and create a new one."
+			}
+			return st, nil
+		},
+	}
+}
+
+func enablePrivateDNSStep() *Step {
+	return &Step{
+		ID: StepEnablePrivate, Title: "Turn on private DNS", Kind: KindAction,
+		Skip: func(s *Session) bool { return !offerHasPrivateDNS(s) },
+		Describe: func(s *Session) string {
+			return "Turn on private DNS so " + s.Resource(ResOfferDNS) + " resolves to the endpoint inside your VPC (AWS allows it now that the endpoint is accepted)."
+		},
+		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
+			c := env.consumer()
+			ep, err := c.DescribeEndpoint(ctx, s.Resource(ResEndpointID))
+			if err != nil {
+				return Result{}, err
+			}
+			// The order AWS needs, enforced here rather than learnt from
+			// an InvalidParameter.
+			if ep.State != awsops.EndpointAvailable {
+				return Result{}, fmt.Errorf("private DNS can be turned on only once the endpoint is available; %s is %s", ep.ID, ep.State)
+			}
+			if !ep.PrivateDNSEnabled {
+				if err := c.EnablePrivateDNS(ctx, ep.ID); err != nil {
+					return Result{}, err
+				}
+			}
+			s.SetResource(ResPrivateDNSOnAt, env.now().Format(time.RFC3339))
+			return Result{Detail: "private DNS on for " + ep.ID}, nil
+		},
+	}
+}
+
+// privateDNSSettle bounds how long the flow waits for the private name to
+// answer before handing over to the connectivity test, which says why.
+const privateDNSSettle = 2 * time.Minute
+
+func privateDNSLiveStep() *Step {
+	return &Step{
+		ID: StepPrivateDNSReady, Title: "Wait for private DNS", Kind: KindWait,
+		Skip: func(s *Session) bool { return !offerHasPrivateDNS(s) },
+		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
+			ep, err := env.consumer().DescribeEndpoint(ctx, s.Resource(ResEndpointID))
+			if err != nil {
+				return Status{}, err
+			}
+			if !ep.PrivateDNSEnabled {
+				return Status{State: "modifying", Detail: "AWS is turning private DNS on"}, nil
+			}
+			name := s.Resource(ResOfferDNS)
+			res := env.Probe.Resolver
+			if res == nil && env.Probe.ResolverAddr != "" {
+				r, err := probe.NewServerResolver(env.Probe.ResolverAddr)
+				if err != nil {
+					return Status{}, &BadInputError{Err: err}
+				}
+				res = r
+			}
+			if res == nil {
+				return Status{Done: true, State: "enabled", Detail: "private DNS is on for " + name}, nil
+			}
+			if addrs, err := res.LookupNetIP(ctx, "ip4", name); err == nil && len(addrs) > 0 {
+				return Status{Done: true, State: "enabled", Detail: fmt.Sprintf("%s resolves to %s", name, joinAddrs(addrs))}, nil
+			}
+			since, _ := time.Parse(time.RFC3339, s.Resource(ResPrivateDNSOnAt))
+			if !since.IsZero() && env.now().Sub(since) > privateDNSSettle {
+				return Status{Done: true, State: "enabled", Detail: "private DNS is on; " + name + " does not resolve here yet (the connectivity test says why)"}, nil
+			}
+			return Status{State: "propagating", Detail: "private DNS is on; waiting for " + name + " to resolve"}, nil
+		},
+	}
+}
+
+func joinAddrs(addrs []netip.Addr) string {
+	parts := make([]string, len(addrs))
+	for i, a := range addrs {
+		parts[i] = a.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+func connectivityStep() *Step {
+	return &Step{
+		ID: StepConnectivity, Title: "Connectivity test", Kind: KindCheck,
+		Inputs: []Input{{Key: InHTTPPath, Label: "HTTP path to request (optional)", Flag: "http", Type: InputText, Validate: validateHTTPPath}},
+		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
+			c := env.consumer()
+			ep, err := c.DescribeEndpoint(ctx, s.Resource(ResEndpointID))
+			if err != nil {
+				return Result{}, err
+			}
+			enis, err := c.EndpointENIs(ctx, ep)
+			if err != nil {
+				return Result{}, err
+			}
+			var addrs []netip.Addr
+			for _, e := range enis {
+				if a, err := netip.ParseAddr(e.PrivateIP); err == nil {
+					addrs = append(addrs, a)
+				}
+			}
+			var vpce []string
+			for _, d := range ep.DNSEntries {
+				if strings.Contains(d.Name, ".vpce.amazonaws.com") {
+					vpce = append(vpce, d.Name)
+				}
+			}
+			name := s.Resource(ResOfferDNS)
+			if name == "" && len(vpce) > 0 {
+				name, vpce = vpce[0], vpce[1:]
+			}
+			port, _ := strconv.Atoi(s.Resource(ResNLBPort))
+			p := env.Probe
+			report, err := probe.Check(ctx, probe.Config{
+				Name: name, Port: port, Addresses: addrs, VPCENames: vpce,
+				RootCAs: p.RootCAs, CAFile: p.CAFile, HTTPPath: orDefault(s.Input(InHTTPPath), p.HTTPPath),
+				Resolver: p.Resolver, ResolverAddr: p.ResolverAddr, Dialer: p.Dialer, Timeout: p.Timeout, Now: env.Now,
+			})
+			if err != nil {
+				return Result{}, fmt.Errorf("connectivity test: %w", err)
+			}
+			var checks []CheckResult
+			for _, r := range report.Results {
+				hint := r.Hint
+				if r.Warning != "" && hint == "" {
+					hint = r.Warning
+				}
+				checks = append(checks, CheckResult{
+					Name: fmt.Sprintf("%s %s", strings.ToUpper(string(r.Step)), r.Target), Passed: r.Verdict == probe.Pass,
+					Skipped: r.Verdict == probe.Skipped, Expected: r.Expected, Seen: r.Seen, Hint: hint, Fatal: true,
+				})
+			}
+			detail := fmt.Sprintf("%s:%d through %s", name, port, ep.ID)
+			if report.OutsideVPC && report.Command != "" {
+				detail += "; from a host inside the VPC run: " + report.Command
+			}
+			return Result{Detail: detail, Checks: checks}, nil
+		},
+	}
+}
+
+func validateHTTPPath(v string) error {
+	if !reHTTPath.MatchString(v) {
+		return fmt.Errorf("expected a path starting with / and no spaces, found %q", Sanitize(v))
+	}
+	return nil
+}
+
+func consumerSummaryStep() *Step {
+	return &Step{
+		ID: StepSummary, Title: "Summary", Kind: KindAction,
+		Do: func(_ context.Context, _ *Env, s *Session) (Result, error) {
+			host := s.Resource(ResOfferDNS)
+			if host == "" {
+				host = "the endpoint's regional vpce name"
+			}
+			return Result{Detail: fmt.Sprintf("use %s:%s from inside %s (endpoint %s)", host, s.Resource(ResNLBPort), s.Input(InVPC), s.Resource(ResEndpointID))}, nil
+		},
+	}
+}

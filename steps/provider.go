@@ -1,0 +1,671 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/plwiz/plwiz/awsops"
+	"github.com/plwiz/plwiz/handoff"
+)
+
+// ProviderFlow is the service provider's flow, in the order AWS needs.
+func ProviderFlow() *Flow {
+	return &Flow{Role: RoleProvider, Steps: []*Step{
+		identityStep(RoleProvider),
+		chooseNLBStep(),
+		createServiceStep(),
+		serviceAvailableStep(),
+		allowPrincipalsStep(),
+		privateDNSStep(),
+		txtRecordStep(),
+		verifyDNSStep(),
+		exportOfferStep(),
+		importRequestStep(),
+		connectionsStep(),
+		endpointAvailableStep(),
+		providerSummaryStep(),
+	}}
+}
+
+// adoptsService tells whether the user manages an existing service instead
+// of creating one.
+func adoptsService(s *Session) bool { return s.Input(InServiceID) != "" }
+
+func hasPrivateDNS(s *Session) bool { return s.Input(InPrivateDNS) != "" }
+
+func chooseNLBStep() *Step {
+	return &Step{
+		ID: StepChooseNLB, Title: "Choose the Network Load Balancer", Kind: KindForm,
+		Skip: adoptsService,
+		Inputs: []Input{{
+			Key: InNLB, Label: "Network Load Balancer", Flag: "nlb", Type: InputSelect, Required: true,
+			Help:     "The endpoint service sits in front of this NLB; consumers reach its listeners.",
+			Validate: validateNLBARN,
+			Options: func(ctx context.Context, env *Env, _ *Session) ([]Option, error) {
+				lbs, err := env.provider().ListNetworkLoadBalancers(ctx)
+				if err != nil {
+					return nil, err
+				}
+				var opts []Option
+				for _, lb := range lbs {
+					o := Option{Value: lb.ARN, Label: fmt.Sprintf("%s  (%s; ports %s)", lb.Name, zonesText(lb.Zones), portsText(lb.Ports()))}
+					switch {
+					case !lb.Active():
+						o.Disabled, o.Note = true, "state "+lb.State+": only an active NLB can take an endpoint service"
+					case len(lb.Listeners) == 0:
+						o.Disabled, o.Note = true, "no listener: consumers would have nothing to connect to"
+					}
+					opts = append(opts, o)
+				}
+				if len(opts) == 0 {
+					return nil, errors.New("no network load balancer in this account and region; create one first (an endpoint service needs an NLB)")
+				}
+				return opts, nil
+			},
+		}},
+		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
+			lb, err := env.provider().LoadBalancer(ctx, s.Input(InNLB))
+			if err != nil {
+				return Result{}, err
+			}
+			checks := nlbChecks(lb)
+			if ports := lb.Ports(); len(ports) > 0 {
+				s.SetResource(ResNLBPort, strconv.Itoa(int(ports[0])))
+			}
+			return Result{Detail: fmt.Sprintf("%s in %s", lb.Name, zonesText(lb.Zones)), Checks: checks}, nil
+		},
+	}
+}
+
+// nlbChecks are the provider's preflight on the chosen load balancer.
+func nlbChecks(lb awsops.LoadBalancer) []CheckResult {
+	active := CheckResult{Name: "NLB is active", Expected: "active", Seen: lb.State, Passed: lb.Active(), Fatal: true,
+		Hint: "Wait until the load balancer is active (or pick another); AWS refuses an endpoint service on it before."}
+	listener := CheckResult{Name: "NLB has a listener", Expected: "at least one listener", Seen: portsText(lb.Ports()), Passed: len(lb.Listeners) > 0, Fatal: true,
+		Hint: "Add a TCP or TLS listener to the NLB: consumers connect to its ports."}
+	zones := CheckResult{Name: "NLB serves two or more AZs", Expected: "2+ Availability Zones", Seen: zonesText(lb.Zones), Passed: len(lb.Zones) >= 2,
+		Hint: "Consumers can only create endpoint subnets in the AZs the NLB is in; one AZ means no redundancy."}
+	if len(lb.Zones) == 0 {
+		zones.Fatal = true
+	}
+	return []CheckResult{active, listener, zones}
+}
+
+func zonesText(zones []awsops.LBZone) string {
+	if len(zones) == 0 {
+		return "no AZs"
+	}
+	var parts []string
+	for _, z := range zones {
+		parts = append(parts, fmt.Sprintf("%s (%s)", z.ID, z.Name))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func portsText(ports []int32) string {
+	if len(ports) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, p := range ports {
+		parts = append(parts, strconv.Itoa(int(p)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func createServiceStep() *Step {
+	return &Step{
+		ID: StepCreateService, Title: "Create the endpoint service", Kind: KindAction,
+		Inputs: []Input{
+			{Key: InAcceptance, Label: "Require acceptance of each connection", Flag: "acceptance-required", Type: InputConfirm,
+				Validate: validateBool, Default: func(*Session) string { return "true" },
+				Help: "With acceptance on, you approve each consumer's endpoint before traffic flows."},
+			{Key: InServiceID, Label: "Existing endpoint service (optional)", Flag: "service-id", Type: InputText, Validate: validateServiceID,
+				Help: "Manage a service that already exists instead of creating one."},
+		},
+		Describe: func(s *Session) string {
+			if adoptsService(s) {
+				return "Use the existing endpoint service " + s.Input(InServiceID) + "."
+			}
+			return fmt.Sprintf("Create a VPC endpoint service in front of %s, acceptance required: %s. It is tagged %s=%s so a re-run finds it instead of creating another.",
+				s.Input(InNLB), orDefault(s.Input(InAcceptance), "true"), awsops.TagSession, s.ID)
+		},
+		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
+			p := env.provider()
+			var svc awsops.Service
+			switch {
+			case adoptsService(s):
+				found, err := p.DescribeService(ctx, s.Input(InServiceID))
+				if err != nil {
+					return Result{}, err
+				}
+				svc = found
+				if len(svc.NLBARNs) > 0 {
+					lb, err := p.LoadBalancer(ctx, svc.NLBARNs[0])
+					if err != nil {
+						return Result{}, err
+					}
+					if ports := lb.Ports(); len(ports) > 0 {
+						s.SetResource(ResNLBPort, strconv.Itoa(int(ports[0])))
+					}
+				}
+			default:
+				found, ok, err := p.FindServiceBySession(ctx, s.ID)
+				if err != nil {
+					return Result{}, err
+				}
+				if ok {
+					svc = found
+					break
+				}
+				created, err := p.CreateService(ctx, awsops.CreateServiceInput{
+					NLBARNs:            []string{s.Input(InNLB)},
+					AcceptanceRequired: s.Input(InAcceptance) != "false",
+					SupportedRegions:   splitList(s.Input(InSupportedRegns)),
+					ClientToken:        s.ClientToken("service"),
+					Tags:               awsops.Tags{awsops.TagSession: s.ID, "Name": "plwiz-" + s.ID},
+				})
+				if err != nil {
+					return Result{}, err
+				}
+				svc = created
+			}
+			s.SetResource(ResServiceID, svc.ID)
+			s.SetResource(ResServiceName, svc.Name)
+			return Result{Detail: fmt.Sprintf("%s (%s)", svc.Name, svc.State)}, nil
+		},
+	}
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func serviceAvailableStep() *Step {
+	return &Step{
+		ID: StepServiceReady, Title: "Wait for the service to be Available", Kind: KindWait,
+		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
+			svc, err := env.provider().DescribeService(ctx, s.Resource(ResServiceID))
+			if err != nil {
+				return Status{}, err
+			}
+			st := Status{State: string(svc.State)}
+			switch svc.State {
+			case awsops.ServiceAvailable:
+				st.Done, st.Detail = true, svc.Name+" is Available"
+			case awsops.ServiceFailed, awsops.ServiceDeleted, awsops.ServiceDeleting:
+				st.Failed, st.Detail = true, fmt.Sprintf("the endpoint service is %s", svc.State)
+				st.Hint = "Check the NLB in the console; delete the service (plwiz teardown) and start again."
+			default:
+				st.Detail = fmt.Sprintf("AWS is creating the endpoint service (%s)", svc.State)
+			}
+			return st, nil
+		},
+	}
+}
+
+func allowPrincipalsStep() *Step {
+	return &Step{
+		ID: StepAllow, Title: "Allow the consumer's principals", Kind: KindForm,
+		Inputs: []Input{{
+			Key: InPrincipals, Label: "Allowed principals", Flag: "allow", Type: InputText, Required: true,
+			Help: "Account IDs (222222222222) or IAM ARNs, separated by commas. Only these can see and connect to the service.",
+			// The region is not known until identity runs; PrincipalARN's
+			// shape check does not depend on it beyond the partition.
+			Validate: validatePrincipals("us-east-1"),
+		}},
+		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
+			var arns []string
+			var checks []CheckResult
+			for _, p := range splitList(s.Input(InPrincipals)) {
+				arn, err := awsops.PrincipalARN(p, s.Region)
+				if err != nil {
+					return Result{}, &BadInputError{Err: err}
+				}
+				if arn == "*" {
+					checks = append(checks, CheckResult{Name: "no wildcard principal", Expected: "named accounts or ARNs", Seen: "*",
+						Hint: "* lets every AWS account find and request a connection; keep acceptance required, or name the accounts."})
+				}
+				arns = append(arns, arn)
+			}
+			if err := env.provider().AllowPrincipals(ctx, s.Resource(ResServiceID), arns); err != nil {
+				return Result{}, err
+			}
+			return Result{Detail: "allowed " + strings.Join(arns, ", "), Checks: checks}, nil
+		},
+	}
+}
+
+func privateDNSStep() *Step {
+	return &Step{
+		ID: StepPrivateDNS, Title: "Private DNS name", Kind: KindForm,
+		Inputs: []Input{{
+			Key: InPrivateDNS, Label: "Private DNS name (optional)", Flag: "private-dns", Type: InputText, Validate: validateDNSName,
+			Help: "A name you own, such as api.example.com, that consumers' VPCs will resolve to their endpoint. You prove you own it with a TXT record.",
+		}},
+		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
+			name := strings.TrimSuffix(strings.ToLower(s.Input(InPrivateDNS)), ".")
+			if name == "" {
+				return Result{Detail: "none: consumers will use the endpoint's own vpce names"}, nil
+			}
+			p := env.provider()
+			cfg, err := p.PrivateDNSConfig(ctx, s.Resource(ResServiceID))
+			if err != nil {
+				return Result{}, err
+			}
+			if !strings.EqualFold(cfg.Name, name) {
+				if err := p.ModifyService(ctx, s.Resource(ResServiceID), awsops.ModifyServiceInput{PrivateDNSName: name}); err != nil {
+					return Result{}, err
+				}
+				if cfg, err = p.PrivateDNSConfig(ctx, s.Resource(ResServiceID)); err != nil {
+					return Result{}, err
+				}
+			}
+			s.SetResource(ResTXTName, cfg.RecordName)
+			s.SetResource(ResTXTValue, cfg.RecordValue)
+			zone, ok, err := p.FindPublicHostedZone(ctx, name)
+			if err != nil {
+				return Result{}, err
+			}
+			check := CheckResult{Name: "public hosted zone for " + name + " in this account", Expected: "a public Route 53 zone covering " + name,
+				Seen: "none", Hint: "plwiz cannot write the TXT record for you: add it at your DNS provider (the next step shows it)."}
+			if ok {
+				s.SetResource(ResZoneID, zone.ID)
+				s.SetResource(ResZoneName, zone.Name)
+				check.Passed, check.Seen = true, fmt.Sprintf("%s (%s)", zone.Name, zone.ID)
+			} else {
+				delete(s.Resources, ResZoneID)
+				delete(s.Resources, ResZoneName)
+			}
+			return Result{Detail: fmt.Sprintf("%s: %s", name, cfg.State), Checks: []CheckResult{check}}, nil
+		},
+	}
+}
+
+func txtRecordStep() *Step {
+	return &Step{
+		ID: StepTXTRecord, Title: "Publish the TXT record", Kind: KindAction,
+		Skip: func(s *Session) bool { return !hasPrivateDNS(s) },
+		Inputs: []Input{{
+			Key: InWriteTXT, Label: "Write the record to Route 53 now", Flag: "write-txt", Type: InputConfirm, Validate: validateBool,
+			Default: func(s *Session) string { return strconv.FormatBool(s.Resource(ResZoneID) != "") },
+		}},
+		Fields: func(s *Session) []Field {
+			where := "no public hosted zone for it in this account: add the record at your DNS provider"
+			if z := s.Resource(ResZoneID); z != "" {
+				where = fmt.Sprintf("plwiz can write it to the public zone %s (%s)", s.Resource(ResZoneName), z)
+			}
+			return []Field{
+				{Label: "Name", Value: s.Resource(ResTXTName), Copyable: true},
+				{Label: "Type", Value: "TXT", Copyable: true},
+				{Label: "Value", Value: s.Resource(ResTXTValue), Copyable: true},
+				{Label: "TTL", Value: strconv.Itoa(awsops.TXTRecordTTL), Copyable: true},
+				{Label: "Route 53", Value: where},
+			}
+		},
+		Describe: func(s *Session) string {
+			return "AWS verifies you own " + s.Input(InPrivateDNS) + " by looking up this TXT record in public DNS."
+		},
+		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
+			zone := s.Resource(ResZoneID)
+			if zone == "" || s.Input(InWriteTXT) == "false" {
+				delete(s.Resources, ResChangeID)
+				return Result{Detail: fmt.Sprintf("publish TXT %s = %q yourself (TTL %d), then continue", s.Resource(ResTXTName), s.Resource(ResTXTValue), awsops.TXTRecordTTL)}, nil
+			}
+			change, err := env.provider().UpsertTXT(ctx, zone, s.Resource(ResTXTName), s.Resource(ResTXTValue))
+			if err != nil {
+				return Result{}, err
+			}
+			s.SetResource(ResChangeID, change)
+			s.SetResource(ResTXTWritten, "true")
+			return Result{Detail: fmt.Sprintf("wrote TXT %s to %s", s.Resource(ResTXTName), s.Resource(ResZoneName))}, nil
+		},
+		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
+			change := s.Resource(ResChangeID)
+			if change == "" {
+				return Status{Done: true, Detail: "record to be published by you"}, nil
+			}
+			st, err := env.provider().ChangeStatus(ctx, change)
+			if err != nil {
+				return Status{}, err
+			}
+			if st == awsops.ChangeInsync {
+				return Status{Done: true, State: string(st), Detail: "Route 53 change is INSYNC"}, nil
+			}
+			return Status{State: string(st), Detail: "Route 53 is propagating the record (" + string(st) + ")"}, nil
+		},
+	}
+}
+
+func verifyDNSStep() *Step {
+	return &Step{
+		ID: StepVerifyDNS, Title: "Verify the private DNS name", Kind: KindWait,
+		Skip: func(s *Session) bool { return !hasPrivateDNS(s) },
+		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
+			p := env.provider()
+			cfg, err := p.PrivateDNSConfig(ctx, s.Resource(ResServiceID))
+			if err != nil {
+				return Result{}, err
+			}
+			if cfg.State == awsops.DNSVerified {
+				return Result{Detail: "already verified"}, nil
+			}
+			if err := p.StartVerification(ctx, s.Resource(ResServiceID)); err != nil {
+				return Result{}, err
+			}
+			return Result{Detail: "verification started"}, nil
+		},
+		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
+			cfg, err := env.provider().PrivateDNSConfig(ctx, s.Resource(ResServiceID))
+			if err != nil {
+				return Status{}, err
+			}
+			st := Status{State: string(cfg.State)}
+			switch cfg.State {
+			case awsops.DNSVerified:
+				st.Done, st.Detail = true, cfg.Name+" is verified"
+			case awsops.DNSFailed:
+				st.Failed = true
+				st.Detail = "AWS could not verify " + cfg.Name
+				st.Hint = fmt.Sprintf("AWS looks for TXT %s with the value %q in public DNS. Check the record exists (dig TXT %s), then resume to verify again.",
+					cfg.RecordName, cfg.RecordValue, cfg.RecordName)
+			default:
+				st.Detail = "AWS is looking up the TXT record " + cfg.RecordName
+			}
+			return st, nil
+		},
+	}
+}
+
+func exportOfferStep() *Step {
+	return &Step{
+		ID: StepExportOffer, Title: "Export the offer", Kind: KindHandoff, Handoff: HandoffExport,
+		Inputs: []Input{{
+			Key: InOfferOut, Label: "Write the offer to", Flag: "offer-out", Type: InputText, Validate: validateOutPath,
+			Default: func(s *Session) string { return "offer-" + s.Resource(ResServiceID) + ".json" },
+		}},
+		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
+			p := env.provider()
+			svc, err := p.DescribeService(ctx, s.Resource(ResServiceID))
+			if err != nil {
+				return Result{}, err
+			}
+			port, _ := strconv.Atoi(s.Resource(ResNLBPort))
+			offer := handoff.Offer{
+				ServiceName: svc.Name, ServiceID: svc.ID, Region: s.Region,
+				SupportedRegions:   withRegion(svc.SupportedRegions, s.Region),
+				ProviderAccountID:  s.Account,
+				AcceptanceRequired: svc.AcceptanceRequired,
+				CreatedAt:          env.now(),
+			}
+			if port > 0 {
+				offer.Ports = []int{port}
+			}
+			for i, id := range svc.ZoneIDs {
+				az := handoff.AZ{ID: id}
+				if i < len(svc.ZoneNames) {
+					az.Name = svc.ZoneNames[i]
+				}
+				offer.AvailabilityZones = append(offer.AvailabilityZones, az)
+			}
+			for _, t := range svc.IPAddressTypes {
+				offer.IPAddressTypes = append(offer.IPAddressTypes, handoff.IPAddressType(t))
+			}
+			if len(offer.IPAddressTypes) == 0 {
+				offer.IPAddressTypes = []handoff.IPAddressType{handoff.IPv4}
+			}
+			if svc.PrivateDNS.Name != "" {
+				offer.PrivateDNSName = svc.PrivateDNS.Name
+				offer.PrivateDNSState = handoff.DNSState(svc.PrivateDNS.State)
+			}
+			path := bundlePath(env, s.Input(InOfferOut), "offer-"+svc.ID+".json")
+			exp, err := writeBundle(path, offer)
+			if err != nil {
+				return Result{}, err
+			}
+			s.SetResource(ResOfferPath, exp.Path)
+			return Result{Detail: "send this to the consumer (file or token)", Export: exp}, nil
+		},
+	}
+}
+
+func withRegion(regions []string, region string) []string {
+	if slices.Contains(regions, region) {
+		return regions
+	}
+	return append([]string{region}, regions...)
+}
+
+// bundlePath resolves where a bundle goes: the given path, else a default
+// name in the env's bundle folder.
+func bundlePath(env *Env, given, def string) string {
+	p := given
+	if p == "" {
+		p = def
+	}
+	if !filepath.IsAbs(p) && env.BundleDir != "" && !strings.Contains(given, string(filepath.Separator)) {
+		p = filepath.Join(env.BundleDir, p)
+	}
+	return p
+}
+
+func writeBundle(path string, b handoff.Bundle) (*Export, error) {
+	if err := handoff.WriteFile(path, b); err != nil {
+		return nil, fmt.Errorf("write %s: %w", b.Kind(), err)
+	}
+	token, err := handoff.EncodeToken(b)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s token: %w", b.Kind(), err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	return &Export{Path: abs, Token: token}, nil
+}
+
+func importRequestStep() *Step {
+	return &Step{
+		ID: StepImportRequest, Title: "Import the consumer's request", Kind: KindHandoff, Handoff: HandoffImport,
+		Inputs: []Input{{
+			Key: InRequest, Label: "Request file or token", Flag: "request", Type: InputText, Required: true,
+			Help:     "The consumer sends it after creating their endpoint; it names the endpoint to accept.",
+			Validate: validateBundleRef(handoff.KindRequest),
+		}},
+		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
+			b, ok, err := readBundle(s.Input(InRequest), env.now())
+			if err != nil {
+				return Status{}, &BadInputError{Err: err}
+			}
+			if !ok {
+				return Status{OtherParty: true, State: "waiting", Detail: "waiting for the consumer's request at " + s.Input(InRequest)}, nil
+			}
+			req, isReq := b.(handoff.Request)
+			if !isReq {
+				return Status{}, badInputf("this is an %s; the provider imports the consumer's request", b.Kind())
+			}
+			if req.ServiceID != s.Resource(ResServiceID) {
+				return Status{}, badInputf("the request is for service %s, but this session's service is %s; is it the right file?", req.ServiceID, s.Resource(ResServiceID))
+			}
+			s.SetResource(ResExpected, strings.Join(req.EndpointIDs, ","))
+			s.SetResource(ResConsumerAcct, req.ConsumerAccountID)
+			s.SetResource(ResConsumerARN, req.PrincipalARN)
+			return Status{Done: true, State: "imported", Detail: fmt.Sprintf("expecting endpoint %s from account %s", strings.Join(req.EndpointIDs, ", "), req.ConsumerAccountID)}, nil
+		},
+	}
+}
+
+func expected(s *Session) []string { return splitList(s.Resource(ResExpected)) }
+
+func connectionsStep() *Step {
+	accept := RowAction{Key: "a", Label: "accept", Do: func(ctx context.Context, env *Env, s *Session, ids []string) (string, error) {
+		if err := env.provider().AcceptConnections(ctx, s.Resource(ResServiceID), ids); err != nil {
+			return "", err
+		}
+		s.SetResource(ResAccepted, strings.Join(mergeIDs(splitList(s.Resource(ResAccepted)), ids), ","))
+		return "accepted " + strings.Join(ids, ", "), nil
+	}}
+	reject := RowAction{Key: "r", Label: "reject", Confirm: "Reject the selected endpoint(s)? A rejected endpoint can never be accepted: the consumer would have to create a new one.",
+		Do: func(ctx context.Context, env *Env, s *Session, ids []string) (string, error) {
+			if err := env.provider().RejectConnections(ctx, s.Resource(ResServiceID), ids); err != nil {
+				return "", err
+			}
+			return "rejected " + strings.Join(ids, ", "), nil
+		}}
+	return &Step{
+		ID: StepConnections, Title: "Accept the consumer's endpoint", Kind: KindTable,
+		Table: &Table{
+			Columns: []string{"Endpoint", "Owner", "State", "Created", "Expected"},
+			Rows: func(ctx context.Context, env *Env, s *Session) ([]Row, error) {
+				conns, err := env.provider().ListConnections(ctx, s.Resource(ResServiceID), awsops.ConnectionFilter{})
+				if err != nil {
+					return nil, err
+				}
+				return connectionRows(conns, s), nil
+			},
+			Actions: []RowAction{accept, reject},
+			Done: func(rows []Row, s *Session) bool {
+				want := expected(s)
+				if len(want) == 0 {
+					want = splitList(s.Resource(ResAccepted))
+				}
+				if len(want) == 0 {
+					return false
+				}
+				for _, id := range want {
+					if !slices.ContainsFunc(rows, func(r Row) bool { return r.ID == id && accepted(awsops.EndpointState(r.State)) }) {
+						return false
+					}
+				}
+				return true
+			},
+		},
+		// Headless: accept the endpoints the request names once they show up.
+		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
+			want := expected(s)
+			if len(want) == 0 {
+				return Status{}, badInputf("no request imported: plwiz accepts only endpoints the consumer's request names (pass --request)")
+			}
+			conns, err := env.provider().ListConnections(ctx, s.Resource(ResServiceID), awsops.ConnectionFilter{EndpointIDs: want})
+			if err != nil {
+				return Status{}, err
+			}
+			var pending, missing []string
+			done := 0
+			for _, id := range want {
+				i := slices.IndexFunc(conns, func(c awsops.Connection) bool { return c.EndpointID == id })
+				switch {
+				case i < 0:
+					missing = append(missing, id)
+				case conns[i].State == awsops.EndpointPendingAcceptance:
+					pending = append(pending, id)
+				case accepted(conns[i].State):
+					done++
+				default:
+					return Status{Failed: true, State: string(conns[i].State), Detail: fmt.Sprintf("endpoint %s is %s", id, conns[i].State),
+						Hint: "Only an endpoint in pendingAcceptance can be accepted; ask the consumer to create a new endpoint and send a new request."}, nil
+				}
+			}
+			if len(pending) > 0 && s.Input(InAutoAccept) != "false" {
+				if _, err := accept.Do(ctx, env, s, pending); err != nil {
+					return Status{}, err
+				}
+				done += len(pending)
+			}
+			if done == len(want) {
+				return Status{Done: true, State: "accepted", Detail: "accepted " + strings.Join(want, ", ")}, nil
+			}
+			return Status{OtherParty: len(missing) > 0, State: "waiting", Detail: "waiting for endpoint " + strings.Join(missing, ", ") + " to request a connection"}, nil
+		},
+	}
+}
+
+func accepted(st awsops.EndpointState) bool {
+	return st == awsops.EndpointPending || st == awsops.EndpointAvailable
+}
+
+func mergeIDs(a, b []string) []string {
+	for _, id := range b {
+		if !slices.Contains(a, id) {
+			a = append(a, id)
+		}
+	}
+	return a
+}
+
+func connectionRows(conns []awsops.Connection, s *Session) []Row {
+	want := expected(s)
+	rows := make([]Row, 0, len(conns))
+	for _, c := range conns {
+		r := Row{ID: c.EndpointID, State: string(c.State), Expected: slices.Contains(want, c.EndpointID),
+			Cells: []string{c.EndpointID, c.Owner, string(c.State), c.CreatedAt.UTC().Format("2006-01-02 15:04"), ""}}
+		switch {
+		case r.Expected:
+			r.Cells[4] = "yes"
+		case len(want) > 0:
+			r.Note = "not named in the consumer's request"
+		}
+		if c.State == awsops.EndpointRejected {
+			r.Note = "rejected: a rejected endpoint stays rejected"
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func endpointAvailableStep() *Step {
+	return &Step{
+		ID: StepEndpointActive, Title: "Wait for the endpoint to be available", Kind: KindWait,
+		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
+			ids := mergeIDs(expected(s), splitList(s.Resource(ResAccepted)))
+			if len(ids) == 0 {
+				return Status{}, errors.New("no accepted endpoint to wait for; accept one in the previous step")
+			}
+			conns, err := env.provider().ListConnections(ctx, s.Resource(ResServiceID), awsops.ConnectionFilter{EndpointIDs: ids})
+			if err != nil {
+				return Status{}, err
+			}
+			var notYet []string
+			for _, id := range ids {
+				i := slices.IndexFunc(conns, func(c awsops.Connection) bool { return c.EndpointID == id })
+				if i < 0 || conns[i].State != awsops.EndpointAvailable {
+					st := "not found"
+					if i >= 0 {
+						st = string(conns[i].State)
+						if conns[i].State.Final() {
+							return Status{Failed: true, State: st, Detail: fmt.Sprintf("endpoint %s is %s", id, st),
+								Hint: "The consumer needs to create a new endpoint and send a new request."}, nil
+						}
+					}
+					notYet = append(notYet, id+" ("+st+")")
+				}
+			}
+			if len(notYet) == 0 {
+				return Status{Done: true, State: "available", Detail: strings.Join(ids, ", ") + " available"}, nil
+			}
+			return Status{State: "pending", Detail: "AWS is provisioning " + strings.Join(notYet, ", ")}, nil
+		},
+	}
+}
+
+func providerSummaryStep() *Step {
+	return &Step{
+		ID: StepSummary, Title: "Summary", Kind: KindAction,
+		Do: func(_ context.Context, _ *Env, s *Session) (Result, error) {
+			reach := "the endpoint's vpce DNS names"
+			if n := s.Input(InPrivateDNS); n != "" {
+				reach = n
+			}
+			return Result{Detail: fmt.Sprintf("service %s is live; endpoint %s connected; consumers reach it at %s:%s",
+				s.Resource(ResServiceName), orDefault(s.Resource(ResAccepted), s.Resource(ResExpected)), reach, s.Resource(ResNLBPort))}, nil
+		},
+	}
+}
