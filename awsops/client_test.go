@@ -173,6 +173,7 @@ func TestEndpointURLFlagWinsOverEnvironment(t *testing.T) {
 }
 
 func TestAttemptLogNamesCallsButNoSecrets(t *testing.T) {
+	t.Parallel()
 	env := sbtest.Start(t, sbtest.Options{})
 	acct := env.Account(t, "provider")
 	var log bytes.Buffer
@@ -200,6 +201,7 @@ func TestAttemptLogNamesCallsButNoSecrets(t *testing.T) {
 }
 
 func TestPerCallTimeout(t *testing.T) {
+	t.Parallel()
 	env := sbtest.Start(t, sbtest.Options{Faults: sandbox.Faults{Latency: 2 * time.Second}})
 	c, err := New(env.Config(t, "provider"), Options{Timeout: 100 * time.Millisecond, MaxAttempts: 2, MaxBackoff: time.Millisecond})
 	if err != nil {
@@ -214,6 +216,7 @@ func TestPerCallTimeout(t *testing.T) {
 }
 
 func TestPrincipalARN(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ in, region, want, err string }{
 		{"222222222222", "us-east-1", "arn:aws:iam::222222222222:root", ""},
 		{" 222222222222 ", "cn-north-1", "arn:aws-cn:iam::222222222222:root", ""},

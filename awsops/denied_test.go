@@ -50,6 +50,7 @@ func deniedClient(t *testing.T, url string) *Client {
 }
 
 func TestAccessDeniedNamesTheIAMAction(t *testing.T) {
+	t.Parallel()
 	ctx := sbtest.Context(t)
 	for _, tt := range []struct {
 		code   string
@@ -86,6 +87,7 @@ func TestAccessDeniedNamesTheIAMAction(t *testing.T) {
 }
 
 func TestExpiredTokenSaysRefresh(t *testing.T) {
+	t.Parallel()
 	ctx := sbtest.Context(t)
 	for _, code := range []string{"ExpiredToken", "ExpiredTokenException"} {
 		t.Run(code, func(t *testing.T) {

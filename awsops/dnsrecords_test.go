@@ -10,6 +10,7 @@ import (
 )
 
 func TestHostedZoneLookupSkipsPrivateZonesAndWalksUp(t *testing.T) {
+	t.Parallel()
 	w := startWorld(t, sbtest.Options{})
 	ctx := sbtest.Context(t)
 	var public string
@@ -36,6 +37,7 @@ func TestHostedZoneLookupSkipsPrivateZonesAndWalksUp(t *testing.T) {
 }
 
 func TestRoute53Errors(t *testing.T) {
+	t.Parallel()
 	w := startWorld(t, sbtest.Options{})
 	ctx := sbtest.Context(t)
 	zone, found, err := w.p.FindPublicHostedZone(ctx, sandbox.DefaultDomain)
@@ -69,6 +71,7 @@ func TestRoute53Errors(t *testing.T) {
 }
 
 func TestQuoteTXT(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ in, want string }{
 		{"vpce:abc", `"vpce:abc"`},
 		{`a"b\c`, `"a\"b\\c"`},

@@ -17,6 +17,7 @@ import (
 // run-time guard and the happy-path recorder, this keeps the IAM policy and
 // the code from drifting apart.
 func TestSourceCallsOnlyTableOperations(t *testing.T) {
+	t.Parallel()
 	fset := token.NewFileSet()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
@@ -166,6 +167,7 @@ func TestSourceCallsOnlyTableOperations(t *testing.T) {
 // TestPolicyCoversTheTable checks the policy generator against the table:
 // each role's policy holds exactly its operations' actions and no other.
 func TestPolicyCoversTheTable(t *testing.T) {
+	t.Parallel()
 	for _, role := range []Role{RoleProvider, RoleConsumer} {
 		pol, err := IAMPolicy(role)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 // against one sandbox with two accounts, then checks that every AWS
 // operation each role called is in that role's IAM policy.
 func TestTwoPartyHappyPath(t *testing.T) {
+	t.Parallel()
 	w := startWorld(t, sbtest.Options{})
 	ctx := sbtest.Context(t)
 	provAcct, consAcct := w.account(t, "provider"), w.account(t, "consumer")

@@ -94,6 +94,7 @@ func seedEndpoints(t *testing.T, env *sbtest.Env, svc Service, n int) (pendingID
 }
 
 func TestTenThousandConnectionsUseFullPagesAndFilters(t *testing.T) {
+	t.Parallel()
 	pl := &pageLog{calls: map[string][]pageCall{}}
 	w := startWorld(t, sbtest.Options{}, func(o *Options) { o.APIOptions = append(o.APIOptions, pl.option) })
 	ctx := sbtest.Context(t)
@@ -152,6 +153,7 @@ func TestTenThousandConnectionsUseFullPagesAndFilters(t *testing.T) {
 }
 
 func TestListingsPageThroughEveryPage(t *testing.T) {
+	t.Parallel()
 	pl := &pageLog{calls: map[string][]pageCall{}}
 	w := startWorld(t, sbtest.Options{}, func(o *Options) { o.APIOptions = append(o.APIOptions, pl.option) })
 	ctx := sbtest.Context(t)
@@ -200,6 +202,7 @@ func TestListingsPageThroughEveryPage(t *testing.T) {
 }
 
 func TestEndpointStateSpellings(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in   string
 		want EndpointState
@@ -230,6 +233,7 @@ func TestEndpointStateSpellings(t *testing.T) {
 // state through the sandbox's world (as if AWS answered capitalised) and
 // checks both the folding and that a filter in either spelling matches.
 func TestCapitalisedStatesFromAWSAreFolded(t *testing.T) {
+	t.Parallel()
 	w := startWorld(t, sbtest.Options{})
 	ctx := sbtest.Context(t)
 	svc := w.availableService(t, ctx, true)
