@@ -229,6 +229,7 @@ func (c *Consumer) DeleteEndpoint(ctx context.Context, endpointID string) error 
 		return c.fail("delete endpoint "+endpointID, err)
 	}
 	if pe := partial(ec2.ServiceID, "DeleteVpcEndpoints", out.Unsuccessful); pe != nil {
+		pe.Hint = "Check that the endpoint still exists in this account and region (it may be deleted already)."
 		return fmt.Errorf("delete endpoint %s: %w", endpointID, pe)
 	}
 	return nil
