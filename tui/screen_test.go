@@ -3,9 +3,12 @@ package tui
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"regexp"
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/plwiz/plwiz/steps"
 )
@@ -246,5 +249,50 @@ func TestTableSortFilterSelect(t *testing.T) {
 	}
 	if got := tv.targets(); len(got) != 1 || got[0] != "vpce-1" {
 		t.Errorf("targets %v", got)
+	}
+}
+
+// TestStepConfirmAsksFirst: an action with a Confirm question runs only on
+// yes.
+func TestStepConfirmAsksFirst(t *testing.T) {
+	ran := 0
+	flow := &steps.Flow{Role: steps.RoleProvider, Steps: []*steps.Step{{
+		ID: "del", Title: "Delete", Kind: steps.KindAction, Confirm: "This deletes the endpoint service.",
+		Do: func(context.Context, *steps.Env, *steps.Session) (steps.Result, error) {
+			ran++
+			return steps.Result{Detail: "deleted"}, nil
+		},
+	}}}
+	s, err := steps.NewSession(t.TempDir(), flow.Role, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(flow, s, &steps.Env{Now: (&clock{t: t0}).Now}, goldenOpts())
+	h := newHarness(t, m, 80, 24)
+	h.until("the action", inPhase("del", phaseReady))
+	h.key("enter")
+	h.untilScreen("? This deletes the endpoint service.")
+	h.key("n")
+	if m.cur.phase != phaseReady || m.confirm != nil {
+		t.Fatalf("no did not cancel: phase %v", m.cur.phase)
+	}
+	h.key("enter", "y")
+	h.until("the result", inPhase("del", phaseResult))
+	if ran != 1 {
+		t.Errorf("ran %d times", ran)
+	}
+}
+
+// TestLightBackground: the terminal's answer switches the theme.
+func TestLightBackground(t *testing.T) {
+	hs := startScene(t, scenes()[2], 80, 24, goldenOpts())
+	dark := hs.m.View()
+	hs.send(tea.BackgroundColorMsg{Color: color.White})
+	if hs.m.com.Theme.Dark {
+		t.Fatal("still the dark theme on a white background")
+	}
+	light := hs.m.View()
+	if light == dark || plain(light) != plain(dark) {
+		t.Error("the light theme should change colours only")
 	}
 }
