@@ -40,10 +40,11 @@ func ec2PrivateLinkHandlers() map[string]queryHandler {
 // VerificationDue, endpoint StateDue), so a manual clock drives them and a
 // big jump runs several transitions in order. A heap of due times keeps this
 // O(due items) per request instead of a scan of every endpoint.
-func advancePrivateLink(w *World, now time.Time, d Delays) {
+func advancePrivateLink(w *World, now time.Time, d Delays) (changed bool) {
 	idx := w.plIdx(d)
 	for idx.due.Len() > 0 && !idx.due[0].at.After(now) {
 		it := heap.Pop(&idx.due).(dueItem)
+		changed = true
 		switch it.kind {
 		case dueService:
 			if s := w.Services[it.id]; s != nil && s.State == ServicePending && !s.CreatedAt.Add(d.ServiceAvailable).After(now) {
@@ -76,6 +77,7 @@ func advancePrivateLink(w *World, now time.Time, d Delays) {
 			}
 		}
 	}
+	return changed
 }
 
 // plIndex is derived state kept next to the world: every list of endpoint

@@ -179,10 +179,12 @@ func (s *Sandbox) World(fn func(w *World, now time.Time)) {
 // Clock returns the sandbox's clock.
 func (s *Sandbox) Clock() Clock { return s.clock }
 
-// advance applies every time-driven transition due by now.
-func (s *Sandbox) advance(now time.Time) {
-	advancePrivateLink(s.world, now, s.delays)
+// advance applies every time-driven transition due by now and reports
+// whether anything the data plane serves may have changed.
+func (s *Sandbox) advance(now time.Time) bool {
+	changed := advancePrivateLink(s.world, now, s.delays)
 	advanceRoute53(s.world, now)
+	return changed
 }
 
 // ServeHTTP authenticates the caller, picks the service from the SigV4
@@ -245,7 +247,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	c.Now = s.clock.Now().UTC()
 	c.w = s.world
-	s.advance(c.Now)
+	advanced := s.advance(c.Now)
 	var resp any
 	var root string
 	status := http.StatusOK
@@ -261,6 +263,14 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp, err = h(c)
 	}
 	s.mu.Unlock()
+
+	// A client that sees an endpoint available (or private DNS on) connects
+	// at once; bring DNS and the ENI listeners in line before it can.
+	if s.dp != nil && (advanced || mutates(c)) {
+		if serr := s.dp.Sync(); serr != nil && s.logf != nil {
+			s.logf("data plane sync: %v", serr)
+		}
+	}
 
 	s.log(acct, service, c.Action, err)
 	if err != nil {
@@ -284,6 +294,20 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil && s.logf != nil {
 		s.logf("write response: %v", err)
 	}
+}
+
+// mutates tells whether a call may change what the data plane serves;
+// reads never do.
+func mutates(c *call) bool {
+	if c.Service == "route53" {
+		return c.Req.Method != http.MethodGet
+	}
+	for _, p := range []string{"Describe", "List", "Get"} {
+		if strings.HasPrefix(c.Action, p) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Sandbox) log(acct *Account, service, action string, err error) {

@@ -480,13 +480,9 @@ func privateDNSLiveStep() *Step {
 				return Status{State: "modifying", Detail: "AWS is turning private DNS on"}, nil
 			}
 			name := s.Resource(ResOfferDNS)
-			res := env.Probe.Resolver
-			if res == nil && env.Probe.ResolverAddr != "" {
-				r, err := probe.NewServerResolver(env.Probe.ResolverAddr)
-				if err != nil {
-					return Status{}, &BadInputError{Err: err}
-				}
-				res = r
+			res, err := env.Probe.resolver()
+			if err != nil {
+				return Status{}, &BadInputError{Err: err}
 			}
 			if res == nil {
 				return Status{Done: true, State: "enabled", Detail: "private DNS is on for " + name}, nil
@@ -543,10 +539,14 @@ func connectivityStep() *Step {
 			}
 			port, _ := strconv.Atoi(s.Resource(ResNLBPort))
 			p := env.Probe
+			res, err := p.resolver()
+			if err != nil {
+				return Result{}, &BadInputError{Err: err}
+			}
 			report, err := probe.Check(ctx, probe.Config{
 				Name: name, Port: port, Addresses: addrs, VPCENames: vpce,
 				RootCAs: p.RootCAs, CAFile: p.CAFile, HTTPPath: orDefault(s.Input(InHTTPPath), p.HTTPPath),
-				Resolver: p.Resolver, ResolverAddr: p.ResolverAddr, Dialer: p.Dialer, Timeout: p.Timeout, Now: env.Now,
+				Resolver: res, ResolverAddr: p.ResolverAddr, Dialer: p.Dialer, Timeout: p.Timeout, Now: env.Now,
 			})
 			if err != nil {
 				return Result{}, fmt.Errorf("connectivity test: %w", err)

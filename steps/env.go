@@ -35,6 +35,19 @@ type ProbeSettings struct {
 	Timeout      time.Duration
 }
 
+// resolver is the configured resolver, or one that asks ResolverAddr (the
+// sandbox's DNS server), or nil for the system's.
+func (p ProbeSettings) resolver() (probe.Resolver, error) {
+	if p.Resolver != nil || p.ResolverAddr == "" {
+		return p.Resolver, nil
+	}
+	r, err := probe.NewServerResolver(p.ResolverAddr)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
 func (e *Env) now() time.Time {
 	if e != nil && e.Now != nil {
 		return e.Now().UTC()

@@ -1,0 +1,243 @@
+package steps_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plwiz/plwiz/awsops"
+	"github.com/plwiz/plwiz/sandbox"
+	"github.com/plwiz/plwiz/sandbox/sbtest"
+	"github.com/plwiz/plwiz/steps"
+)
+
+// party is one side of a headless run against the sandbox.
+type party struct {
+	env     *steps.Env
+	session *steps.Session
+	out     bytes.Buffer
+}
+
+// fastWorld starts a sandbox on the real clock with delays short enough for
+// tests, and its data plane on loopback.
+func fastWorld(t *testing.T) *sbtest.Env {
+	t.Helper()
+	d := sandbox.DefaultDelays().Scaled(200)
+	return sbtest.Start(t, sbtest.Options{RealClock: true, Delays: &d, DataPlane: true})
+}
+
+func newParty(t *testing.T, sb *sbtest.Env, account string, role steps.Role, dir string) *party {
+	t.Helper()
+	client, err := awsops.New(sb.Config(t, account), awsops.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := steps.NewSession(filepath.Join(dir, "state-"+account), role, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &party{
+		env: &steps.Env{AWS: client, BundleDir: dir, Probe: steps.ProbeSettings{
+			ResolverAddr: sb.SB.DNSAddr(), RootCAs: sb.SB.CAPool(), CAFile: sb.SB.CAFile(), HTTPPath: "/health", Timeout: 2 * time.Second,
+		}},
+		session: s,
+	}
+}
+
+func (p *party) runner(flow *steps.Flow) *steps.Runner {
+	return &steps.Runner{
+		Flow: flow, Session: p.session, Env: p.env, Out: &p.out, AssumeYes: true, WaitTimeout: 20 * time.Second,
+		Backoff: func() *steps.Backoff {
+			return &steps.Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}
+		},
+	}
+}
+
+// worldFacts reads the IDs a user would pick from the console.
+type worldFacts struct {
+	nlbARN, consumerVPC string
+	consumerSubnets     []string
+}
+
+func facts(t *testing.T, sb *sbtest.Env) worldFacts {
+	t.Helper()
+	var f worldFacts
+	sb.SB.World(func(w *sandbox.World, _ time.Time) {
+		for arn := range w.LoadBalancers {
+			f.nlbARN = arn
+		}
+		for _, id := range sandbox.SortedKeys(w.VPCs) {
+			if w.VPCs[id].Owner == sandbox.ConsumerAccountID {
+				f.consumerVPC = id
+			}
+		}
+		for _, id := range sandbox.SortedKeys(w.Subnets) {
+			if w.Subnets[id].VPCID == f.consumerVPC {
+				f.consumerSubnets = append(f.consumerSubnets, id)
+			}
+		}
+	})
+	return f
+}
+
+// runBoth runs provider and consumer in parallel, exchanging files, as two
+// people would.
+func runBoth(t *testing.T, sb *sbtest.Env, dir string, provider, consumer *party) (perr, cerr error) {
+	t.Helper()
+	f := facts(t, sb)
+	offer, request := filepath.Join(dir, "offer.json"), filepath.Join(dir, "request.json")
+	for k, v := range map[string]string{
+		steps.InNLB: f.nlbARN, steps.InPrincipals: sandbox.ConsumerAccountID, steps.InPrivateDNS: "api.example.com",
+		steps.InOfferOut: offer, steps.InRequest: request, steps.InAcceptance: "true", steps.InWriteTXT: "true",
+	} {
+		provider.session.SetInput(k, v)
+	}
+	for k, v := range map[string]string{
+		steps.InOffer: offer, steps.InVPC: f.consumerVPC, steps.InSubnets: strings.Join(f.consumerSubnets, ","),
+		steps.InSecurityGroup: steps.CreateSecurityGroupValue, steps.InRequestOut: request,
+	} {
+		consumer.session.SetInput(k, v)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); perr = provider.runner(steps.ProviderFlow()).Run(ctx) }()
+	go func() { defer wg.Done(); cerr = consumer.runner(steps.ConsumerFlow()).Run(ctx) }()
+	wg.Wait()
+	return perr, cerr
+}
+
+func TestHeadlessTwoPartyFlow(t *testing.T) {
+	sb := fastWorld(t)
+	dir := t.TempDir()
+	provider := newParty(t, sb, "provider", steps.RoleProvider, dir)
+	consumer := newParty(t, sb, "consumer", steps.RoleConsumer, dir)
+	perr, cerr := runBoth(t, sb, dir, provider, consumer)
+	if perr != nil || cerr != nil {
+		t.Fatalf("provider: %v\n%s\nconsumer: %v\n%s", perr, provider.out.String(), cerr, consumer.out.String())
+	}
+
+	// The AWS state reached, as AWS reports it.
+	var eps []*sandbox.Endpoint
+	sb.SB.World(func(w *sandbox.World, _ time.Time) {
+		for _, e := range w.Endpoints {
+			eps = append(eps, e)
+		}
+	})
+	if len(eps) != 1 {
+		t.Fatalf("%d endpoints, want 1", len(eps))
+	}
+	if eps[0].State != sandbox.EndpointAvailable || !eps[0].PrivateDNSEnabled {
+		t.Errorf("endpoint %s state %s private DNS %t, want available with private DNS on", eps[0].ID, eps[0].State, eps[0].PrivateDNSEnabled)
+	}
+	// What each party saw.
+	for _, want := range []string{"✓ Connectivity test", "✓ DNS api.example.com", "✓ TLS", "✓ HTTP", "✓ Summary: use api.example.com:8443"} {
+		if !strings.Contains(consumer.out.String(), want) {
+			t.Errorf("consumer output lacks %q:\n%s", want, consumer.out.String())
+		}
+	}
+	for _, want := range []string{"✓ Verify the private DNS name: api.example.com is verified", "✓ Accept the consumer's endpoint: accepted " + eps[0].ID, "✓ Summary: service"} {
+		if !strings.Contains(provider.out.String(), want) {
+			t.Errorf("provider output lacks %q:\n%s", want, provider.out.String())
+		}
+	}
+	// The consumer's VPC had DNS hostnames off: --yes let plwiz fix it.
+	if !strings.Contains(consumer.out.String(), "fixed: turn on DNS support and hostnames") {
+		t.Errorf("consumer output does not show the VPC DNS fix:\n%s", consumer.out.String())
+	}
+	for _, p := range []*party{provider, consumer} {
+		s, err := steps.LoadSession(p.session.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !s.Finished() {
+			t.Errorf("%s session not finished: %+v", s.Role, s.Steps)
+		}
+	}
+}
+
+func TestRejectedEndpointExplainsAndNewEndpointRecovers(t *testing.T) {
+	sb := fastWorld(t)
+	dir := t.TempDir()
+	provider := newParty(t, sb, "provider", steps.RoleProvider, dir)
+	consumer := newParty(t, sb, "consumer", steps.RoleConsumer, dir)
+	f := facts(t, sb)
+	offer := filepath.Join(dir, "offer.json")
+	for k, v := range map[string]string{steps.InNLB: f.nlbARN, steps.InPrincipals: sandbox.ConsumerAccountID, steps.InOfferOut: offer} {
+		provider.session.SetInput(k, v)
+	}
+	ctx := context.Background()
+	// The provider runs up to the offer (no private DNS name).
+	pflow := steps.ProviderFlow()
+	pflow.Steps = pflow.Steps[:slices.IndexFunc(pflow.Steps, func(s *steps.Step) bool { return s.ID == steps.StepImportRequest })]
+	if err := provider.runner(pflow).Run(ctx); err != nil {
+		t.Fatalf("provider: %v\n%s", err, provider.out.String())
+	}
+	for k, v := range map[string]string{steps.InOffer: offer, steps.InVPC: f.consumerVPC, steps.InSubnets: f.consumerSubnets[0],
+		steps.InRequestOut: filepath.Join(dir, "request.json")} {
+		consumer.session.SetInput(k, v)
+	}
+	done := make(chan error, 1)
+	go func() { done <- consumer.runner(steps.ConsumerFlow()).Run(ctx) }()
+
+	// The provider rejects whatever arrives.
+	client, err := awsops.New(sb.Config(t, "provider"), awsops.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := provider.session.Resource(steps.ResServiceID)
+	deadline := time.Now().Add(20 * time.Second)
+	var rejected string
+	for rejected == "" && time.Now().Before(deadline) {
+		conns, err := client.Provider().ListConnections(ctx, svc, awsops.ConnectionFilter{States: []awsops.EndpointState{awsops.EndpointPendingAcceptance}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(conns) > 0 {
+			rejected = conns[0].EndpointID
+			if err := client.Provider().RejectConnections(ctx, svc, []string{rejected}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	err = <-done
+	var re *steps.RunError
+	if !errors.As(err, &re) || re.Code != steps.ExitFailed || re.Step != steps.StepWaitAcceptance {
+		t.Fatalf("consumer ended with %v, want a failure at %s", err, steps.StepWaitAcceptance)
+	}
+	if !strings.Contains(re.Hint, "A rejected endpoint stays rejected") || !strings.Contains(consumer.out.String(), "the provider rejected "+rejected) {
+		t.Errorf("hint %q, output:\n%s", re.Hint, consumer.out.String())
+	}
+
+	// The way out: a new endpoint, not a second try of the rejected one.
+	steps.NewEndpoint(consumer.session)
+	go func() { done <- consumer.runner(steps.ConsumerFlow()).Run(ctx) }()
+	var second string
+	for second == "" && time.Now().Before(deadline.Add(10*time.Second)) {
+		conns, err := client.Provider().ListConnections(ctx, svc, awsops.ConnectionFilter{States: []awsops.EndpointState{awsops.EndpointPendingAcceptance}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(conns) > 0 {
+			second = conns[0].EndpointID
+			if err := client.Provider().AcceptConnections(ctx, svc, []string{second}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("consumer after NewEndpoint: %v\n%s", err, consumer.out.String())
+	}
+	if second == rejected || second == "" {
+		t.Errorf("second endpoint %q, first %q: want a new one", second, rejected)
+	}
+}
