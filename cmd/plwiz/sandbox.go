@@ -1,15 +1,350 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
 
-// newSandboxCmd is replaced by the sandbox issue's implementation.
-func newSandboxCmd(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	"github.com/spf13/cobra"
+
+	"github.com/plwiz/plwiz/sandbox"
+)
+
+// sandboxOptions are plwiz sandbox's flags.
+type sandboxOptions struct {
+	addr        string
+	speed       float64
+	world       string
+	faults      string
+	dnsAddr     string
+	stateDir    string
+	noDataPlane bool
+	quiet       bool
+	saveEvery   time.Duration
+}
+
+// defaultSandboxAddr avoids LocalStack's 4566 so both can run side by side.
+const defaultSandboxAddr = "127.0.0.1:4580"
+
+func newSandboxCmd(_ *globalOptions) *cobra.Command {
+	o := &sandboxOptions{}
+	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Serve a local emulator of the AWS APIs plwiz uses, for both parties",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return notBuiltYet("the sandbox command")
+		Long: `sandbox serves, on loopback only, an emulator of the AWS APIs plwiz uses
+(EC2, ELBv2, Route 53, STS) with two accounts, a provider and a consumer, whose
+AZ names differ for the same AZ IDs, as in real AWS. It prints, for each
+party, the environment to export so plwiz, the AWS CLI or any SDK talk to it,
+plus the DNS server and the CA file of its loopback data plane, for
+"plwiz check".
+
+AWS-side delays (service available, acceptance, DNS verification, Route 53
+changes) are real-world sized; --speed divides them. --world keeps the world
+in a file: loaded when it exists, saved every few seconds and on exit, so two
+terminals and a restart share it.
+
+--faults injects failures, comma-separated:
+  throttle=P     fail a call with RequestLimitExceeded/Throttling with probability P
+  5xx=P          fail a call with a 500/503 with probability P
+  latency=D      add D (e.g. 200ms) to every call
+  consistency    hide new resources from Describe calls for a moment
+  seed=N         replay the same faults
+
+Ctrl-C stops it (saving the world).`,
+		Example: `  plwiz sandbox
+  plwiz sandbox --speed 10 --world ./world.json
+  plwiz sandbox --addr 127.0.0.1:0 --faults throttle=0.1,5xx=0.05,latency=200ms,consistency,seed=42`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			faults, err := o.validate()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runSandbox(ctx, o, faults, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", defaultSandboxAddr, "listen on this loopback address (port 0 picks a free port)")
+	f.Float64Var(&o.speed, "speed", 1, "divide every AWS-side delay by this factor (10 is ten times faster)")
+	f.StringVar(&o.world, "world", "", "keep the world in this JSON file: load it if it exists, save it periodically and on exit")
+	f.StringVar(&o.faults, "faults", "", "inject faults, e.g. throttle=0.1,5xx=0.05,latency=200ms,consistency,seed=42")
+	f.StringVar(&o.dnsAddr, "dns-addr", "127.0.0.1:0", "the data plane's DNS server address (UDP and TCP, loopback)")
+	f.StringVar(&o.stateDir, "state-dir", "", "keep the data plane's CA here across restarts (default: next to --world, else a new one per run)")
+	f.BoolVar(&o.noDataPlane, "no-data-plane", false, "serve the AWS APIs only: no DNS server, endpoint listeners or TLS backends")
+	f.BoolVar(&o.quiet, "quiet", false, "do not log each AWS call on stderr")
+	f.DurationVar(&o.saveEvery, "save-every", 5*time.Second, "how often to save --world while running")
+	return cmd
+}
+
+// validate checks the flags and parses --faults.
+func (o *sandboxOptions) validate() (sandbox.Faults, error) {
+	for name, v := range map[string]string{"--addr": o.addr, "--world": o.world, "--faults": o.faults, "--dns-addr": o.dnsAddr, "--state-dir": o.stateDir} {
+		if len(v) > maxFlagLength {
+			return sandbox.Faults{}, badInput("%s is %d characters long; the limit is %d", name, len(v), maxFlagLength)
+		}
+		if strings.ContainsFunc(v, isControl) {
+			return sandbox.Faults{}, badInput("%s contains control characters; pass plain text", name)
+		}
+	}
+	if math.IsNaN(o.speed) || o.speed <= 0 || o.speed > 100000 {
+		return sandbox.Faults{}, badInput("--speed %v must be above 0 and at most 100000 (1 is real-world time)", o.speed)
+	}
+	if o.saveEvery < 100*time.Millisecond {
+		return sandbox.Faults{}, badInput("--save-every %v is too short; use at least 100ms", o.saveEvery)
+	}
+	faults, err := parseFaults(o.faults)
+	if err != nil {
+		return sandbox.Faults{}, badInput("--faults: %v", err)
+	}
+	return faults, nil
+}
+
+// parseFaults reads "throttle=0.1,5xx=0.05,latency=200ms,consistency,seed=42".
+func parseFaults(spec string) (sandbox.Faults, error) {
+	var f sandbox.Faults
+	if strings.TrimSpace(spec) == "" {
+		return f, nil
+	}
+	prob := func(k, v string) (float64, error) {
+		p, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(p) || p < 0 || p > 1 {
+			return 0, fmt.Errorf("%s=%q must be a probability between 0 and 1", k, v)
+		}
+		return p, nil
+	}
+	seen := map[string]bool{}
+	for part := range strings.SplitSeq(spec, ",") {
+		k, v, hasValue := strings.Cut(strings.TrimSpace(part), "=")
+		k = strings.ToLower(k)
+		if seen[k] {
+			return f, fmt.Errorf("%s is given twice", k)
+		}
+		seen[k] = true
+		var err error
+		switch k {
+		case "throttle":
+			f.Throttle, err = prob(k, v)
+		case "5xx", "servererror":
+			f.ServerError, err = prob(k, v)
+		case "latency":
+			f.Latency, err = time.ParseDuration(v)
+			if err != nil || f.Latency < 0 || f.Latency > 30*time.Second {
+				err = fmt.Errorf("latency=%q must be a duration between 0 and 30s, e.g. 200ms", v)
+			}
+		case "consistency":
+			f.Consistency = true
+			if hasValue {
+				f.Consistency, err = strconv.ParseBool(v)
+				if err != nil {
+					err = fmt.Errorf("consistency=%q must be true or false", v)
+				}
+			}
+		case "seed":
+			f.Seed, err = strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				err = fmt.Errorf("seed=%q must be a non-negative integer", v)
+			}
+		case "":
+			err = errors.New("empty entry (two commas in a row?)")
+		default:
+			err = fmt.Errorf("unknown fault %q (known: throttle, 5xx, latency, consistency, seed)", k)
+		}
+		if err != nil {
+			return f, err
+		}
+		if !hasValue && k != "consistency" {
+			return f, fmt.Errorf("%s needs a value, e.g. %s=0.1", k, k)
+		}
+	}
+	return f, nil
+}
+
+// lockedWriter serialises writes from the sandbox's request goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// runSandbox serves until ctx ends, then stops and saves the world.
+func runSandbox(ctx context.Context, o *sandboxOptions, faults sandbox.Faults, stdout, stderr io.Writer) error {
+	errw := &lockedWriter{w: stderr}
+	// Absolute paths, so the printed CA file works from any directory.
+	for _, p := range []*string{&o.world, &o.stateDir} {
+		if *p != "" {
+			abs, err := filepath.Abs(*p)
+			if err != nil {
+				return badInput("path %q: %v", *p, err)
+			}
+			*p = abs
+		}
+	}
+	world, loaded, err := loadOrNewWorld(o.world)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	stateDir := o.stateDir
+	if stateDir == "" && o.world != "" {
+		stateDir = o.world + ".d"
+	}
+	opts := sandbox.Options{
+		World: world, Speed: o.speed, Faults: faults,
+		DataPlane: !o.noDataPlane, StateDir: stateDir, DNSListen: o.dnsAddr,
+	}
+	if !o.quiet {
+		opts.Logf = func(format string, args ...any) {
+			fmt.Fprintf(errw, "%s %s\n", time.Now().Format("15:04:05.000"), stripControl(fmt.Sprintf(format, args...)))
+		}
+	}
+	sb := sandbox.New(opts)
+	if err := sb.Start(o.addr); err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("start sandbox: %w (try --addr 127.0.0.1:0 for a free port)", err)}
+	}
+	save := func() error {
+		if o.world == "" {
+			return nil
+		}
+		var err error
+		sb.World(func(w *sandbox.World, _ time.Time) { err = w.Save(o.world) })
+		return err
+	}
+	if err := save(); err != nil {
+		_ = sb.Close()
+		return &exitError{code: exitFailed, err: err}
+	}
+	printSandboxEnv(stdout, sb, o, loaded)
+
+	tick := time.NewTicker(o.saveEvery)
+	defer tick.Stop()
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-tick.C:
+			if err := save(); err != nil {
+				fmt.Fprintf(errw, "plwiz sandbox: %v\n", err)
+			}
+		}
+	}
+	closeErr := sb.Close()
+	if err := save(); err != nil {
+		return &exitError{code: exitFailed, err: errors.Join(err, closeErr)}
+	}
+	if o.world != "" {
+		fmt.Fprintf(errw, "plwiz sandbox: stopped; world saved to %s\n", stripControl(o.world))
+	} else {
+		fmt.Fprintln(errw, "plwiz sandbox: stopped")
+	}
+	if closeErr != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("stop sandbox: %w", closeErr)}
+	}
+	return nil
+}
+
+// loadOrNewWorld loads the world file if it exists, else makes a new world.
+func loadOrNewWorld(path string) (w *sandbox.World, loaded bool, err error) {
+	if path == "" {
+		return sandbox.NewWorld(sandbox.WorldOptions{}), false, nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return sandbox.NewWorld(sandbox.WorldOptions{}), false, nil
+	}
+	w, err = sandbox.LoadWorld(path)
+	if err != nil {
+		return nil, false, err
+	}
+	return w, true, nil
+}
+
+// printSandboxEnv prints what each party exports, and where DNS and the CA are.
+func printSandboxEnv(out io.Writer, sb *sandbox.Sandbox, o *sandboxOptions, loaded bool) {
+	var b strings.Builder
+	sb.World(func(w *sandbox.World, _ time.Time) {
+		origin := "a new world"
+		if loaded {
+			origin = "the world in " + o.world
+		}
+		fmt.Fprintf(&b, "# plwiz sandbox serving %s on %s (region %s, delays divided by %v)\n", origin, sb.URL(), w.Region, o.speed)
+		for _, a := range w.Accounts {
+			fmt.Fprintf(&b, "\n# %s (account %s); paste into the %s's terminal:\n", a.Name, a.ID, a.Name)
+			for _, kv := range [][2]string{
+				{"AWS_ENDPOINT_URL", sb.URL()},
+				{"AWS_ACCESS_KEY_ID", a.AccessKeyID},
+				{"AWS_SECRET_ACCESS_KEY", a.SecretAccessKey},
+				{"AWS_REGION", w.Region},
+				{"AWS_DEFAULT_REGION", w.Region}, // the AWS CLI v1 reads this one
+			} {
+				fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellQuote(kv[1]))
+			}
+		}
+		b.WriteString("\n")
+		for _, arn := range sandbox.SortedKeys(w.LoadBalancers) {
+			lb := w.LoadBalancers[arn]
+			if acct := w.Account(lb.Owner); acct != nil {
+				fmt.Fprintf(&b, "# %s's load balancer: %s\n", acct.Name, arn)
+			}
+		}
+		for _, id := range sandbox.SortedKeys(w.HostedZones) {
+			z := w.HostedZones[id]
+			if acct := w.Account(z.Owner); acct != nil {
+				fmt.Fprintf(&b, "# %s's hosted zone: %s (%s)\n", acct.Name, z.Name, id)
+			}
+		}
+	})
+	if dns := sb.DNSAddr(); dns != "" {
+		fmt.Fprintf(&b, "# DNS server: %s\n", dns)
+	}
+	if ca := sb.CAFile(); ca != "" {
+		fmt.Fprintf(&b, "# CA file: %s\n", ca)
+	}
+	if dns, ca := sb.DNSAddr(), sb.CAFile(); dns != "" && ca != "" {
+		fmt.Fprintf(&b, "# connectivity test: plwiz check --name NAME --port PORT --resolver %s --ca %s\n", dns, shellQuote(ca))
+	}
+	b.WriteString("# Ctrl-C stops the sandbox")
+	if o.world != "" {
+		b.WriteString(" and saves the world to " + o.world)
+	}
+	b.WriteString("\n")
+	fmt.Fprint(out, stripControl(b.String()))
+}
+
+// stripControl drops control characters (except newlines) so nothing from a
+// world file or a flag can drive the terminal.
+func stripControl(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r != '\n' && isControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// shellQuote single-quotes v unless it is made only of characters a POSIX
+// shell leaves alone.
+func shellQuote(v string) string {
+	safe := v != "" && strings.IndexFunc(v, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/+=:._-,@%", r))
+	}) < 0
+	if safe {
+		return v
+	}
+	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
 }
