@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
+	"github.com/plwiz/plwiz/awsops"
 	"github.com/plwiz/plwiz/steps"
 )
 
@@ -38,11 +39,10 @@ func (c *clock) Set(t time.Time) {
 	c.t = t
 }
 
-// hintErr is an error carrying a hint, as awsops errors do.
-type hintErr struct{ msg, hint string }
-
-func (e hintErr) Error() string    { return e.msg }
-func (e hintErr) UserHint() string { return e.hint }
+// hintErr is an error carrying a hint, as awsops makes them.
+func hintErr(msg, hint string) error {
+	return fmt.Errorf("%s: %w", msg, &awsops.Error{Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation.", Hint: hint})
+}
 
 type fakeWorld struct {
 	mu          sync.Mutex
@@ -126,8 +126,8 @@ func fakeFlow(w *fakeWorld) *steps.Flow {
 				defer w.mu.Unlock()
 				w.creates++
 				if w.creates <= w.createFails {
-					return steps.Result{}, hintErr{"create endpoint service: UnauthorizedOperation: You are not authorized to perform this operation.",
-						"your role lacks ec2:CreateVpcEndpointServiceConfiguration; add it to the policy (plwiz iam-policy provider)"}
+					return steps.Result{}, hintErr("create endpoint service",
+						"your role lacks ec2:CreateVpcEndpointServiceConfiguration; add it to the policy (plwiz iam-policy provider)")
 				}
 				return steps.Result{Detail: "Created vpce-svc-0abc."}, nil
 			},

@@ -10,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/plwiz/plwiz/awsops"
 	"github.com/plwiz/plwiz/steps"
 )
 
@@ -113,7 +114,7 @@ func TestControlCharactersStripped(t *testing.T) {
 				return []steps.Field{{Label: "L" + evil, Value: "v" + evil, Copyable: true}}
 			},
 			Do: func(context.Context, *steps.Env, *steps.Session) (steps.Result, error) {
-				return steps.Result{}, hintErr{"failed" + evil, "hint" + evil}
+				return steps.Result{}, hintErr("failed"+evil, "hint"+evil)
 			}},
 		{ID: "t", Title: "Table", Kind: steps.KindTable, Table: &steps.Table{
 			Columns: []string{"C" + evil},
@@ -295,4 +296,38 @@ func TestLightBackground(t *testing.T) {
 	if light == dark || plain(light) != plain(dark) {
 		t.Error("the light theme should change colours only")
 	}
+}
+
+// TestRetryablePollErrorKeepsWaiting: a throttled look is shown and the
+// wait goes on; a plain error fails the step with its hint.
+func TestRetryablePollErrorKeepsWaiting(t *testing.T) {
+	polls := 0
+	flow := &steps.Flow{Role: steps.RoleConsumer, Steps: []*steps.Step{{
+		ID: "w", Title: "Wait", Kind: steps.KindWait,
+		Poll: func(context.Context, *steps.Env, *steps.Session) (steps.Status, error) {
+			polls++
+			switch polls {
+			case 1:
+				return steps.Status{}, &awsops.Error{Code: "RequestLimitExceeded", Retryable: true}
+			case 2:
+				return steps.Status{State: "pending"}, nil
+			case 3:
+				return steps.Status{}, fmt.Errorf("describe endpoint: %w", &awsops.Error{Code: "InvalidVpcEndpointId.NotFound", Hint: "the endpoint is gone"})
+			}
+			return steps.Status{Done: true, State: "available"}, nil
+		},
+	}}}
+	s, err := steps.NewSession(t.TempDir(), flow.Role, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(flow, s, &steps.Env{Now: (&clock{t: t0}).Now}, testOpts())
+	h := newHarness(t, m, 80, 24)
+	h.until("the failure", inPhase("w", phaseFailed))
+	if polls != 3 {
+		t.Errorf("failed after %d polls, want 3 (the throttle is not a failure)", polls)
+	}
+	h.untilScreen("hint: the endpoint is gone")
+	h.key("r")
+	h.until("the end", func(m *Model) bool { return m.Finished() })
 }

@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/plwiz/plwiz/awsops"
 	"github.com/plwiz/plwiz/steps"
 )
 
@@ -159,6 +160,13 @@ func execDo(ctx context.Context, st *steps.Step, s *steps.Session, env *steps.En
 	return o
 }
 
+// retryable reports whether a Poll error is passing (a throttle, a 5xx, a
+// timeout): the wait goes on.
+func retryable(err error) bool {
+	var ae *awsops.Error
+	return errors.As(err, &ae) && ae.Retryable
+}
+
 // pollOutcome is what one Poll came to.
 type pollOutcome struct {
 	status    steps.Status // sanitised
@@ -178,8 +186,7 @@ func execPoll(ctx context.Context, st *steps.Step, s *steps.Session, env *steps.
 	case err != nil && ctx.Err() != nil:
 		o.cancelled = true
 	case err != nil:
-		var ae interface{ Retryable() bool }
-		if errors.As(err, &ae) && ae.Retryable() {
+		if retryable(err) {
 			o.retryable = true
 			o.err = err
 			break
