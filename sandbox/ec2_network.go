@@ -1182,13 +1182,13 @@ func (c *call) netENIXML(e *ENI) netENI {
 		}}},
 		TagSet: netTags(e.Tags),
 	}
-	if e.InterfaceType == "vpc_endpoint" || e.InterfaceType == "network_load_balancer" {
+	switch e.InterfaceType {
+	case "vpc_endpoint":
 		// AWS creates these on the owner's behalf.
 		x.RequesterManaged = true
+	case "network_load_balancer":
+		x.RequesterManaged = true
 		x.RequesterID = "amazon-elb"
-		if e.InterfaceType == "vpc_endpoint" {
-			x.RequesterID = "AROAEXAMPLEVPCENDPOINT"
-		}
 	}
 	for _, g := range e.SecurityGroupIDs {
 		gi := netGroupIdent{GroupID: g}
