@@ -86,15 +86,6 @@ func TestCreateEndpointInUnknownVPC(t *testing.T) {
 	svc := w.availableService(t, ctx, true)
 	_, subnets := w.consumerNet(t, ctx)
 	_, err := w.c.CreateEndpoint(ctx, CreateEndpointInput{ServiceName: svc.Name, VPCID: "vpc-0123456789abcdef0", SubnetIDs: subnetIDs(subnets[:1])})
-	if CodeOf(err) == "InvalidVpcId.NotFound" {
-		// Sandbox gap, reported: AWS's code is InvalidVpcID.NotFound (as the
-		// sandbox's own DescribeVpcs says); its CreateVpcEndpoint spells it
-		// InvalidVpcId.NotFound. The kind is still right.
-		if KindOf(err) != KindNotFound {
-			t.Errorf("CreateEndpoint in an unknown VPC: %v", err)
-		}
-		t.Skip("sandbox CreateVpcEndpoint answers InvalidVpcId.NotFound; AWS answers InvalidVpcID.NotFound")
-	}
 	wantErr(t, err, KindNotFound, "InvalidVpcID.NotFound", "vpc-0123456789abcdef0", "--region")
 }
 

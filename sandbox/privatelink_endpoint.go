@@ -225,7 +225,7 @@ func createEndpoint(c *call) (any, error) {
 	}
 	vpc := c.w.VPCs[vpcID]
 	if vpc == nil || vpc.Owner != c.Account.ID {
-		return nil, Errorf(http.StatusBadRequest, "InvalidVpcId.NotFound", "The vpc ID '%s' does not exist", vpcID)
+		return nil, Errorf(http.StatusBadRequest, "InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", vpcID)
 	}
 	ipType := p.Get("IpAddressType")
 	if ipType == "" {

@@ -349,7 +349,7 @@ func TestEndpointErrorPaths(t *testing.T) {
 	})
 	t.Run("unknown VPC, subnet, group; wrong type", func(t *testing.T) {
 		_, err := create(func(in *ec2.CreateVpcEndpointInput) { in.VpcId = aws.String("vpc-0123456789abcdef0") })
-		plAPIError(t, err, "InvalidVpcId.NotFound", "The vpc ID 'vpc-0123456789abcdef0' does not exist")
+		plAPIError(t, err, "InvalidVpcID.NotFound", "The vpc ID 'vpc-0123456789abcdef0' does not exist")
 		_, err = create(func(in *ec2.CreateVpcEndpointInput) { in.SubnetIds = []string{"subnet-0123456789abcdef0"} })
 		plAPIError(t, err, "InvalidSubnetID.NotFound", "The subnet ID 'subnet-0123456789abcdef0' does not exist")
 		_, err = create(func(in *ec2.CreateVpcEndpointInput) { in.SecurityGroupIds = []string{"sg-0123456789abcdef0"} })
