@@ -1,0 +1,69 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plwiz/plwiz/awsops"
+	"github.com/plwiz/plwiz/sandbox"
+	"github.com/plwiz/plwiz/sandbox/sbtest"
+	"github.com/plwiz/plwiz/steps"
+)
+
+// TestRealProviderFlowAgainstSandbox renders the real provider flow's first
+// steps against the sandbox: the identity, the NLB choices loaded from
+// ELBv2 with a spinner, the service created and waited for.
+func TestRealProviderFlowAgainstSandbox(t *testing.T) {
+	d := sandbox.DefaultDelays().Scaled(200)
+	sb := sbtest.Start(t, sbtest.Options{RealClock: true, Delays: &d})
+	client, err := awsops.New(sb.Config(t, "provider"), awsops.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flow := steps.ProviderFlow()
+	s, err := steps.NewSession(t.TempDir(), flow.Role, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(flow, s, &steps.Env{AWS: client, BundleDir: t.TempDir()}, testOpts())
+	h := newHarness(t, m, 120, 40)
+
+	h.until("the identity step", func(m *Model) bool { return m.cur != nil && m.cur.phase == phaseReady })
+	h.key("enter")
+	h.until("the identity", func(m *Model) bool { return m.cur != nil && m.cur.phase == phaseResult && !m.busy })
+	if v := plain(m.View()); !strings.Contains(v, "account "+m.snap.account) || m.snap.account == "" {
+		t.Fatalf("no account in the header:\n%s", v)
+	}
+	h.key("enter")
+	h.until("the NLB choices", inPhase(steps.StepChooseNLB, phaseInput))
+	v := plain(m.View())
+	if !strings.Contains(v, "Network Load Balancer") || !strings.Contains(v, "plwiz-demo-nlb") {
+		t.Fatalf("no NLB choices:\n%s", v)
+	}
+	h.key("enter")
+	h.until("the next step", func(m *Model) bool {
+		return m.cur != nil && m.cur.st.ID != steps.StepChooseNLB && !m.busy && m.cur.phase != phaseRunning
+	})
+	if m.cur.phase == phaseFailed {
+		t.Fatalf("%s failed:\n%s", m.cur.st.ID, plain(m.View()))
+	}
+	if m.cur.st.ID != steps.StepCreateService || m.cur.phase != phaseReady {
+		t.Fatalf("at %s, phase %v:\n%s", m.cur.st.ID, m.cur.phase, plain(m.View()))
+	}
+	h.key("enter")
+	if m.confirm != nil {
+		h.key("y")
+	}
+	h.until("the service", func(m *Model) bool { return m.cur.phase == phaseResult && !m.busy || m.cur.phase == phaseFailed })
+	h.untilScreen("vpce-svc-")
+	h.key("enter")
+	// The wait polls the sandbox until the service is Available, then goes on.
+	h.until("the service to be available", func(m *Model) bool {
+		return m.snap.recs[steps.StepServiceReady].State == steps.StateDone || m.cur.phase == phaseFailed
+	})
+	if m.cur.phase == phaseFailed {
+		t.Fatalf("%s failed:\n%s", m.cur.st.ID, plain(m.View()))
+	}
+	h.untilScreen("✓ Wait for the service")
+}
