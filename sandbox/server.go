@@ -212,12 +212,17 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	acct := s.world.AccountByKey(auth.AccessKeyID)
+	region := s.world.Region
 	s.mu.Unlock()
 	if acct == nil {
 		writeError(w, service, reqID, errUnknownKey(service))
 		return
 	}
 	if verr := verifySignature(r, body, auth, acct.SecretAccessKey); verr != nil {
+		writeError(w, service, reqID, verr)
+		return
+	}
+	if verr := checkScopeRegion(auth, region); verr != nil {
 		writeError(w, service, reqID, verr)
 		return
 	}

@@ -107,6 +107,24 @@ func TestSignatureVerification(t *testing.T) {
 	})
 }
 
+func TestSignatureScopedToAnotherRegion(t *testing.T) {
+	env := sbtest.Start(t, sbtest.Options{})
+	ctx := sbtest.Context(t)
+	cfg := env.Config(t, "consumer")
+	cfg.Region = "eu-west-1"
+	_, err := ec2.NewFromConfig(cfg).DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	ae := wantCode(t, err, "AuthFailure")
+	if !strings.Contains(ae.ErrorMessage(), "not 'eu-west-1'") {
+		t.Errorf("message %q does not name the region", ae.ErrorMessage())
+	}
+	_, err = sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	wantCode(t, err, "SignatureDoesNotMatch")
+	// Route 53 is global: any region's client may call it.
+	if _, err := route53.NewFromConfig(cfg).ListHostedZonesByName(ctx, &route53.ListHostedZonesByNameInput{}); err != nil {
+		t.Errorf("route53 from another region's config: %v", err)
+	}
+}
+
 // TestSignatureTampering sends a correctly signed request whose body was
 // changed after signing; the sandbox must notice.
 func TestSignatureTampering(t *testing.T) {
