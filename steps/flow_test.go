@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -86,9 +87,8 @@ func facts(t *testing.T, sb *sbtest.Env) worldFacts {
 	return f
 }
 
-// runBoth runs provider and consumer in parallel, exchanging files, as two
-// people would.
-func runBoth(t *testing.T, sb *sbtest.Env, dir string, provider, consumer *party) (perr, cerr error) {
+// setInputs gives both parties the answers a user would, as flags would.
+func setInputs(t *testing.T, sb *sbtest.Env, dir string, provider, consumer *party) {
 	t.Helper()
 	f := facts(t, sb)
 	offer, request := filepath.Join(dir, "offer.json"), filepath.Join(dir, "request.json")
@@ -104,6 +104,13 @@ func runBoth(t *testing.T, sb *sbtest.Env, dir string, provider, consumer *party
 	} {
 		consumer.session.SetInput(k, v)
 	}
+}
+
+// runBoth runs provider and consumer in parallel, exchanging files, as two
+// people would.
+func runBoth(t *testing.T, sb *sbtest.Env, dir string, provider, consumer *party) (perr, cerr error) {
+	t.Helper()
+	setInputs(t, sb, dir, provider, consumer)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -240,4 +247,162 @@ func TestRejectedEndpointExplainsAndNewEndpointRecovers(t *testing.T) {
 	if second == rejected || second == "" {
 		t.Errorf("second endpoint %q, first %q: want a new one", second, rejected)
 	}
+}
+
+var errCrash = errors.New("simulated crash")
+
+// crashAt returns a copy of flow whose step id does its work and then
+// "crashes": what the step learnt is dropped before the session is saved,
+// as if the process died between AWS's answer and the save.
+func crashAt(flow *steps.Flow, id string) *steps.Flow {
+	out := &steps.Flow{Role: flow.Role}
+	for _, st := range flow.Steps {
+		if st.ID == id {
+			orig := st.Do
+			c := *st
+			c.Do = func(ctx context.Context, env *steps.Env, s *steps.Session) (steps.Result, error) {
+				res, in := maps.Clone(s.Resources), maps.Clone(s.Inputs)
+				if orig != nil {
+					if _, err := orig(ctx, env, s); err != nil {
+						return steps.Result{}, err
+					}
+				}
+				s.Resources, s.Inputs = res, in
+				return steps.Result{}, errCrash
+			}
+			st = &c
+		}
+		out.Steps = append(out.Steps, st)
+	}
+	return out
+}
+
+// counts are the resources the flows create, as the sandbox holds them.
+type counts struct{ services, endpoints, groups, txt int }
+
+func countResources(sb *sbtest.Env) counts {
+	var c counts
+	sb.SB.World(func(w *sandbox.World, _ time.Time) {
+		c.services, c.endpoints = len(w.Services), len(w.Endpoints)
+		for _, g := range w.SecurityGroups {
+			if strings.HasPrefix(g.Name, "plwiz-") {
+				c.groups++
+			}
+		}
+		for _, z := range w.HostedZones {
+			for _, r := range z.Records {
+				if r.Type == "TXT" {
+					c.txt++
+				}
+			}
+		}
+	})
+	return c
+}
+
+func TestResumeAfterACrashAtEachStepMakesNoDuplicates(t *testing.T) {
+	for _, role := range []steps.Role{steps.RoleProvider, steps.RoleConsumer} {
+		flow := steps.ProviderFlow()
+		if role == steps.RoleConsumer {
+			flow = steps.ConsumerFlow()
+		}
+		for _, st := range flow.Steps {
+			t.Run(string(role)+"/"+st.ID, func(t *testing.T) {
+				t.Parallel()
+				sb := fastWorld(t)
+				dir := t.TempDir()
+				provider := newParty(t, sb, "provider", steps.RoleProvider, dir)
+				consumer := newParty(t, sb, "consumer", steps.RoleConsumer, dir)
+				crashing := provider
+				if role == steps.RoleConsumer {
+					crashing = consumer
+				}
+				// Run both; the crashing party stops at st.ID.
+				pflow, cflow := steps.ProviderFlow(), steps.ConsumerFlow()
+				if role == steps.RoleProvider {
+					pflow = crashAt(pflow, st.ID)
+				} else {
+					cflow = crashAt(cflow, st.ID)
+				}
+				first := runBothFlows(t, sb, dir, provider, consumer, pflow, cflow)
+				if err := first[role]; !errors.Is(err, errCrash) {
+					t.Fatalf("first run of the %s ended with %v, want the simulated crash", role, err)
+				}
+				// The process is gone; a new one loads the session file.
+				resumed, err := steps.LoadSession(crashing.session.Path())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := resumed.Step(st.ID).State; got != steps.StateFailed {
+					t.Fatalf("step %s saved as %s, want failed", st.ID, got)
+				}
+				crashing.session = resumed
+				crashing.out.Reset()
+				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+				defer cancel()
+				errs := map[steps.Role]error{}
+				var mu sync.Mutex
+				var wg sync.WaitGroup
+				for _, p := range []*party{provider, consumer} {
+					flow := steps.ProviderFlow()
+					if p.session.Role == steps.RoleConsumer {
+						flow = steps.ConsumerFlow()
+					}
+					if p.session.Finished() {
+						continue
+					}
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						err := p.runner(flow).Run(ctx)
+						mu.Lock()
+						errs[p.session.Role] = err
+						mu.Unlock()
+					}()
+				}
+				wg.Wait()
+				for r, err := range errs {
+					if err != nil {
+						t.Fatalf("%s after resume: %v\nprovider:\n%s\nconsumer:\n%s", r, err, provider.out.String(), consumer.out.String())
+					}
+				}
+				if got, want := countResources(sb), (counts{services: 1, endpoints: 1, groups: 1, txt: 1}); got != want {
+					t.Errorf("resources after resume %+v, want %+v (no duplicates)", got, want)
+				}
+			})
+		}
+	}
+}
+
+// runBothFlows is runBoth with the flows given, returning each role's error.
+func runBothFlows(t *testing.T, sb *sbtest.Env, dir string, provider, consumer *party, pflow, cflow *steps.Flow) map[steps.Role]error {
+	t.Helper()
+	setInputs(t, sb, dir, provider, consumer)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	// A party whose other side crashed would wait forever; the crash ends
+	// the run of both.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	errs := map[steps.Role]error{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, pf := range []struct {
+		p    *party
+		flow *steps.Flow
+	}{{provider, pflow}, {consumer, cflow}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := pf.p.runner(pf.flow).Run(ctx)
+			if errors.Is(err, errCrash) {
+				stop()
+			}
+			mu.Lock()
+			errs[pf.p.session.Role] = err
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return errs
 }

@@ -1,27 +1,379 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
 
-func newProviderCmd(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
-		Use:   "provider",
-		Short: "Run the service provider's flow: endpoint service, principals, private DNS, offer, connections",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return notBuiltYet("the provider flow")
-		},
-	}
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/plwiz/plwiz/awsops"
+	"github.com/plwiz/plwiz/probe"
+	"github.com/plwiz/plwiz/steps"
+)
+
+// Environment variables `plwiz sandbox` prints so the connectivity test
+// trusts the sandbox's CA and asks its DNS server.
+const (
+	envCAFile   = "PLWIZ_CA_FILE"
+	envResolver = "PLWIZ_RESOLVER"
+)
+
+// flowOptions are the flags of `plwiz provider` and `plwiz consumer`.
+type flowOptions struct {
+	nonInteractive bool
+	resume         bool
+	sessionID      string
+	output         string
+	waitTimeout    time.Duration
+	yes            bool
+	stateDir       string
+	caFile         string
+	resolver       string
+	newEndpoint    bool
+	accessible     bool
+	// inputs are the flow's step inputs, one flag each, generated from the
+	// flow so flags and steps cannot drift apart.
+	inputs map[string]*string
+	bools  map[string]*bool
 }
 
-func newConsumerCmd(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
-		Use:   "consumer",
-		Short: "Run the service consumer's flow: import the offer, create the endpoint, private DNS, connectivity test",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return notBuiltYet("the consumer flow")
+func newProviderCmd(g *globalOptions, s streams, getenv func(string) string) *cobra.Command {
+	return newFlowCmd(g, s, getenv, steps.ProviderFlow, "provider",
+		"Run the service provider's flow: endpoint service, principals, private DNS, offer, connections",
+		`  plwiz provider
+  plwiz provider --non-interactive --nlb ARN --allow 222222222222 \
+      --private-dns api.example.com --offer-out offer.json --request request.json
+  plwiz provider --resume`)
+}
+
+func newConsumerCmd(g *globalOptions, s streams, getenv func(string) string) *cobra.Command {
+	return newFlowCmd(g, s, getenv, steps.ConsumerFlow, "consumer",
+		"Run the service consumer's flow: import the offer, create the endpoint, private DNS, connectivity test",
+		`  plwiz consumer
+  plwiz consumer --non-interactive --offer offer.json --vpc vpc-0abc... \
+      --subnets subnet-0aaa...,subnet-0bbb... --request-out request.json
+  plwiz consumer --resume --new-endpoint   # after the provider rejected the endpoint`)
+}
+
+func newFlowCmd(g *globalOptions, s streams, getenv func(string) string, mkFlow func() *steps.Flow, use, short, example string) *cobra.Command {
+	o := &flowOptions{inputs: map[string]*string{}, bools: map[string]*bool{}}
+	flow := mkFlow()
+	cmd := &cobra.Command{
+		Use: use, Short: short, Example: example, Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runFlow(cmd.Context(), g, o, flow, cmd.Flags(), s, getenv)
 		},
 	}
+	f := cmd.Flags()
+	f.BoolVar(&o.nonInteractive, "non-interactive", false, "run without the wizard: inputs come from flags, one line per step")
+	f.BoolVar(&o.resume, "resume", false, "continue the newest unfinished session of this role (or --session)")
+	f.StringVar(&o.sessionID, "session", "", "the session to resume (see plwiz sessions)")
+	f.StringVar(&o.output, "output", "text", "headless output: text (one line per step) or json (JSON lines)")
+	f.DurationVar(&o.waitTimeout, "wait-timeout", 30*time.Minute, "give up a wait after this long (exit 3 when waiting on the other party)")
+	f.BoolVar(&o.yes, "yes", false, "answer yes to confirmations and offered fixes (headless)")
+	f.StringVar(&o.stateDir, "state-dir", "", "where sessions are saved (default $XDG_STATE_HOME/plwiz)")
+	f.StringVar(&o.caFile, "ca", "", "trust this CA file in the connectivity test (default $"+envCAFile+"; the sandbox prints it)")
+	f.StringVar(&o.resolver, "resolver", "", "DNS server host:port for the connectivity test (default $"+envResolver+", else the system resolver)")
+	f.BoolVar(&o.accessible, "accessible", false, "plain line prompts, no full-screen UI (screen readers, dumb terminals)")
+	if flow.Role == steps.RoleConsumer {
+		f.BoolVar(&o.newEndpoint, "new-endpoint", false, "with --resume: replace a rejected endpoint with a new one")
+	}
+	for _, st := range flow.Steps {
+		for _, in := range st.Inputs {
+			if in.Flag == "" || f.Lookup(in.Flag) != nil {
+				continue
+			}
+			help := in.Label
+			if in.Help != "" {
+				help += ": " + in.Help
+			}
+			if in.Type == steps.InputConfirm {
+				o.bools[in.Key] = f.Bool(in.Flag, false, help)
+				continue
+			}
+			o.inputs[in.Key] = f.String(in.Flag, "", help)
+		}
+	}
+	if flow.Role == steps.RoleProvider {
+		o.bools[steps.InAutoAccept] = f.Bool("auto-accept", true, "headless: accept the endpoints the consumer's request names as soon as they appear")
+	}
+	return cmd
+}
+
+func runFlow(ctx context.Context, g *globalOptions, o *flowOptions, flow *steps.Flow, flags *pflag.FlagSet, s streams, getenv func(string) string) error {
+	if o.output != "text" && o.output != "json" {
+		return badInput("--output %q: expected text or json", o.output)
+	}
+	if o.newEndpoint && !o.resume {
+		return badInput("--new-endpoint goes with --resume: it replaces the rejected endpoint of a saved session")
+	}
+	if o.sessionID != "" && !o.resume {
+		return badInput("--session goes with --resume")
+	}
+	if !o.nonInteractive {
+		return notBuiltYet("the interactive wizard (use --non-interactive with flags for now)")
+	}
+	dir := o.stateDir
+	if dir == "" {
+		d, err := steps.SessionDir(getenv)
+		if err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+		dir = d
+	}
+	now := time.Now()
+	var sess *steps.Session
+	var err error
+	if o.resume {
+		sess, err = steps.FindSession(dir, flow.Role, o.sessionID)
+		if err != nil {
+			return &exitError{code: exitBadInput, err: err}
+		}
+		if sess.Role != flow.Role {
+			return badInput("session %s is a %s session; run plwiz %s --resume --session %s", sess.ID, sess.Role, sess.Role, sess.ID)
+		}
+		if o.newEndpoint {
+			steps.NewEndpoint(sess)
+		}
+	} else {
+		sess, err = steps.NewSession(dir, flow.Role, now)
+		if err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+	}
+	if err := applyFlagInputs(flow, sess, o, flags); err != nil {
+		return err
+	}
+	env, err := newStepsEnv(ctx, g, o, getenv)
+	if err != nil {
+		return err
+	}
+	if err := sess.Save(now); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if o.output == "text" {
+		fmt.Fprintf(s.out, "plwiz %s: session %s (%s)\n", flow.Role, sess.ID, sess.Path())
+	}
+	r := &steps.Runner{Flow: flow, Session: sess, Env: env, Out: s.out, JSON: o.output == "json", WaitTimeout: o.waitTimeout, AssumeYes: o.yes}
+	if err := r.Run(ctx); err != nil {
+		code := exitFailed
+		var re *steps.RunError
+		if errors.As(err, &re) {
+			code = re.Code
+		}
+		if ctx.Err() != nil {
+			code = exitFailed
+		}
+		fmt.Fprintf(s.err, "plwiz: stopped at %s. Resume with: plwiz %s --non-interactive --resume --session %s\n", stepOf(err), flow.Role, sess.ID)
+		return &exitError{code: code, err: err}
+	}
+	return nil
+}
+
+func stepOf(err error) string {
+	var re *steps.RunError
+	if errors.As(err, &re) && re.Step != "" {
+		return re.Step
+	}
+	return "a step"
+}
+
+// applyFlagInputs records every input flag given on the command line in the
+// session, validating each so a typo fails now, not twenty minutes in.
+func applyFlagInputs(flow *steps.Flow, sess *steps.Session, o *flowOptions, flags *pflag.FlagSet) error {
+	for _, st := range flow.Steps {
+		for _, in := range st.Inputs {
+			if in.Flag == "" || !flags.Changed(in.Flag) {
+				continue
+			}
+			var v string
+			if p, ok := o.bools[in.Key]; ok {
+				v = strconv.FormatBool(*p)
+			} else {
+				v = strings.TrimSpace(*o.inputs[in.Key])
+			}
+			if strings.ContainsFunc(v, isControl) {
+				return badInput("--%s contains control characters", in.Flag)
+			}
+			if in.Validate != nil && v != "" {
+				if err := in.Validate(v); err != nil {
+					return badInput("--%s: %v", in.Flag, err)
+				}
+			}
+			sess.SetInput(in.Key, v)
+		}
+	}
+	if p, ok := o.bools[steps.InAutoAccept]; ok {
+		sess.SetInput(steps.InAutoAccept, strconv.FormatBool(*p))
+	}
+	// Defaults a form would propose, so headless runs need only what matters.
+	for _, st := range flow.Steps {
+		for _, in := range st.Inputs {
+			if sess.Input(in.Key) == "" && in.Default != nil && in.Type == steps.InputConfirm {
+				sess.SetInput(in.Key, in.Default(sess))
+			}
+		}
+	}
+	return nil
+}
+
+// newStepsEnv builds the AWS client and the connectivity test's settings.
+func newStepsEnv(ctx context.Context, g *globalOptions, o *flowOptions, getenv func(string) string) (*steps.Env, error) {
+	var logw io.Writer
+	if g.LogFile != "" {
+		f, err := os.OpenFile(g.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, badInput("--log-file: %v", err)
+		}
+		logw = f // closed when the process exits
+	}
+	client, err := awsops.Load(ctx, awsops.Options{Profile: g.Profile, Region: g.Region, EndpointURL: g.EndpointURL, LogWriter: logw})
+	if err != nil {
+		return nil, &exitError{code: exitFailed, err: err}
+	}
+	settings := steps.ProbeSettings{CAFile: firstNonEmpty(o.caFile, getenv(envCAFile)), ResolverAddr: firstNonEmpty(o.resolver, getenv(envResolver))}
+	if settings.CAFile != "" {
+		pool, err := probe.LoadCAFile(settings.CAFile)
+		if err != nil {
+			return nil, badInput("--ca: %v", err)
+		}
+		settings.RootCAs = pool
+	}
+	if settings.ResolverAddr != "" {
+		if _, err := probe.NewServerResolver(settings.ResolverAddr); err != nil {
+			return nil, badInput("--resolver: %v", err)
+		}
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		wd = "."
+	}
+	return &steps.Env{AWS: client, BundleDir: wd, Probe: settings}, nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func newSessionsCmd(s streams, getenv func(string) string) *cobra.Command {
+	var stateDir string
+	cmd := &cobra.Command{
+		Use: "sessions", Short: "List saved sessions, newest first, with where each stopped", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir := stateDir
+			if dir == "" {
+				d, err := steps.SessionDir(getenv)
+				if err != nil {
+					return &exitError{code: exitFailed, err: err}
+				}
+				dir = d
+			}
+			all, bad, err := steps.ListSessions(dir)
+			if err != nil {
+				return &exitError{code: exitFailed, err: err}
+			}
+			if len(all) == 0 {
+				fmt.Fprintf(s.out, "no sessions in %s\n", dir)
+			}
+			for _, sess := range all {
+				flow := steps.ProviderFlow()
+				if sess.Role == steps.RoleConsumer {
+					flow = steps.ConsumerFlow()
+				}
+				where := "finished"
+				if next := flow.Next(sess); next != nil {
+					rec := sess.Step(next.ID)
+					where = fmt.Sprintf("at %q (%s)", next.Title, rec.State)
+				}
+				fmt.Fprintf(s.out, "%s  %-8s  %s  %s\n", sess.ID, sess.Role, sess.UpdatedAt.Local().Format("2006-01-02 15:04"), steps.Sanitize(where))
+			}
+			for _, e := range bad {
+				fmt.Fprintf(s.err, "skipped: %s\n", steps.Sanitize(e.Error()))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&stateDir, "state-dir", "", "where sessions are saved (default $XDG_STATE_HOME/plwiz)")
+	return cmd
+}
+
+func newTeardownCmd(g *globalOptions, s streams, getenv func(string) string) *cobra.Command {
+	var stateDir, id string
+	var yes bool
+	cmd := &cobra.Command{
+		Use: "teardown", Short: "Delete what a session created, in the order AWS needs, after asking", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if id == "" {
+				return badInput("--session is required (see plwiz sessions)")
+			}
+			dir := stateDir
+			if dir == "" {
+				d, err := steps.SessionDir(getenv)
+				if err != nil {
+					return &exitError{code: exitFailed, err: err}
+				}
+				dir = d
+			}
+			sess, err := steps.LoadSession(filepath.Join(dir, filepath.Base(id)+".json"))
+			if err != nil {
+				return &exitError{code: exitBadInput, err: err}
+			}
+			plan := steps.TeardownPlan(sess)
+			if len(plan) == 0 {
+				fmt.Fprintf(s.out, "session %s created nothing to delete\n", sess.ID)
+				return nil
+			}
+			fmt.Fprintf(s.out, "session %s (%s, account %s, %s) will:\n", sess.ID, sess.Role, sess.Account, sess.Region)
+			for _, a := range plan {
+				fmt.Fprintf(s.out, "  - %s\n", steps.Sanitize(a.Label))
+			}
+			if !yes {
+				fmt.Fprint(s.out, "Go ahead? This cannot be undone. [y/N] ")
+				var answer string
+				_, _ = fmt.Fscanln(s.in, &answer)
+				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+					fmt.Fprintln(s.out, "nothing deleted")
+					return &exitError{code: exitFailed}
+				}
+			}
+			if g.Region == "" {
+				g.Region = sess.Region
+			}
+			env, err := newStepsEnv(cmd.Context(), g, &flowOptions{}, getenv)
+			if err != nil {
+				return err
+			}
+			err = steps.RunTeardown(cmd.Context(), env, plan, func(action string, err error) {
+				if err != nil {
+					fmt.Fprintf(s.out, "✗ %s: %s\n", steps.Sanitize(action), steps.Sanitize(err.Error()))
+					return
+				}
+				fmt.Fprintf(s.out, "✓ %s\n", steps.Sanitize(action))
+			})
+			if err != nil {
+				return &exitError{code: exitFailed, err: errors.New("some deletions failed; fix the cause and run teardown again (it skips what is gone)")}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&id, "session", "", "the session whose resources to delete (see plwiz sessions)")
+	f.BoolVar(&yes, "yes", false, "do not ask")
+	f.StringVar(&stateDir, "state-dir", "", "where sessions are saved (default $XDG_STATE_HOME/plwiz)")
+	return cmd
 }
 
 func newDemoCmd(g *globalOptions) *cobra.Command {

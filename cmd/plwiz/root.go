@@ -131,8 +131,10 @@ Try it with no AWS account: plwiz demo`,
 	pf.BoolVar(&g.NoColor, "no-color", false, "disable colour (also when NO_COLOR is set)")
 
 	root.AddCommand(
-		newProviderCmd(g),
-		newConsumerCmd(g),
+		newProviderCmd(g, s, getenv),
+		newConsumerCmd(g, s, getenv),
+		newSessionsCmd(s, getenv),
+		newTeardownCmd(g, s, getenv),
 		newDemoCmd(g),
 		newSandboxCmd(g),
 		newCheckCmd(g),

@@ -1,0 +1,93 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/plwiz/plwiz/awsops"
+)
+
+// TeardownAction is one deletion, in the order AWS needs them.
+type TeardownAction struct {
+	Label string
+	Do    func(ctx context.Context, env *Env) error
+}
+
+// TeardownPlan lists what the session created and how to delete it, in
+// order: a consumer's endpoint; a provider's TXT record, then its
+// connections (an endpoint service with live connections cannot be
+// deleted), then the service. Resources the session only used (an NLB, an
+// existing service it adopted, a VPC) are left alone.
+func TeardownPlan(s *Session) []TeardownAction {
+	var plan []TeardownAction
+	switch s.Role {
+	case RoleConsumer:
+		if id := s.Resource(ResEndpointID); id != "" {
+			plan = append(plan, TeardownAction{Label: "delete interface endpoint " + id, Do: func(ctx context.Context, env *Env) error {
+				err := env.consumer().DeleteEndpoint(ctx, id)
+				if awsops.CodeOf(err) == "InvalidVpcEndpointId.NotFound" {
+					return nil // already gone: teardown is idempotent
+				}
+				return err
+			}})
+		}
+	case RoleProvider:
+		svc := s.Resource(ResServiceID)
+		if s.Resource(ResTXTWritten) == "true" && s.Resource(ResZoneID) != "" {
+			zone, name, value := s.Resource(ResZoneID), s.Resource(ResTXTName), s.Resource(ResTXTValue)
+			plan = append(plan, TeardownAction{Label: fmt.Sprintf("delete TXT %s from %s", name, s.Resource(ResZoneName)), Do: func(ctx context.Context, env *Env) error {
+				_, err := env.provider().DeleteTXT(ctx, zone, name, value)
+				if awsops.CodeOf(err) == "InvalidChangeBatch" {
+					return nil // the record is no longer there
+				}
+				return err
+			}})
+		}
+		if svc != "" && !adoptsService(s) {
+			plan = append(plan,
+				TeardownAction{Label: "reject the connections of " + svc, Do: func(ctx context.Context, env *Env) error {
+					conns, err := env.provider().ListConnections(ctx, svc, awsops.ConnectionFilter{
+						States: []awsops.EndpointState{awsops.EndpointPendingAcceptance, awsops.EndpointPending, awsops.EndpointAvailable},
+					})
+					if err != nil || len(conns) == 0 {
+						return ignoreNotFound(err)
+					}
+					ids := make([]string, len(conns))
+					for i, c := range conns {
+						ids[i] = c.EndpointID
+					}
+					return env.provider().RejectConnections(ctx, svc, ids)
+				}},
+				TeardownAction{Label: "delete endpoint service " + svc, Do: func(ctx context.Context, env *Env) error {
+					return ignoreNotFound(env.provider().DeleteService(ctx, svc))
+				}},
+			)
+		}
+	}
+	return plan
+}
+
+func ignoreNotFound(err error) error {
+	switch awsops.CodeOf(err) {
+	case "InvalidVpcEndpointServiceId.NotFound", "InvalidVpcEndpointService.NotFound":
+		return nil
+	}
+	return err
+}
+
+// RunTeardown carries out a plan, going on past a failure so one stuck
+// resource does not keep the others alive, and reports every failure.
+func RunTeardown(ctx context.Context, env *Env, plan []TeardownAction, report func(action string, err error)) error {
+	var errs []error
+	for _, a := range plan {
+		err := a.Do(ctx, env)
+		if report != nil {
+			report(a.Label, err)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", a.Label, err))
+		}
+	}
+	return errors.Join(errs...)
+}
