@@ -101,3 +101,14 @@ func TestPage(t *testing.T) {
 		t.Errorf("no MaxResults: %v %q %v", all, next, err)
 	}
 }
+
+func TestReverseNameSortsLabelByLabel(t *testing.T) {
+	// Route 53 orders by labels from the right: example.com's subdomains
+	// come before example-a.com, although '-' sorts before '.'.
+	if !(reverseName("www.example.com.") < reverseName("example-a.com.")) {
+		t.Error("www.example.com. should sort before example-a.com.")
+	}
+	if !(reverseName("example.com.") < reverseName("a.example.com.")) {
+		t.Error("a zone apex should sort before its subdomains")
+	}
+}

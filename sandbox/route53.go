@@ -118,12 +118,14 @@ func r53ZoneXML(z *HostedZone) r53HostedZone {
 	}
 }
 
-// reverseName turns www.example.com. into com.example.www, the order Route
-// 53 lists zones and record sets in.
+// reverseName turns www.example.com. into a sort key of its labels in
+// reverse (com, example, www), the order Route 53 lists zones and record
+// sets in. The labels are joined with NUL, which sorts before any character
+// a name may hold, so the comparison goes label by label.
 func reverseName(name string) string {
 	labels := strings.Split(strings.TrimSuffix(name, "."), ".")
 	slices.Reverse(labels)
-	return strings.Join(labels, ".")
+	return strings.Join(labels, "\x00")
 }
 
 // maxItems reads a maxitems query parameter (default def, at most hi).
