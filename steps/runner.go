@@ -246,8 +246,7 @@ func (r *Runner) wait(ctx context.Context, st *Step) (Status, error) {
 			if ctx.Err() != nil {
 				return last, r.waitErr(ctx, last)
 			}
-			var ae *awsops.Error
-			if errors.As(err, &ae) && ae.Retryable {
+			if Retryable(err) {
 				// Throttling or a 5xx that outlasted the SDK's retries:
 				// keep waiting rather than fail the step.
 				status = last
@@ -309,6 +308,14 @@ func (e *BadInputError) Unwrap() error { return e.Err }
 // badInputf builds a BadInputError.
 func badInputf(format string, args ...any) error {
 	return &BadInputError{Err: fmt.Errorf(format, args...)}
+}
+
+// Retryable reports whether an error from Do or Poll is passing (a
+// throttle, a 5xx or a timeout that outlasted the SDK's retries), so a wait
+// goes on instead of failing.
+func Retryable(err error) bool {
+	var ae *awsops.Error
+	return errors.As(err, &ae) && ae.Retryable
 }
 
 // HintOf returns the hint an error carries (awsops errors do).

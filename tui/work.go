@@ -8,7 +8,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/plwiz/plwiz/awsops"
 	"github.com/plwiz/plwiz/steps"
 )
 
@@ -163,8 +162,7 @@ func execDo(ctx context.Context, st *steps.Step, s *steps.Session, env *steps.En
 // retryable reports whether a Poll error is passing (a throttle, a 5xx, a
 // timeout): the wait goes on.
 func retryable(err error) bool {
-	var ae *awsops.Error
-	return errors.As(err, &ae) && ae.Retryable
+	return steps.Retryable(err)
 }
 
 // pollOutcome is what one Poll came to.

@@ -17,6 +17,7 @@ import (
 	"github.com/plwiz/plwiz/awsops"
 	"github.com/plwiz/plwiz/probe"
 	"github.com/plwiz/plwiz/steps"
+	"github.com/plwiz/plwiz/tui"
 )
 
 // Environment variables `plwiz sandbox` prints so the connectivity test
@@ -118,9 +119,6 @@ func runFlow(ctx context.Context, g *globalOptions, o *flowOptions, flow *steps.
 	if o.sessionID != "" && !o.resume {
 		return badInput("--session goes with --resume")
 	}
-	if !o.nonInteractive {
-		return notBuiltYet("the interactive wizard (use --non-interactive with flags for now)")
-	}
 	dir := o.stateDir
 	if dir == "" {
 		d, err := steps.SessionDir(getenv)
@@ -158,6 +156,19 @@ func runFlow(ctx context.Context, g *globalOptions, o *flowOptions, flow *steps.
 	}
 	if err := sess.Save(now); err != nil {
 		return &exitError{code: exitFailed, err: err}
+	}
+	if !o.nonInteractive {
+		out, err := tui.Run(ctx, flow, sess, env, tui.Options{NoColor: g.NoColor, Accessible: o.accessible}, tui.IO{In: s.in, Out: s.out})
+		if err != nil {
+			return &exitError{code: exitFailed, err: err}
+		}
+		if out.SaveError != "" {
+			fmt.Fprintf(s.err, "plwiz: the session could not be saved: %v\n", out.SaveError)
+		}
+		if !out.Finished {
+			fmt.Fprintf(s.err, "plwiz: session %s saved. Resume with: %s\n", sess.ID, out.ResumeCommand)
+		}
+		return nil
 	}
 	if o.output == "text" {
 		fmt.Fprintf(s.out, "plwiz %s: session %s (%s)\n", flow.Role, sess.ID, sess.Path())
