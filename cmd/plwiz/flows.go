@@ -386,14 +386,3 @@ func newTeardownCmd(g *globalOptions, s streams, getenv func(string) string) *co
 	f.StringVar(&stateDir, "state-dir", "", "where sessions are saved (default $XDG_STATE_HOME/plwiz)")
 	return cmd
 }
-
-func newDemoCmd(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
-		Use:   "demo",
-		Short: "Play both parties against a built-in sandbox: no AWS account needed",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return notBuiltYet("the demo")
-		},
-	}
-}
