@@ -121,6 +121,15 @@ func (r *Runner) runStep(ctx context.Context, st *Step) error {
 		r.emit(line{Step: st.ID, Title: st.Title, State: StateSkipped})
 		return r.save(st)
 	}
+	// What a form would propose, decided now that earlier steps are done
+	// (whether to write the TXT record depends on finding a zone).
+	for _, in := range st.Inputs {
+		if in.Default != nil && r.Session.Input(in.Key) == "" {
+			if v := in.Default(r.Session); v != "" {
+				r.Session.SetInput(in.Key, v)
+			}
+		}
+	}
 	if missing := MissingInputs(st, r.Session); len(missing) > 0 {
 		var names []string
 		for _, in := range missing {

@@ -225,14 +225,6 @@ func applyFlagInputs(flow *steps.Flow, sess *steps.Session, o *flowOptions, flag
 	if p, ok := o.bools[steps.InAutoAccept]; ok {
 		sess.SetInput(steps.InAutoAccept, strconv.FormatBool(*p))
 	}
-	// Defaults a form would propose, so headless runs need only what matters.
-	for _, st := range flow.Steps {
-		for _, in := range st.Inputs {
-			if sess.Input(in.Key) == "" && in.Default != nil && in.Type == steps.InputConfirm {
-				sess.SetInput(in.Key, in.Default(sess))
-			}
-		}
-	}
 	return nil
 }
 

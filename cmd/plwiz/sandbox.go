@@ -277,6 +277,7 @@ func loadOrNewWorld(path string) (w *sandbox.World, loaded bool, err error) {
 // printSandboxEnv prints what each party exports, and where DNS and the CA are.
 func printSandboxEnv(out io.Writer, sb *sandbox.Sandbox, o *sandboxOptions, loaded bool) {
 	var b strings.Builder
+	dnsAddr, caFile := sb.DNSAddr(), sb.CAFile()
 	sb.World(func(w *sandbox.World, _ time.Time) {
 		origin := "a new world"
 		if loaded {
@@ -293,6 +294,11 @@ func printSandboxEnv(out io.Writer, sb *sandbox.Sandbox, o *sandboxOptions, load
 				{"AWS_DEFAULT_REGION", w.Region}, // the AWS CLI v1 reads this one
 			} {
 				fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellQuote(kv[1]))
+			}
+			// plwiz's connectivity test asks the sandbox's DNS server and
+			// trusts its CA.
+			if dnsAddr != "" && caFile != "" {
+				fmt.Fprintf(&b, "export %s=%s\nexport %s=%s\n", envResolver, shellQuote(dnsAddr), envCAFile, shellQuote(caFile))
 			}
 		}
 		b.WriteString("\n")

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/plwiz/plwiz/awsops"
+)
+
+// buildPlwiz builds the real binary once per test run.
+func buildPlwiz(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "plwiz")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// sandboxProcess is `plwiz sandbox` running as its own process.
+type sandboxProcess struct {
+	env map[string][]string // party → KEY=VALUE lines it printed
+	lb  string
+}
+
+func startSandboxProcess(t *testing.T, ctx context.Context, bin string) *sandboxProcess {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, bin, "sandbox", "--addr", "127.0.0.1:0", "--speed", "200", "--quiet")
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	sp := &sandboxProcess{env: map[string][]string{}}
+	party := ""
+	reParty := regexp.MustCompile(`^# (provider|consumer) \(account`)
+	reExport := regexp.MustCompile(`^export ([A-Z_]+)=(.*)$`)
+	reLB := regexp.MustCompile(`^# provider's load balancer: (\S+)`)
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := reParty.FindStringSubmatch(line); m != nil {
+			party = m[1]
+		}
+		if m := reExport.FindStringSubmatch(line); m != nil && party != "" {
+			sp.env[party] = append(sp.env[party], m[1]+"="+strings.Trim(m[2], "'"))
+		}
+		if m := reLB.FindStringSubmatch(line); m != nil {
+			sp.lb = m[1]
+		}
+		if strings.HasPrefix(line, "# Ctrl-C stops the sandbox") {
+			go func() { _, _ = bufio.NewReader(stdout).WriteTo(new(bytes.Buffer)) }()
+			break
+		}
+	}
+	if sp.lb == "" || len(sp.env["provider"]) == 0 || len(sp.env["consumer"]) == 0 {
+		t.Fatalf("plwiz sandbox did not print what each party exports; stderr:\n%s", stderr.String())
+	}
+	return sp
+}
+
+// partyEnv is the environment of one party's terminal: the sandbox's exports
+// and nothing of the developer's own AWS setup.
+func (sp *sandboxProcess) partyEnv(party, home string) []string {
+	env := []string{"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"), "PATH=" + os.Getenv("PATH"),
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"), "NO_COLOR=1"}
+	return append(env, sp.env[party]...)
+}
+
+func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary; not in -short")
+	}
+	bin := buildPlwiz(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	sp := startSandboxProcess(t, ctx, bin)
+	shared := t.TempDir()
+	offer, request := filepath.Join(shared, "offer.json"), filepath.Join(shared, "request.json")
+
+	// The consumer picks its VPC and subnets as a user would from the
+	// console: here, by asking the sandbox with the consumer's exports.
+	vpc, subnets := consumerNetwork(t, ctx, sp)
+
+	type result struct {
+		out, errOut string
+		code        int
+	}
+	run := func(party string, args ...string) result {
+		home := t.TempDir()
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env = sp.partyEnv(party, home)
+		cmd.Dir = shared
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Errorf("%s: %v", party, err)
+		}
+		return result{out.String(), errb.String(), code}
+	}
+	var wg sync.WaitGroup
+	var prov, cons result
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		prov = run("provider", "provider", "--non-interactive", "--nlb", sp.lb, "--allow", "222222222222",
+			"--private-dns", "api.example.com", "--offer-out", offer, "--request", request, "--wait-timeout", "60s", "--output", "json")
+	}()
+	go func() {
+		defer wg.Done()
+		cons = run("consumer", "consumer", "--non-interactive", "--offer", offer, "--vpc", vpc, "--subnets", subnets,
+			"--request-out", request, "--http", "/health", "--yes", "--wait-timeout", "60s")
+	}()
+	wg.Wait()
+	if prov.code != 0 || cons.code != 0 {
+		t.Fatalf("provider exit %d\n%s%s\nconsumer exit %d\n%s%s", prov.code, prov.out, prov.errOut, cons.code, cons.out, cons.errOut)
+	}
+	// The provider's JSON lines: one object per step, ending with the summary.
+	var last map[string]any
+	for line := range strings.SplitSeq(strings.TrimSpace(prov.out), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("provider line is not JSON: %q", line)
+		}
+		last = m
+	}
+	if last["step"] != "summary" || last["state"] != "done" {
+		t.Errorf("provider ended with %v", last)
+	}
+	for _, want := range []string{"✓ Connectivity test", "✓ DNS api.example.com", "✓ TLS", "✓ HTTP", "✓ Summary: use api.example.com:8443"} {
+		if !strings.Contains(cons.out, want) {
+			t.Errorf("consumer output lacks %q:\n%s", want, cons.out)
+		}
+	}
+	for _, f := range []string{offer, request} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", f, fi.Mode().Perm())
+		}
+	}
+}
+
+// consumerNetwork lists the consumer's VPC and its subnets through the SDK
+// with the environment the sandbox printed for the consumer.
+func consumerNetwork(t *testing.T, ctx context.Context, sp *sandboxProcess) (vpc, subnets string) {
+	t.Helper()
+	env := map[string]string{}
+	for _, kv := range sp.env["consumer"] {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	client, err := awsops.New(aws.Config{
+		Region:       env["AWS_REGION"],
+		Credentials:  credentials.NewStaticCredentialsProvider(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], ""),
+		BaseEndpoint: aws.String(env["AWS_ENDPOINT_URL"]),
+	}, awsops.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vpcs, err := client.Consumer().ListVPCs(ctx)
+	if err != nil || len(vpcs) != 1 {
+		t.Fatalf("consumer VPCs %v, %v; want one", vpcs, err)
+	}
+	sns, err := client.Consumer().ListSubnets(ctx, vpcs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, sn := range sns {
+		ids = append(ids, sn.ID)
+	}
+	return vpcs[0].ID, strings.Join(ids, ",")
+}
