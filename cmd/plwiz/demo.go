@@ -1,14 +1,283 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
 
-func newDemoCmd(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/spf13/cobra"
+
+	"github.com/plwiz/plwiz/awsops"
+	"github.com/plwiz/plwiz/sandbox"
+	"github.com/plwiz/plwiz/steps"
+	"github.com/plwiz/plwiz/tui"
+)
+
+// demoOptions are plwiz demo's flags.
+type demoOptions struct {
+	speed float64
+	seed  uint64
+}
+
+// defaultDemoSpeed makes the AWS-side waits a few seconds in all: long
+// enough to see them, short enough to reach the connectivity test in a few
+// minutes.
+const defaultDemoSpeed = 10
+
+func newDemoCmd(g *globalOptions, s streams, _ func(string) string) *cobra.Command {
+	o := &demoOptions{}
+	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Play both parties against a built-in sandbox: no AWS account needed",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return notBuiltYet("the demo")
+		Long: `demo starts the sandbox (a local emulator of the AWS APIs plwiz uses, on
+random 127.0.0.1 ports) and shows both parties of a PrivateLink setup side by
+side: the provider on the left, the consumer on the right (one above the
+other in a terminal narrower than 160 columns). Tab gives the keyboard to the
+other party; a banner says which party to play next and what to press.
+
+The answers a real user would look up (the load balancer, the consumer's VPC
+and subnets, the file the offer and the request pass through) are filled in
+for you. The offer and the request go through files in a temporary folder,
+as they would through a chat or an email between two teams.
+
+--speed divides the sandbox's AWS-side delays (service available, DNS
+verification, acceptance). Ctrl-C leaves: the sandbox stops and the demo's
+files are deleted. The demo never talks to AWS; --profile, --region and
+--endpoint-url do not apply.`,
+		Example: `  plwiz demo
+  plwiz demo --speed 50    # shorter waits`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if math.IsNaN(o.speed) || o.speed <= 0 || o.speed > 100000 {
+				return badInput("--speed %v must be above 0 and at most 100000 (1 is real-world time)", o.speed)
+			}
+			return runDemo(cmd.Context(), g, o, s)
 		},
 	}
+	f := cmd.Flags()
+	f.Float64Var(&o.speed, "speed", defaultDemoSpeed, "divide every AWS-side delay by this factor (1 is real-world time)")
+	f.Uint64Var(&o.seed, "seed", 0, "make the sandbox's IDs and addresses from this seed, the same every run (0: random)")
+	return cmd
+}
+
+func runDemo(ctx context.Context, g *globalOptions, o *demoOptions, s streams) error {
+	var logw io.Writer
+	if g.LogFile != "" {
+		f, err := os.OpenFile(g.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return badInput("--log-file: %v", err)
+		}
+		defer f.Close()
+		logw = f
+	}
+	d, err := startDemo(o, logw, time.Now())
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	opts := tui.Options{NoColor: g.NoColor, Backoff: demoBackoff}
+	provider := tui.New(d.provider.flow, d.provider.sess, d.provider.env, opts)
+	consumer := tui.New(d.consumer.flow, d.consumer.sess, d.consumer.env, opts)
+	out, runErr := tui.RunDemo(ctx, provider, consumer, tui.DemoOptions{NoColor: g.NoColor}, tui.IO{In: s.in, Out: s.out})
+	closeErr := d.Close()
+	switch {
+	case out.ConsumerFinished:
+		fmt.Fprintln(s.err, "plwiz demo: the consumer reached the service through its endpoint; the sandbox is stopped and the demo's files are deleted.")
+	default:
+		fmt.Fprintln(s.err, "plwiz demo: the sandbox is stopped and the demo's files are deleted; run plwiz demo to start again.")
+	}
+	if err := errors.Join(runErr, closeErr); err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	return nil
+}
+
+// demoBackoff polls often: the sandbox is local and its waits are short.
+func demoBackoff() *steps.Backoff {
+	return &steps.Backoff{Min: 250 * time.Millisecond, Max: 2 * time.Second, Factor: 1.5}
+}
+
+// demoParty is one side of the demo: its flow, session and environment.
+type demoParty struct {
+	flow *steps.Flow
+	sess *steps.Session
+	env  *steps.Env
+}
+
+// demoSetup is what a demo run holds: the sandbox, both parties, and the
+// temporary folder with their sessions and the bundles they exchange.
+type demoSetup struct {
+	dir      string // removed by Close
+	shared   string // where the offer and the request go
+	sb       *sandbox.Sandbox
+	provider demoParty
+	consumer demoParty
+}
+
+// demoFacts are what a user would look up in the console before starting.
+type demoFacts struct {
+	region        string
+	provider      sandbox.Account
+	consumer      sandbox.Account
+	nlbARN        string
+	domain        string
+	consumerVPC   string
+	servedSubnets []string
+}
+
+// startDemo starts the sandbox in-process on random loopback ports and
+// prepares both parties with the answers a newcomer could not know.
+func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err error) {
+	dir, err := os.MkdirTemp("", "plwiz-demo-")
+	if err != nil {
+		return nil, fmt.Errorf("demo folder: %w", err)
+	}
+	d := &demoSetup{dir: dir, shared: filepath.Join(dir, "shared")}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, d.Close())
+		}
+	}()
+	if err := os.Mkdir(d.shared, 0o700); err != nil {
+		return nil, fmt.Errorf("demo folder: %w", err)
+	}
+	world := sandbox.NewWorld(sandbox.WorldOptions{Seed: o.seed, Now: now.UTC()})
+	d.sb = sandbox.New(sandbox.Options{World: world, Speed: o.speed, DataPlane: true, StateDir: filepath.Join(dir, "sandbox")})
+	if err := d.sb.Start("127.0.0.1:0"); err != nil {
+		d.sb = nil
+		return nil, fmt.Errorf("start the sandbox: %w", err)
+	}
+	f, err := readDemoFacts(d.sb)
+	if err != nil {
+		return nil, err
+	}
+	probe := steps.ProbeSettings{
+		ResolverAddr: d.sb.DNSAddr(), RootCAs: d.sb.CAPool(), CAFile: d.sb.CAFile(),
+		HTTPPath: "/health", Timeout: 3 * time.Second,
+	}
+	sessions := filepath.Join(dir, "sessions")
+	offer, request := filepath.Join(d.shared, "offer.json"), filepath.Join(d.shared, "request.json")
+
+	d.provider, err = newDemoParty(d, f, f.provider, steps.ProviderFlow(), sessions, probe, logw, now, map[string]string{
+		steps.InNLB:        f.nlbARN,
+		steps.InAcceptance: "true",
+		steps.InPrincipals: f.consumer.ID,
+		steps.InPrivateDNS: "api." + f.domain,
+		steps.InOfferOut:   offer,
+		steps.InRequest:    request,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.consumer, err = newDemoParty(d, f, f.consumer, steps.ConsumerFlow(), sessions, probe, logw, now, map[string]string{
+		steps.InOffer:         offer,
+		steps.InVPC:           f.consumerVPC,
+		steps.InSubnets:       strings.Join(f.servedSubnets, ","),
+		steps.InSecurityGroup: steps.CreateSecurityGroupValue,
+		steps.InRequestOut:    request,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func newDemoParty(d *demoSetup, f demoFacts, acct sandbox.Account, flow *steps.Flow, sessions string, probe steps.ProbeSettings, logw io.Writer, now time.Time, inputs map[string]string) (demoParty, error) {
+	client, err := awsops.New(aws.Config{
+		Region:       f.region,
+		Credentials:  credentials.NewStaticCredentialsProvider(acct.AccessKeyID, acct.SecretAccessKey, ""),
+		BaseEndpoint: aws.String(d.sb.URL()),
+	}, awsops.Options{LogWriter: logw})
+	if err != nil {
+		return demoParty{}, fmt.Errorf("%s client: %w", acct.Name, err)
+	}
+	sess, err := steps.NewSession(sessions, flow.Role, now)
+	if err != nil {
+		return demoParty{}, err
+	}
+	for k, v := range inputs {
+		sess.SetInput(k, v)
+	}
+	if err := sess.Save(now); err != nil {
+		return demoParty{}, err
+	}
+	return demoParty{flow: flow, sess: sess, env: &steps.Env{AWS: client, BundleDir: d.shared, Probe: probe}}, nil
+}
+
+// readDemoFacts finds, in the sandbox's world, the IDs the demo fills in.
+func readDemoFacts(sb *sandbox.Sandbox) (demoFacts, error) {
+	var f demoFacts
+	sb.World(func(w *sandbox.World, _ time.Time) {
+		f.region = w.Region
+		if a := w.AccountByName("provider"); a != nil {
+			f.provider = *a
+		}
+		if a := w.AccountByName("consumer"); a != nil {
+			f.consumer = *a
+		}
+		var served []string
+		for _, arn := range sandbox.SortedKeys(w.LoadBalancers) {
+			lb := w.LoadBalancers[arn]
+			if lb.Owner != f.provider.ID || f.nlbARN != "" {
+				continue
+			}
+			f.nlbARN = arn
+			for _, id := range lb.SubnetIDs {
+				if sn := w.Subnets[id]; sn != nil {
+					served = append(served, sn.AZID)
+				}
+			}
+		}
+		for _, id := range sandbox.SortedKeys(w.HostedZones) {
+			if z := w.HostedZones[id]; z.Owner == f.provider.ID && f.domain == "" {
+				f.domain = strings.TrimSuffix(z.Name, ".")
+			}
+		}
+		for _, id := range sandbox.SortedKeys(w.VPCs) {
+			if w.VPCs[id].Owner == f.consumer.ID && f.consumerVPC == "" {
+				f.consumerVPC = id
+			}
+		}
+		for _, id := range sandbox.SortedKeys(w.Subnets) {
+			sn := w.Subnets[id]
+			if sn.VPCID == f.consumerVPC && slices.Contains(served, sn.AZID) {
+				f.servedSubnets = append(f.servedSubnets, id)
+			}
+		}
+	})
+	switch {
+	case f.provider.ID == "" || f.consumer.ID == "":
+		return f, errors.New("the sandbox's world has no provider or no consumer account")
+	case f.nlbARN == "" || f.domain == "":
+		return f, errors.New("the sandbox's world has no load balancer or no hosted zone for the provider")
+	case f.consumerVPC == "" || len(f.servedSubnets) == 0:
+		return f, errors.New("the sandbox's world has no consumer VPC with a subnet the load balancer's AZs serve")
+	}
+	return f, nil
+}
+
+// Close stops the sandbox and deletes the demo's folder.
+func (d *demoSetup) Close() error {
+	var errs []error
+	if d.sb != nil {
+		if err := d.sb.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("stop the sandbox: %w", err))
+		}
+		d.sb = nil
+	}
+	if d.dir != "" {
+		if err := os.RemoveAll(d.dir); err != nil {
+			errs = append(errs, fmt.Errorf("delete the demo's folder: %w", err))
+		}
+		d.dir = ""
+	}
+	return errors.Join(errs...)
 }

@@ -109,8 +109,9 @@ func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 		out, errOut string
 		code        int
 	}
+	homes := map[string]string{"provider": t.TempDir(), "consumer": t.TempDir()}
 	run := func(party string, args ...string) result {
-		home := t.TempDir()
+		home := homes[party]
 		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Env = sp.partyEnv(party, home)
 		cmd.Dir = shared
@@ -159,6 +160,33 @@ func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 			t.Errorf("consumer output lacks %q:\n%s", want, cons.out)
 		}
 	}
+	// Each party sees its finished session, then tears down what it made:
+	// the consumer's endpoint first, then the provider's TXT record and
+	// service.
+	for _, party := range []string{"consumer", "provider"} {
+		list := run(party, "sessions")
+		m := regexp.MustCompile(`(?m)^(` + party + `-\S+)\s+` + party + `\s+.*finished$`).FindStringSubmatch(list.out)
+		if list.code != 0 || m == nil {
+			t.Fatalf("plwiz sessions for the %s: exit %d\n%s%s", party, list.code, list.out, list.errOut)
+		}
+		td := run(party, "teardown", "--session", m[1], "--yes")
+		if td.code != 0 {
+			t.Fatalf("teardown %s: exit %d\n%s%s", party, td.code, td.out, td.errOut)
+		}
+		for _, want := range map[string][]string{
+			"consumer": {"✓ delete interface endpoint vpce-"},
+			"provider": {"✓ delete TXT _", "✓ reject the connections of vpce-svc-", "✓ delete endpoint service vpce-svc-"},
+		}[party] {
+			if !strings.Contains(td.out, want) {
+				t.Errorf("teardown %s output lacks %q:\n%s", party, want, td.out)
+			}
+		}
+	}
+	consumerClient := clientFor(t, sp, "consumer")
+	if _, err := consumerClient.Consumer().LookupService(ctx, serviceName(t, offer)); awsops.CodeOf(err) != "InvalidServiceName" {
+		t.Errorf("after teardown the service is still there: %v", err)
+	}
+
 	for _, f := range []string{offer, request} {
 		fi, err := os.Stat(f)
 		if err != nil {
@@ -170,12 +198,12 @@ func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 	}
 }
 
-// consumerNetwork lists the consumer's VPC and its subnets through the SDK
-// with the environment the sandbox printed for the consumer.
-func consumerNetwork(t *testing.T, ctx context.Context, sp *sandboxProcess) (vpc, subnets string) {
+// clientFor is an awsops client with the environment the sandbox printed
+// for a party.
+func clientFor(t *testing.T, sp *sandboxProcess, party string) *awsops.Client {
 	t.Helper()
 	env := map[string]string{}
-	for _, kv := range sp.env["consumer"] {
+	for _, kv := range sp.env[party] {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}
@@ -187,6 +215,29 @@ func consumerNetwork(t *testing.T, ctx context.Context, sp *sandboxProcess) (vpc
 	if err != nil {
 		t.Fatal(err)
 	}
+	return client
+}
+
+func serviceName(t *testing.T, offerFile string) string {
+	t.Helper()
+	data, err := os.ReadFile(offerFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o struct {
+		ServiceName string `json:"serviceName"`
+	}
+	if err := json.Unmarshal(data, &o); err != nil {
+		t.Fatal(err)
+	}
+	return o.ServiceName
+}
+
+// consumerNetwork lists the consumer's VPC and its subnets through the SDK
+// with the environment the sandbox printed for the consumer.
+func consumerNetwork(t *testing.T, ctx context.Context, sp *sandboxProcess) (vpc, subnets string) {
+	t.Helper()
+	client := clientFor(t, sp, "consumer")
 	vpcs, err := client.Consumer().ListVPCs(ctx)
 	if err != nil || len(vpcs) != 1 {
 		t.Fatalf("consumer VPCs %v, %v; want one", vpcs, err)

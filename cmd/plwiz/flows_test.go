@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plwiz/plwiz/steps"
+)
+
+func TestFlowFlagsAreValidatedBeforeAnyAWSCall(t *testing.T) {
+	state := t.TempDir()
+	env := map[string]string{"XDG_STATE_HOME": state, "HOME": state}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"provider", "--non-interactive", "--nlb", "my-nlb"}, "--nlb: expected a network load balancer ARN"},
+		{[]string{"provider", "--non-interactive", "--allow", "12345"}, `--allow: principal "12345": want a 12-digit account ID, an IAM ARN, or *`},
+		{[]string{"provider", "--non-interactive", "--private-dns", "not a name"}, "--private-dns:"},
+		{[]string{"consumer", "--non-interactive", "--vpc", "vpc-xyz"}, "--vpc: expected a VPC ID"},
+		{[]string{"consumer", "--non-interactive", "--subnets", "subnet-1,foo"}, "--subnets: expected subnet IDs"},
+		{[]string{"consumer", "--non-interactive", "--offer", "plwiz1.request.eyJ9"}, "--offer:"},
+		{[]string{"consumer", "--non-interactive", "--output", "xml"}, `--output "xml": expected text or json`},
+		{[]string{"consumer", "--non-interactive", "--session", "x"}, "--session goes with --resume"},
+		{[]string{"consumer", "--non-interactive", "--new-endpoint"}, "--new-endpoint goes with --resume"},
+		{[]string{"consumer", "--non-interactive", "--resume"}, "no unfinished consumer session"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := runCLI(t, env, tt.args...)
+			if code != exitBadInput || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, exitBadInput, tt.want)
+			}
+		})
+	}
+}
+
+func TestFlowHelpListsEveryInputFlag(t *testing.T) {
+	for role, flow := range map[string]*steps.Flow{"provider": steps.ProviderFlow(), "consumer": steps.ConsumerFlow()} {
+		_, out, _ := runCLI(t, nil, role, "--help")
+		for _, st := range flow.Steps {
+			for _, in := range st.Inputs {
+				if in.Flag != "" && !strings.Contains(out, "--"+in.Flag) {
+					t.Errorf("plwiz %s --help lacks --%s", role, in.Flag)
+				}
+			}
+		}
+		for _, f := range []string{"--non-interactive", "--resume", "--session", "--output", "--wait-timeout", "--yes"} {
+			if !strings.Contains(out, f) {
+				t.Errorf("plwiz %s --help lacks %s", role, f)
+			}
+		}
+	}
+}
+
+func TestTeardownAsksFirst(t *testing.T) {
+	state := t.TempDir()
+	dir := filepath.Join(state, "plwiz")
+	s, err := steps.NewSession(dir, steps.RoleConsumer, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Account, s.Region = "222222222222", "us-east-1"
+	s.SetResource(steps.ResEndpointID, "vpce-0123456789abcdef0")
+	if err := s.Save(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	env := map[string]string{"XDG_STATE_HOME": state}
+	code := run(context.Background(), []string{"teardown", "--session", s.ID}, streams{in: strings.NewReader("n\n"), out: &out, err: &errb}, func(k string) string { return env[k] })
+	if code != exitFailed {
+		t.Errorf("exit %d, want %d", code, exitFailed)
+	}
+	for _, want := range []string{"delete interface endpoint vpce-0123456789abcdef0", "Go ahead? This cannot be undone. [y/N]", "nothing deleted"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	code, _, stderr := runCLI(t, env, "teardown")
+	if code != exitBadInput || !strings.Contains(stderr, "--session is required") {
+		t.Errorf("teardown without --session: %d %q", code, stderr)
+	}
+}
+
+func TestSessionsListsWhereEachStopped(t *testing.T) {
+	state := t.TempDir()
+	dir := filepath.Join(state, "plwiz")
+	s, err := steps.NewSession(dir, steps.RoleProvider, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Step(steps.StepIdentity).State = steps.StateDone
+	s.Step(steps.StepChooseNLB).State = steps.StateFailed
+	if err := s.Save(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, map[string]string{"XDG_STATE_HOME": state}, "sessions")
+	if code != 0 || !strings.Contains(out, s.ID) || !strings.Contains(out, `at "Choose the Network Load Balancer" (failed)`) {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
