@@ -305,7 +305,9 @@ func TestPrivateDNSIsRefusedBeforeTheEndpointIsAvailable(t *testing.T) {
 		t.Fatalf("enable private DNS before acceptance: %v", err)
 	}
 	var enabled bool
-	sb.SB.World(func(w *sandbox.World, _ time.Time) { enabled = w.Endpoints[s.Resource(steps.ResEndpointID)].PrivateDNSEnabled })
+	sb.SB.World(func(w *sandbox.World, _ time.Time) {
+		enabled = w.Endpoints[s.Resource(steps.ResEndpointID)].PrivateDNSEnabled
+	})
 	if enabled {
 		t.Error("private DNS was turned on before acceptance")
 	}
