@@ -143,8 +143,3 @@ Try it with no AWS account: plwiz demo`,
 	)
 	return root
 }
-
-// notBuiltYet is what a command says before its issue has landed.
-func notBuiltYet(what string) error {
-	return &exitError{code: exitFailed, err: fmt.Errorf("%s is not built yet in this version of plwiz; see the project's open issues", what)}
-}
