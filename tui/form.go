@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/plwiz/plwiz/steps"
 )
@@ -32,8 +33,11 @@ type formView struct {
 
 // newFormView builds the form. Values start from what the session already
 // has, else the input's Default. submit is the form's SubmitCmd; wrap
-// routes the form's own commands back to it.
-func newFormView(com *Common, inputs []steps.Input, options map[string][]steps.Option, s *steps.Session, accessible bool, submit tea.Cmd, wrap func(tea.Cmd) tea.Cmd) *formView {
+// routes the form's own commands back to it. width is the room the form
+// will have: multi-select choices are cut to it, since huh sizes their
+// list before it knows its width and a wrapped choice would hide the last
+// ones.
+func newFormView(com *Common, inputs []steps.Input, options map[string][]steps.Option, s *steps.Session, accessible bool, width int, submit tea.Cmd, wrap func(tea.Cmd) tea.Cmd) *formView {
 	f := &formView{com: com, inputs: inputs, options: options, wrap: wrap,
 		strs: map[string]*string{}, multi: map[string]*[]string{}, bools: map[string]*bool{}}
 	var fields []huh.Field
@@ -69,7 +73,7 @@ func newFormView(com *Common, inputs []steps.Input, options map[string][]steps.O
 			opts := options[in.Key]
 			hopts := make([]huh.Option[string], 0, len(opts))
 			for _, o := range opts {
-				hopts = append(hopts, huh.NewOption(optionLabel(o), o.Value))
+				hopts = append(hopts, huh.NewOption(ansi.Truncate(optionLabel(o), max(width-8, 20), "…"), o.Value))
 			}
 			ms := huh.NewMultiSelect[string]().Key(in.Key).Title(label).Description(desc).
 				Options(hopts...).Value(&vs).Validate(func(v []string) error { return f.check(in, strings.Join(v, ",")) })
@@ -153,8 +157,16 @@ func (f *formView) setTheme(t *Theme) { f.form.WithTheme(t.Huh) }
 
 // SetSize gives the form its room.
 func (f *formView) SetSize(w, h int) {
+	if f.width == w && f.height == h {
+		return
+	}
 	f.width, f.height = w, h
 	f.form.WithWidth(w)
+	// huh sizes a group's viewport when it is built, before it knows its
+	// width; a description that wraps at this width would push the field
+	// itself out of view. A size message makes the form measure its
+	// groups again at this width (its own command, a no-op, is dropped).
+	_, _ = f.form.Update(tea.WindowSizeMsg{Width: w, Height: max(h, 1)})
 }
 
 // update passes a message to the form and revalidates the field in focus.

@@ -538,7 +538,8 @@ func (m *Model) showInputs() tea.Cmd {
 func (m *Model) buildForm() tea.Cmd {
 	r := m.cur
 	gen := m.nextGen()
-	r.form = newFormView(&m.com, m.inputsToAsk(), r.options, m.sess, m.opts.Accessible,
+	w, _ := m.screenSize()
+	r.form = newFormView(&m.com, m.inputsToAsk(), r.options, m.sess, m.opts.Accessible, w,
 		func() tea.Msg { return formSubmitMsg{owner: m, gen: gen} },
 		func(c tea.Cmd) tea.Cmd { return m.wrapFormCmd(gen, c) })
 	r.phase = phaseInput
