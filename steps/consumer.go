@@ -421,6 +421,10 @@ func waitAcceptanceStep() *Step {
 				st.Failed = true
 				st.Detail = "the provider rejected " + ep.ID
 				st.Hint = "A rejected endpoint stays rejected. Create a new endpoint (plwiz consumer --resume --new-endpoint) and send the provider the new request."
+				st.Recover = &Fix{Label: "create a new endpoint and send a new request", Do: func(_ context.Context, _ *Env, s *Session) error {
+					NewEndpoint(s)
+					return nil
+				}}
 			default:
 				st.Failed = true
 				st.Detail = fmt.Sprintf("%s is %s", ep.ID, ep.State)

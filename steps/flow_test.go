@@ -224,8 +224,18 @@ func TestRejectedEndpointExplainsAndNewEndpointRecovers(t *testing.T) {
 		t.Errorf("hint %q, output:\n%s", re.Hint, consumer.out.String())
 	}
 
-	// The way out: a new endpoint, not a second try of the rejected one.
-	steps.NewEndpoint(consumer.session)
+	// The way out the failed wait offers: a new endpoint, not a second try
+	// of the rejected one.
+	status, err := stepOf(t, steps.ConsumerFlow(), steps.StepWaitAcceptance).Poll(ctx, consumer.env, consumer.session)
+	if err != nil || !status.Failed || status.Recover == nil {
+		t.Fatalf("poll after rejection: %+v, %v; want a failure offering a new endpoint", status, err)
+	}
+	if err := status.Recover.Do(ctx, consumer.env, consumer.session); err != nil {
+		t.Fatal(err)
+	}
+	if consumer.session.Resource(steps.ResEndpointID) != "" || consumer.session.Step(steps.StepCreateEndpoint).State != steps.StatePending {
+		t.Fatalf("recover did not reset the endpoint steps: %+v", consumer.session.Steps[steps.StepCreateEndpoint])
+	}
 	go func() { done <- consumer.runner(steps.ConsumerFlow()).Run(ctx) }()
 	var second string
 	for second == "" && time.Now().Before(deadline.Add(10*time.Second)) {

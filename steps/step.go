@@ -73,6 +73,9 @@ type Status struct {
 	// OtherParty is true when the wait is on the other party (the headless
 	// runner's exit code 3 on timeout).
 	OtherParty bool
+	// Recover, on a failed status, is the way forward the UI offers (a new
+	// endpoint after a rejection); it resets the session so the flow goes on.
+	Recover *Fix
 }
 
 // CheckResult is one line of a check step.
