@@ -119,17 +119,12 @@ func runFlow(ctx context.Context, g *globalOptions, o *flowOptions, flow *steps.
 	if o.sessionID != "" && !o.resume {
 		return badInput("--session goes with --resume")
 	}
-	dir := o.stateDir
-	if dir == "" {
-		d, err := steps.SessionDir(getenv)
-		if err != nil {
-			return &exitError{code: exitFailed, err: err}
-		}
-		dir = d
+	dir, err := sessionDir(o.stateDir, getenv)
+	if err != nil {
+		return err
 	}
 	now := time.Now()
 	var sess *steps.Session
-	var err error
 	if o.resume {
 		sess, err = steps.FindSession(dir, flow.Role, o.sessionID)
 		if err != nil {
@@ -262,6 +257,18 @@ func newStepsEnv(ctx context.Context, g *globalOptions, o *flowOptions, getenv f
 	return &steps.Env{AWS: client, BundleDir: wd, Probe: settings}, nil
 }
 
+// sessionDir is the --state-dir given, else $XDG_STATE_HOME/plwiz.
+func sessionDir(given string, getenv func(string) string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	d, err := steps.SessionDir(getenv)
+	if err != nil {
+		return "", &exitError{code: exitFailed, err: err}
+	}
+	return d, nil
+}
+
 func firstNonEmpty(vs ...string) string {
 	for _, v := range vs {
 		if v != "" {
@@ -276,13 +283,9 @@ func newSessionsCmd(s streams, getenv func(string) string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "sessions", Short: "List saved sessions, newest first, with where each stopped", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir := stateDir
-			if dir == "" {
-				d, err := steps.SessionDir(getenv)
-				if err != nil {
-					return &exitError{code: exitFailed, err: err}
-				}
-				dir = d
+			dir, err := sessionDir(stateDir, getenv)
+			if err != nil {
+				return err
 			}
 			all, bad, err := steps.ListSessions(dir)
 			if err != nil {
@@ -322,13 +325,9 @@ func newTeardownCmd(g *globalOptions, s streams, getenv func(string) string) *co
 			if id == "" {
 				return badInput("--session is required (see plwiz sessions)")
 			}
-			dir := stateDir
-			if dir == "" {
-				d, err := steps.SessionDir(getenv)
-				if err != nil {
-					return &exitError{code: exitFailed, err: err}
-				}
-				dir = d
+			dir, err := sessionDir(stateDir, getenv)
+			if err != nil {
+				return err
 			}
 			sess, err := steps.LoadSession(filepath.Join(dir, filepath.Base(id)+".json"))
 			if err != nil {
