@@ -202,6 +202,23 @@ func (f *formView) revalidate() {
 	}
 }
 
+// focusedLabel is the label of the field being answered ("" when none).
+func (f *formView) focusedLabel() string {
+	if f == nil {
+		return ""
+	}
+	field := f.form.GetFocusedField()
+	if field == nil {
+		return ""
+	}
+	for _, in := range f.inputs {
+		if in.Key == field.GetKey() {
+			return steps.Sanitize(in.Label)
+		}
+	}
+	return ""
+}
+
 func (f *formView) value(in steps.Input) string {
 	switch {
 	case f.multi[in.Key] != nil:

@@ -43,9 +43,14 @@ func (m *Model) guide() guidance {
 		g.todo = "loading…"
 	case phaseInput:
 		g.needsUser = true
-		g.todo = "check the answers (the demo pre-filled them) and press enter"
+		g.todo = "check the answer and press enter"
+		if label := r.form.focusedLabel(); label != "" {
+			// Each field of a form has its own words, so the tape (and
+			// the eye) can tell one press of enter from the next.
+			g.todo = label + ": check the answer (the demo fills it in) and press enter"
+		}
 		if r.st.Kind == steps.KindHandoff {
-			g.todo = "the file in the shared folder is pre-filled: press enter"
+			g.todo = "the file in the shared folder is filled in: press enter"
 		}
 	case phaseReady:
 		g.needsUser = true

@@ -7,9 +7,11 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -79,6 +81,10 @@ func runDemo(ctx context.Context, g *globalOptions, o *demoOptions, s streams) e
 		defer f.Close()
 		logw = f
 	}
+	// A closed terminal or a kill stops the program the same way as
+	// leaving, so the sandbox stops and the demo's files are deleted.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
 	d, err := startDemo(o, logw, time.Now())
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
