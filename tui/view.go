@@ -31,6 +31,9 @@ func (m *Model) screenSize() (w, h int) {
 }
 
 func (m *Model) footerHeight() int {
+	if !m.focused {
+		return 0
+	}
 	m.help.SetWidth(m.com.Width - 2)
 	return max(strings.Count(m.help.View(m), "\n")+1, 1)
 }
@@ -94,9 +97,13 @@ func (m *Model) View() string {
 			lines = append(lines, strings.TrimRight(" "+fit(s, sw), " "))
 		}
 	}
-	m.help.SetWidth(W - 2)
-	for _, l := range strings.Split(m.help.View(m), "\n") {
-		lines = append(lines, fit(" "+l, W))
+	// Keys help only the party that has the keyboard (the demo blurs
+	// the other).
+	if m.focused {
+		m.help.SetWidth(W - 2)
+		for _, l := range strings.Split(m.help.View(m), "\n") {
+			lines = append(lines, fit(" "+l, W))
+		}
 	}
 	if len(lines) > H {
 		lines = lines[:H]
