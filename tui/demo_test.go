@@ -297,4 +297,3 @@ func TestDemoGolden(t *testing.T) {
 		})
 	}
 }
-
