@@ -190,9 +190,10 @@ func (d *Demo) layout() {
 	p, c := d.parties[0], d.parties[1]
 	h := max(d.height-demoBannerHeight, 2*demoMinPaneHeight)
 	if d.SideBySide() {
-		lw := (d.width - 1) / 2
-		p.SetSize(lw, h)
-		c.SetSize(d.width-1-lw, h)
+		// Equal halves, so both show a sidebar or neither does.
+		half := (d.width - 1) / 2
+		p.SetSize(half, h)
+		c.SetSize(half, h)
 		return
 	}
 	small := max(h/3, demoMinPaneHeight)
@@ -222,8 +223,7 @@ func (d *Demo) Render() string {
 	p := strings.Split(d.parties[0].View(), "\n")
 	c := strings.Split(d.parties[1].View(), "\n")
 	if d.SideBySide() {
-		lw := d.parties[0].com.Width
-		rw := W - 1 - lw
+		lw, rw := d.parties[0].com.Width, d.parties[1].com.Width
 		sep := d.theme.Rule.Render("│")
 		for i := range max(len(p), len(c)) {
 			var l, r string
