@@ -296,11 +296,19 @@ func TestDemoRejectedEndpointExplained(t *testing.T) {
 	}
 	r.see("rejected: a rejected endpoint stays rejected")
 	r.tm.Send(keyMsg("tab"))
-	fr = r.at("consumer · Wait for the provider to accept — it failed: read the hint, then press r to retry")
-	for _, want := range []string{"✗ the provider rejected " + endpoint, "hint: A rejected endpoint stays rejected."} {
+	fr = r.at("consumer · Wait for the provider to accept — read the hint, then press f to create a new endpoint and send a new request", "f")
+	for _, want := range []string{"✗ the provider rejected " + endpoint, "hint: A rejected endpoint stays rejected.", "f: create a new endpoint and send a new request"} {
 		if !strings.Contains(fr, want) {
 			t.Errorf("the consumer's screen lacks %q:\n%s", want, fr)
 		}
 	}
+	// The way forward the step offers: after asking, a new endpoint.
+	r.at("consumer · Wait for the provider to accept — answer the question below", "y")
+	r.at("consumer · Create the interface endpoint — press enter to go ahead", "enter")
+	fr = r.at("consumer · Create the interface endpoint — done", "enter")
+	if again := regexp.MustCompile(`✓ (vpce-[0-9a-f]{17}) \(pendingAcceptance\)`).FindStringSubmatch(fr); again == nil || again[1] == endpoint {
+		t.Errorf("no new endpoint after the rejection of %s:\n%s", endpoint, fr)
+	}
+	r.at("consumer · Export the request — written to the shared folder")
 	r.leave()
 }

@@ -95,6 +95,9 @@ func (m *Model) guide() guidance {
 		if r.checks != nil && r.checks.selectedFix() != nil {
 			g.todo = "a check failed: press f to let plwiz fix it"
 		}
+		if r.recover != nil {
+			g.todo = "read the hint, then press f to " + steps.Sanitize(r.recover.Label)
+		}
 	}
 	return g
 }

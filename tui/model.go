@@ -90,6 +90,9 @@ type stepRun struct {
 	rowsErr   string
 
 	checks *checkList
+	// recover is the way forward a failed wait offers (a new endpoint
+	// after a rejection).
+	recover *steps.Fix
 }
 
 // confirmation is a yes/no question waiting for an answer.
@@ -428,6 +431,7 @@ func (m *Model) handleWork(msg workMsg) tea.Cmd {
 		switch {
 		case r.status.Failed:
 			m.fail(r.status.Detail, r.status.Hint)
+			r.recover = r.status.Recover
 			return nil
 		case r.status.Done:
 			if r.status.Detail != "" {
@@ -476,6 +480,18 @@ func (m *Model) handleWork(msg workMsg) tea.Cmd {
 		r.table.ClearSelection()
 		r.backoff.Reset()
 		return m.startPollGen(m.nextGen())
+	case recoverMsg:
+		if msg.err != nil {
+			text := fmt.Sprintf("%s failed: %s", msg.label, steps.Sanitize(msg.err.Error()))
+			if h := steps.HintOf(msg.err); h != "" {
+				text += " — " + steps.Sanitize(h)
+			}
+			m.setNote(text, true)
+			r.phase = phaseFailed
+			return nil
+		}
+		// The session was reset to an earlier step: find it.
+		return m.advanceCmd()
 	case fixMsg:
 		if msg.err != nil {
 			text := fmt.Sprintf("%s failed: %s", msg.label, steps.Sanitize(msg.err.Error()))

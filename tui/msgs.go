@@ -85,6 +85,13 @@ type fixMsg struct {
 	err   error
 }
 
+// recoverMsg: what a failed wait's way forward did.
+type recoverMsg struct {
+	workBase
+	label string
+	err   error
+}
+
 // finishMsg: the step was recorded done (table steps finish on the user's
 // word).
 type finishMsg struct{ workBase }

@@ -44,6 +44,16 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		return m.advanceCmd()
+	case r.phase == phaseFailed && r.recover != nil && key.Matches(msg, k.Fix):
+		if m.busy {
+			return nil
+		}
+		fix := r.recover
+		m.ask(steps.Sanitize(fix.Label)+"?", func() tea.Cmd {
+			r.phase, r.recover = phaseRunning, nil
+			return m.recoverCmd(fix, m.gen)
+		})
+		return nil
 	case r.phase == phaseFailed && key.Matches(msg, k.Retry):
 		if m.busy {
 			return nil
@@ -192,6 +202,9 @@ func (m *Model) screenKeys() keyList {
 			add(k.Continue)
 		case phaseFailed:
 			add(k.Retry)
+			if r.recover != nil {
+				add(withHelp(k.Fix, steps.Sanitize(r.recover.Label)))
+			}
 		}
 		if r.result.Export != nil && r.result.Export.Token != "" {
 			add(withHelp(k.Copy, "copy token"))
@@ -343,6 +356,9 @@ func (m *Model) kindView(r *stepRun, w, h int) []string {
 			out = append(out, wrapIndent("hint: "+r.hint, w, "  ", t.Hint)...)
 		}
 		out = append(out, t.Dim.Render("  r: retry"))
+		if r.recover != nil {
+			out = append(out, t.Accent.Render("  f: "+steps.Sanitize(r.recover.Label)))
+		}
 	}
 	return out
 }

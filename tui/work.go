@@ -252,6 +252,17 @@ func (m *Model) fixCmd(fix *steps.Fix, gen int) tea.Cmd {
 	})
 }
 
+// recoverCmd runs a failed wait's way forward (it resets the session to
+// an earlier step).
+func (m *Model) recoverCmd(fix *steps.Fix, gen int) tea.Cmd {
+	return m.work(func(ctx context.Context) tea.Msg {
+		err := fix.Do(ctx, m.env, m.sess)
+		b := m.base(gen)
+		b.saveErr = m.save()
+		return recoverMsg{workBase: b, label: steps.Sanitize(fix.Label), err: err}
+	})
+}
+
 // finishCmd records a table step done on the user's word.
 func (m *Model) finishCmd(st *steps.Step, gen int) tea.Cmd {
 	return m.work(func(context.Context) tea.Msg {
