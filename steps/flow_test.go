@@ -257,6 +257,24 @@ func TestRejectedEndpointExplainsAndNewEndpointRecovers(t *testing.T) {
 	if second == rejected || second == "" {
 		t.Errorf("second endpoint %q, first %q: want a new one", second, rejected)
 	}
+
+	// The provider had imported the first request; its connections table
+	// reads the new request file and expects the new endpoint.
+	provider.session.SetInput(steps.InRequest, filepath.Join(dir, "request.json"))
+	provider.session.SetResource(steps.ResExpected, rejected)
+	table := stepOf(t, steps.ProviderFlow(), steps.StepConnections).Table
+	rows, err := table.Rows(ctx, provider.env, provider.session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Expected != (r.ID == second) {
+			t.Errorf("row %s (%s) expected=%t; only the new endpoint %s is expected", r.ID, r.State, r.Expected, second)
+		}
+	}
+	if !table.Done(rows, provider.session) {
+		t.Errorf("connections not done once the new endpoint is accepted: %+v", rows)
+	}
 }
 
 var errCrash = errors.New("simulated crash")

@@ -505,6 +505,26 @@ func importRequestStep() *Step {
 
 func expected(s *Session) []string { return splitList(s.Resource(ResExpected)) }
 
+// refreshExpected re-reads the consumer's request file: after a rejection
+// the consumer sends a new request naming a new endpoint, and the
+// connections step must expect that one, not the rejected one. A file that
+// is gone or not a request for this service leaves what was imported.
+func refreshExpected(env *Env, s *Session) {
+	ref := s.Input(InRequest)
+	if ref == "" || looksLikeToken(ref) {
+		return
+	}
+	b, ok, err := readBundle(ref, env.now())
+	if err != nil || !ok {
+		return
+	}
+	if req, isReq := b.(handoff.Request); isReq && req.ServiceID == s.Resource(ResServiceID) {
+		s.SetResource(ResExpected, strings.Join(req.EndpointIDs, ","))
+		s.SetResource(ResConsumerAcct, req.ConsumerAccountID)
+		s.SetResource(ResConsumerARN, req.PrincipalARN)
+	}
+}
+
 func connectionsStep() *Step {
 	accept := RowAction{Key: "a", Label: "accept", Do: func(ctx context.Context, env *Env, s *Session, ids []string) (string, error) {
 		if err := env.provider().AcceptConnections(ctx, s.Resource(ResServiceID), ids); err != nil {
@@ -525,6 +545,7 @@ func connectionsStep() *Step {
 		Table: &Table{
 			Columns: []string{"Endpoint", "Owner", "State", "Created", "Expected"},
 			Rows: func(ctx context.Context, env *Env, s *Session) ([]Row, error) {
+				refreshExpected(env, s)
 				conns, err := env.provider().ListConnections(ctx, s.Resource(ResServiceID), awsops.ConnectionFilter{})
 				if err != nil {
 					return nil, err
@@ -550,6 +571,7 @@ func connectionsStep() *Step {
 		},
 		// Headless: accept the endpoints the request names once they show up.
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
+			refreshExpected(env, s)
 			want := expected(s)
 			if len(want) == 0 {
 				return Status{}, badInputf("no request imported: plwiz accepts only endpoints the consumer's request names (pass --request)")
