@@ -191,21 +191,30 @@ func (d *lineDriver) step(ctx context.Context, st *steps.Step) bool {
 			return false
 		}
 		if o.pending {
-			var done, retry bool
+			end := waitStopped
 			if st.Table != nil {
-				done, retry = d.table(ctx, st)
+				switch done, retry := d.table(ctx, st); {
+				case retry:
+					end = waitRetry
+				case done:
+					end = waitDone
+				}
 			} else {
 				var detail string
-				done, retry, detail = d.wait(ctx, st)
+				end, detail = d.wait(ctx, st)
 				if detail != "" {
 					o.result.Detail = detail
 				}
 			}
-			if retry {
+			switch end {
+			case waitRetry:
 				continue
-			}
-			if !done {
+			case waitStopped:
 				return false
+			case waitRecovered:
+				// The session went back to an earlier step; the flow
+				// goes on from there.
+				return true
 			}
 		}
 		if o.result.Detail != "" {
@@ -280,14 +289,7 @@ func (d *lineDriver) offerFixes(ctx context.Context, cs []steps.CheckResult) boo
 
 // askInputs asks what the step needs, as the full screen would.
 func (d *lineDriver) askInputs(ctx context.Context, st *steps.Step) bool {
-	var inputs []steps.Input
-	switch {
-	case st.Kind == steps.KindHandoff && st.Handoff == steps.HandoffImport, st.Kind == steps.KindForm:
-		inputs = st.Inputs
-	default:
-		inputs = steps.MissingInputs(st, d.s)
-	}
-	for _, in := range inputs {
+	for _, in := range inputsToAsk(st, d.s) {
 		fv := &formView{options: map[string][]steps.Option{}}
 		if in.Options != nil {
 			d.printf("Loading the choices…\n")
@@ -430,8 +432,19 @@ func sleepCtx(ctx context.Context, dur time.Duration) bool {
 	}
 }
 
-// wait polls until done; a failure offers to try again (retry true).
-func (d *lineDriver) wait(ctx context.Context, st *steps.Step) (done, retry bool, detail string) {
+// waitEnd is how a wait ended in the line driver.
+type waitEnd int
+
+const (
+	waitStopped   waitEnd = iota // input ended, the user declined, or ctx ended
+	waitDone                     // the poll reported done
+	waitRetry                    // failed; the user asked to try the step again
+	waitRecovered                // failed; its way forward ran and reset the session
+)
+
+// wait polls until done. A failure offers its way forward first, when it
+// has one (a new endpoint after a rejection), then to try again.
+func (d *lineDriver) wait(ctx context.Context, st *steps.Step) (waitEnd, string) {
 	b := d.backoff()
 	last := ""
 	for {
@@ -439,7 +452,7 @@ func (d *lineDriver) wait(ctx context.Context, st *steps.Step) (done, retry bool
 		d.saveWarn(o.saveErr)
 		switch {
 		case o.cancelled:
-			return false, false, ""
+			return waitStopped, ""
 		case o.err != nil && o.retryable:
 			d.printf("  (a look failed, trying again: %s)\n", steps.Sanitize(o.err.Error()))
 		case o.err != nil || o.status.Failed:
@@ -454,10 +467,20 @@ func (d *lineDriver) wait(ctx context.Context, st *steps.Step) (done, retry bool
 			if hint != "" {
 				d.printf("  hint: %s\n", hint)
 			}
-			again, ok := d.yesNo("Try again?")
-			return false, ok && again, ""
+			if rec := o.status.Recover; o.err == nil && rec != nil {
+				switch end, ok := d.recover(ctx, rec); {
+				case !ok:
+					return waitStopped, ""
+				case end:
+					return waitRecovered, ""
+				}
+			}
+			if again, ok := d.yesNo("Try again?"); ok && again {
+				return waitRetry, ""
+			}
+			return waitStopped, ""
 		case o.status.Done:
-			return true, false, o.status.Detail
+			return waitDone, o.status.Detail
 		default:
 			if seen := o.status.State + " — " + o.status.Detail; seen != last {
 				d.printf("  … %s\n", seen)
@@ -465,9 +488,29 @@ func (d *lineDriver) wait(ctx context.Context, st *steps.Step) (done, retry bool
 			}
 		}
 		if !sleepCtx(ctx, b.Next(o.status.State+"|"+o.status.Detail)) {
-			return false, false, ""
+			return waitStopped, ""
 		}
 	}
+}
+
+// recover asks whether to take a failed wait's way forward and runs it;
+// ran is true when it reset the session, ok false when input ended.
+func (d *lineDriver) recover(ctx context.Context, fix *steps.Fix) (ran, ok bool) {
+	label := steps.Sanitize(fix.Label)
+	yes, ok := d.yesNo(label + "?")
+	if !ok || !yes {
+		return false, ok
+	}
+	if err := fix.Do(ctx, d.env, d.s); err != nil {
+		d.printf("✗ %s: %s\n", label, steps.Sanitize(err.Error()))
+		if h := steps.HintOf(err); h != "" {
+			d.printf("  hint: %s\n", steps.Sanitize(h))
+		}
+		return false, true
+	}
+	d.saveWarn(d.s.Save(d.now()))
+	d.printf("✓ %s: going on from there.\n", label)
+	return true, true
 }
 
 // table prints the rows and takes commands until the step is complete and

@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -105,5 +106,98 @@ func TestAccessibleInputEnds(t *testing.T) {
 	}
 	if saved.Step(steps.StepIdentity).State != steps.StateDone || saved.Step(steps.StepChooseNLB).State.Finished() {
 		t.Errorf("saved steps %+v", saved.Steps)
+	}
+}
+
+// recoverFlow is an endpoint made and then waited for: the first one is
+// rejected, and the failed wait's way forward resets the session to make
+// a new one, as the consumer's flow does after a rejection.
+func recoverFlow(creates *int) *steps.Flow {
+	return &steps.Flow{Role: steps.RoleConsumer, Steps: []*steps.Step{
+		{ID: "make", Title: "Create the endpoint", Kind: steps.KindAction,
+			Do: func(_ context.Context, _ *steps.Env, s *steps.Session) (steps.Result, error) {
+				*creates++
+				id := fmt.Sprintf("vpce-%d", *creates)
+				s.SetResource("endpoint", id)
+				return steps.Result{Detail: "created " + id}, nil
+			}},
+		{ID: "wait", Title: "Wait for the provider to accept", Kind: steps.KindWait,
+			Poll: func(_ context.Context, _ *steps.Env, s *steps.Session) (steps.Status, error) {
+				if s.Resource("endpoint") != "vpce-1" {
+					return steps.Status{Done: true, State: "available", Detail: s.Resource("endpoint") + " is available"}, nil
+				}
+				return steps.Status{Failed: true, State: "rejected", Detail: "the provider rejected vpce-1", Hint: "A rejected endpoint stays rejected.",
+					Recover: &steps.Fix{Label: "create a new endpoint and send a new request", Do: func(_ context.Context, _ *steps.Env, s *steps.Session) error {
+						for _, id := range []string{"make", "wait"} {
+							s.Steps[id] = &steps.StepRecord{State: steps.StatePending}
+						}
+						return nil
+					}}}, nil
+			}},
+	}}
+}
+
+func runRecoverLines(t *testing.T, input string) (Outcome, string, *steps.Session, int) {
+	t.Helper()
+	creates := 0
+	flow := recoverFlow(&creates)
+	s, err := steps.NewSession(t.TempDir(), flow.Role, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	o, err := Run(context.Background(), flow, s, &steps.Env{Now: (&clock{t: t0}).Now},
+		Options{Accessible: true, Backoff: testOpts().Backoff}, IO{In: strings.NewReader(input), Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o, out.String(), s, creates
+}
+
+// TestAccessibleFailedWaitOffersItsWayForward: a rejected endpoint's wait
+// asks whether to create a new one; yes runs it and the flow goes on from
+// the step it reset, to the end.
+func TestAccessibleFailedWaitOffersItsWayForward(t *testing.T) {
+	o, out, s, creates := runRecoverLines(t, "y\n")
+	if !o.Finished || creates != 2 {
+		t.Fatalf("outcome %+v, %d endpoints created\n%s", o, creates, out)
+	}
+	wantInOrder(t, out,
+		"Step 1 of 2: Create the endpoint", "✓ created vpce-1",
+		"Step 2 of 2: Wait for the provider to accept", "✗ the provider rejected vpce-1", "hint: A rejected endpoint stays rejected.",
+		"create a new endpoint and send a new request? [y/n]", "✓ create a new endpoint and send a new request: going on from there.",
+		"Step 1 of 2: Create the endpoint", "✓ created vpce-2",
+		"Step 2 of 2: Wait for the provider to accept", "✓ vpce-2 is available",
+		"All steps done.")
+	if strings.Contains(out, "Try again?") {
+		t.Errorf("asked to try again after the way forward ran:\n%s", out)
+	}
+	saved, err := steps.LoadSession(s.Path())
+	if err != nil || saved.Step("wait").State != steps.StateDone || saved.Resource("endpoint") != "vpce-2" {
+		t.Errorf("saved %+v, %v", saved, err)
+	}
+}
+
+// TestAccessibleFailedWaitWayForwardDeclined: no to the way forward falls
+// back to trying again, and no to that stops with the resume command.
+func TestAccessibleFailedWaitWayForwardDeclined(t *testing.T) {
+	o, out, s, creates := runRecoverLines(t, "n\nn\n")
+	if o.Finished || !o.Left || creates != 1 {
+		t.Fatalf("outcome %+v, %d endpoints created\n%s", o, creates, out)
+	}
+	wantInOrder(t, out, "create a new endpoint and send a new request? [y/n]", "Try again? [y/n]",
+		"resume with: plwiz consumer --resume --session "+s.ID)
+}
+
+// wantInOrder fails unless out has each of wants, one after another.
+func wantInOrder(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	rest := out
+	for _, w := range wants {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			t.Fatalf("output lacks %q after what came before:\n%s", w, out)
+		}
+		rest = rest[i+len(w):]
 	}
 }

@@ -195,6 +195,7 @@ func (r *demoRun) providerToOffer() {
 		}
 	}
 	r.at("provider · Publish the TXT record — done", "enter")
+	r.at("provider · Export the offer — the file to write in the shared folder is filled in: press enter", "enter")
 	fr = r.at("provider · Export the offer — written to the shared folder", "enter")
 	if !strings.Contains(fr, "offer.json") || !strings.Contains(fr, "plwiz1.offer.") {
 		r.t.Errorf("the export shows no file or token:\n%s", fr)
@@ -227,6 +228,7 @@ func (r *demoRun) consumerToRequest() string {
 	r.at("consumer · Check the network — every check passed", "enter")
 	r.at("consumer · Create the interface endpoint — press enter to go ahead", "enter")
 	r.at("consumer · Create the interface endpoint — done", "enter")
+	r.at("consumer · Export the request — the file to write in the shared folder is filled in: press enter", "enter")
 	r.at("consumer · Export the request — written to the shared folder", "enter")
 	fr = r.at("The consumer waits for the provider: press tab to play the provider.", "tab")
 	id := regexp.MustCompile(`vpce-[0-9a-f]{17}\b`).FindString(fr)
@@ -309,6 +311,6 @@ func TestDemoRejectedEndpointExplained(t *testing.T) {
 	if again := regexp.MustCompile(`✓ (vpce-[0-9a-f]{17}) \(pendingAcceptance\)`).FindStringSubmatch(fr); again == nil || again[1] == endpoint {
 		t.Errorf("no new endpoint after the rejection of %s:\n%s", endpoint, fr)
 	}
-	r.at("consumer · Export the request — written to the shared folder")
+	r.at("consumer · Export the request — the file to write in the shared folder is filled in: press enter")
 	r.leave()
 }

@@ -60,8 +60,8 @@ func newFormView(com *Common, inputs []steps.Input, options map[string][]steps.O
 			}
 			sel := huh.NewSelect[string]().Key(in.Key).Title(label).Description(desc).
 				Options(hopts...).Value(&v).Validate(func(v string) error { return f.check(in, v) })
-			if len(hopts) > 6 {
-				sel = sel.Height(8)
+			if len(hopts) > maxShownOptions {
+				sel = sel.Height(fieldHeight(label, desc, width, maxShownOptions))
 			}
 			fields = append(fields, sel)
 		case steps.InputMultiSelect:
@@ -77,9 +77,9 @@ func newFormView(com *Common, inputs []steps.Input, options map[string][]steps.O
 			}
 			ms := huh.NewMultiSelect[string]().Key(in.Key).Title(label).Description(desc).
 				Options(hopts...).Value(&vs).Validate(func(v []string) error { return f.check(in, strings.Join(v, ",")) })
-			if len(hopts) > 6 {
-				ms = ms.Height(8)
-			}
+			// huh's multi-select, left to size itself, takes its title's
+			// lines off its choices and would hide the last ones.
+			ms = ms.Height(fieldHeight(label, desc, width, min(len(hopts), maxShownOptions)))
 			fields = append(fields, ms)
 		case steps.InputConfirm:
 			b := start == "true"
@@ -105,6 +105,23 @@ func newFormView(com *Common, inputs []steps.Input, options map[string][]steps.O
 	km.Quit = key.NewBinding(key.WithDisabled())
 	f.form.WithKeyMap(km)
 	return f
+}
+
+// maxShownOptions is the most choices a select shows at once; more scroll.
+const maxShownOptions = 6
+
+// fieldHeight is the height of a choice field showing n choices: its
+// title, its description wrapped at the field's width (inside huh's border
+// and padding), and the choices.
+func fieldHeight(title, desc string, width, n int) int {
+	h := max(n, 1) + 1
+	if title == "" {
+		h--
+	}
+	if desc != "" {
+		h += strings.Count(ansi.Wrap(desc, max(width-2, 10), ""), "\n") + 1
+	}
+	return h
 }
 
 // optionLabel shows why an option is a poor choice next to it.
@@ -263,10 +280,19 @@ func (f *formView) view() []string {
 		v = b.String()
 	}
 	out := strings.Split(strings.TrimRight(v, "\n"), "\n")
-	if f.liveErr != "" {
-		out = append(out, "", f.com.Theme.Error.Render("✗ "+f.liveErr))
+	// huh shows a refused answer's error itself, until the next key.
+	if field := f.form.GetFocusedField(); f.liveErr != "" && (field == nil || field.Error() == nil) {
+		out = append(out, "")
+		out = append(out, wrapIndent("✗ "+f.liveErr, f.width, "", f.com.Theme.Error)...)
 	}
 	return out
+}
+
+// atFirstField reports whether the first field has the focus (shift+tab
+// there goes back to the form before).
+func (f *formView) atFirstField() bool {
+	field := f.form.GetFocusedField()
+	return field != nil && len(f.inputs) > 0 && field.GetKey() == f.inputs[0].Key
 }
 
 // wrapFormCmd tags the messages of a form's command with the Model and the

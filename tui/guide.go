@@ -51,6 +51,9 @@ func (m *Model) guide() guidance {
 		}
 		if r.st.Kind == steps.KindHandoff {
 			g.todo = "the file in the shared folder is filled in: press enter"
+			if r.st.Handoff == steps.HandoffExport {
+				g.todo = "the file to write in the shared folder is filled in: press enter"
+			}
 		}
 	case phaseReady:
 		g.needsUser = true

@@ -24,6 +24,9 @@ type KeyMap struct {
 	Sort     key.Binding
 	Reverse  key.Binding
 	Clear    key.Binding
+	// Back goes from a form to the one before it in the same step (the
+	// VPC after the subnets were loaded for it).
+	Back key.Binding
 }
 
 // DefaultKeyMap is the keys plwiz uses.
@@ -48,6 +51,7 @@ func DefaultKeyMap() *KeyMap {
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort column")),
 		Reverse:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort order")),
 		Clear:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		Back:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "back")),
 	}
 }
 

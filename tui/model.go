@@ -78,6 +78,12 @@ type stepRun struct {
 
 	options map[string][]steps.Option
 	form    *formView
+	// stages are the forms the inputs are asked in, one after another;
+	// stage is the one on screen.
+	stages [][]steps.Input
+	stage  int
+	// answers are the answers of the stages before, shown above the form.
+	answers [][]string
 
 	status   steps.Status
 	polled   bool
@@ -525,29 +531,57 @@ func (m *Model) enterStep(st *steps.Step, index int) tea.Cmd {
 	return m.afterInputs()
 }
 
-// inputsToAsk is what the current step asks before Do: every input of a
-// form step, the bundle of an import, and the missing inputs of the rest.
-func (m *Model) inputsToAsk() []steps.Input {
-	st := m.cur.st
+// inputsToAsk is what the current step asks before Do.
+func (m *Model) inputsToAsk() []steps.Input { return inputsToAsk(m.cur.st, m.sess) }
+
+// inputsToAsk is what st asks before Do, in the full screen and the line
+// driver alike: every input of a form step, the bundle of an import and
+// the path of an export (its default proposed), and the missing inputs of
+// the rest.
+func inputsToAsk(st *steps.Step, s *steps.Session) []steps.Input {
 	switch {
 	case st.Kind == steps.KindHandoff && st.Handoff == steps.HandoffImport:
 		if len(st.Inputs) == 0 {
 			return []steps.Input{{Key: st.ID, Label: "Bundle file or token", Type: steps.InputText, Required: true}}
 		}
 		return st.Inputs
-	case st.Kind == steps.KindForm:
+	case st.Kind == steps.KindForm, st.Kind == steps.KindHandoff:
 		return st.Inputs
 	}
-	return steps.MissingInputs(st, m.sess)
+	return steps.MissingInputs(st, s)
 }
 
-func (m *Model) showInputs() tea.Cmd {
-	for _, in := range m.inputsToAsk() {
-		if in.Options != nil {
-			m.cur.phase = phaseLoading
-			return m.optionsCmd(m.cur.st, m.nextGen())
+// formStages splits inputs into the forms asked one after another: the
+// choices of a select loaded from AWS may depend on the answers before it
+// (the subnets of the VPC just chosen), so each input with Options starts a
+// stage of its own, loaded once the answers before it are in the session.
+func formStages(inputs []steps.Input) [][]steps.Input {
+	var out [][]steps.Input
+	for i, in := range inputs {
+		if i == 0 || in.Options != nil {
+			out = append(out, nil)
 		}
+		out[len(out)-1] = append(out[len(out)-1], in)
 	}
+	return out
+}
+
+// showInputs asks the step's inputs from the first stage.
+func (m *Model) showInputs() tea.Cmd {
+	m.cur.stages = formStages(m.inputsToAsk())
+	return m.showStage(0)
+}
+
+// showStage loads the choices of stage i, if it has any, then shows its
+// form.
+func (m *Model) showStage(i int) tea.Cmd {
+	r := m.cur
+	r.stage = i
+	if hasOptions(r.stages[i]) {
+		r.phase = phaseLoading
+		return m.optionsCmd(r.stages[i], m.nextGen())
+	}
+	r.options = nil
 	return m.buildForm()
 }
 
@@ -555,7 +589,7 @@ func (m *Model) buildForm() tea.Cmd {
 	r := m.cur
 	gen := m.nextGen()
 	w, _ := m.screenSize()
-	r.form = newFormView(&m.com, m.inputsToAsk(), r.options, m.sess, m.opts.Accessible, w,
+	r.form = newFormView(&m.com, r.stages[r.stage], r.options, m.sess, m.opts.Accessible, w,
 		func() tea.Msg { return formSubmitMsg{owner: m, gen: gen} },
 		func(c tea.Cmd) tea.Cmd { return m.wrapFormCmd(gen, c) })
 	r.phase = phaseInput
@@ -574,8 +608,35 @@ func (m *Model) submitForm() tea.Cmd {
 	for k, v := range vals {
 		m.sess.SetInput(k, v)
 	}
+	r.answers = append(r.answers[:r.stage], answerLines(r.stages[r.stage], vals, r.options))
 	r.form = nil
+	if r.stage+1 < len(r.stages) {
+		return m.showStage(r.stage + 1)
+	}
 	return m.afterInputs()
+}
+
+// answerLines says what was answered in a stage: a choice by its label.
+func answerLines(inputs []steps.Input, vals map[string]string, options map[string][]steps.Option) []string {
+	var out []string
+	for _, in := range inputs {
+		v := vals[in.Key]
+		if v == "" {
+			continue
+		}
+		var shown []string
+		for _, part := range strings.Split(v, ",") {
+			label := part
+			for _, o := range options[in.Key] {
+				if o.Value == part && o.Label != "" {
+					label = o.Label
+				}
+			}
+			shown = append(shown, steps.Sanitize(label))
+		}
+		out = append(out, steps.Sanitize(in.Label)+": "+strings.Join(shown, ", "))
+	}
+	return out
 }
 
 func (m *Model) afterInputs() tea.Cmd {
@@ -727,6 +788,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if r.phase == phaseInput && r.form != nil {
+		if r.stage > 0 && key.Matches(msg, k.Back) && r.form.atFirstField() {
+			return m.showStage(r.stage - 1)
+		}
 		return r.form.update(msg)
 	}
 	if key.Matches(msg, k.Help) {

@@ -181,6 +181,9 @@ func (m *Model) screenKeys() keyList {
 		add(withHelp(k.Continue, "leave"))
 	case m.cur == nil:
 	case m.cur.phase == phaseInput && m.cur.form != nil:
+		if m.cur.stage > 0 && m.cur.form.atFirstField() {
+			add(withHelp(k.Back, "back to "+strings.ToLower(steps.Sanitize(m.cur.stages[m.cur.stage-1][0].Label))))
+		}
 		add(m.cur.form.ShortHelp()...)
 	default:
 		r := m.cur
@@ -301,6 +304,14 @@ func (m *Model) kindView(r *stepRun, w, h int) []string {
 		return append(out, m.spinView()+" Loading the choices…")
 	case phaseInput:
 		if r.form != nil {
+			for _, a := range r.answers[:min(r.stage, len(r.answers))] {
+				for _, l := range a {
+					out = append(out, wrapIndent("✓ "+l, w, "", t.Dim)...)
+				}
+			}
+			if r.stage > 0 {
+				out = append(out, "")
+			}
 			return append(out, r.form.view()...)
 		}
 	case phaseRunning:

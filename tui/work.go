@@ -62,12 +62,12 @@ func (m *Model) advanceCmd() tea.Cmd {
 	})
 }
 
-// optionsCmd loads the choices of every select input of st.
-func (m *Model) optionsCmd(st *steps.Step, gen int) tea.Cmd {
+// optionsCmd loads the choices of the select inputs among inputs.
+func (m *Model) optionsCmd(inputs []steps.Input, gen int) tea.Cmd {
 	return m.work(func(ctx context.Context) tea.Msg {
 		out := map[string][]steps.Option{}
 		var errs []error
-		for _, in := range st.Inputs {
+		for _, in := range inputs {
 			if in.Options == nil {
 				continue
 			}
