@@ -300,8 +300,14 @@ func txtRecordStep() *Step {
 		}},
 		Fields: func(s *Session) []Field {
 			where := "no public hosted zone for it in this account: add the record at your DNS provider"
-			if z := s.Resource(ResZoneID); z != "" {
-				where = fmt.Sprintf("plwiz can write it to the public zone %s (%s)", s.Resource(ResZoneName), z)
+			switch z := s.Resource(ResZoneID); {
+			case z == "":
+			case s.Resource(ResTXTWritten) == "true":
+				where = fmt.Sprintf("written to the public zone %s (%s)", s.Resource(ResZoneName), z)
+			case s.Input(InWriteTXT) == "false":
+				where = fmt.Sprintf("plwiz can write it to the public zone %s (%s); you chose to add it yourself", s.Resource(ResZoneName), z)
+			default:
+				where = fmt.Sprintf("plwiz writes it to the public zone %s (%s) when you go ahead", s.Resource(ResZoneName), z)
 			}
 			return []Field{
 				{Label: "Name", Value: s.Resource(ResTXTName), Copyable: true},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -71,6 +72,8 @@ type Outcome struct {
 	ResumeCommand string
 	// SaveError is the last failure to save the session, if any.
 	SaveError string
+	// Summary is what the flow's last step reported, once finished.
+	Summary string
 }
 
 // IO is where a run reads keys and draws; nil means the terminal.
@@ -108,6 +111,14 @@ func Run(ctx context.Context, flow *steps.Flow, s *steps.Session, env *steps.Env
 	_, err := tea.NewProgram(NewApp(m), popts...).Run()
 	m.Stop()
 	out := m.outcome()
+	if out.Finished && out.Summary != "" {
+		// The alternate screen is gone: keep what to use on the terminal.
+		w := rw.Out
+		if w == nil {
+			w = os.Stdout
+		}
+		fmt.Fprintf(w, "plwiz %s: every step is done. %s\n", flow.Role, out.Summary)
+	}
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return out, fmt.Errorf("run %s flow: %w", flow.Role, err)
 	}
@@ -115,7 +126,7 @@ func Run(ctx context.Context, flow *steps.Flow, s *steps.Session, env *steps.Env
 }
 
 func (m *Model) outcome() Outcome {
-	return Outcome{Finished: m.finished, Left: m.left, SessionID: m.snap.id, ResumeCommand: m.ResumeCommand(), SaveError: m.saveErr}
+	return Outcome{Finished: m.finished, Left: m.left, SessionID: m.snap.id, ResumeCommand: m.ResumeCommand(), SaveError: m.saveErr, Summary: m.Summary()}
 }
 
 // NoColorFromEnv reports whether the environment asks for no colour

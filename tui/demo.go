@@ -22,9 +22,10 @@ import (
 // taking the larger share.
 const DemoSideBySideWidth = 160
 
-// demoBannerHeight is the banner's lines: what the demo is and its keys,
-// then what to do next.
-const demoBannerHeight = 2
+// demoBannerMaxHeight is the most lines the banner takes: what the demo
+// is and its keys, then what to do next, in one line or, on a narrow
+// terminal, two.
+const demoBannerMaxHeight = 3
 
 // demoMinPaneHeight is the least a stacked party gets: its header, the
 // step's title and a few lines, its key help.
@@ -51,6 +52,8 @@ type Demo struct {
 	askLeave bool
 	leaving  bool
 	quitting bool
+	// bannerH is the banner's height the panes were laid out for.
+	bannerH int
 }
 
 type demoKeys struct {
@@ -73,6 +76,7 @@ func NewDemo(provider, consumer *Model, o DemoOptions) *Demo {
 			No:     key.NewBinding(key.WithKeys("n", "N", "esc")),
 		},
 	}
+	provider.inDemo, consumer.inDemo = true, true
 	provider.Focus()
 	consumer.Blur()
 	d.layout()
@@ -97,8 +101,18 @@ func (d *Demo) Init() tea.Cmd {
 }
 
 // Update routes keys to the party with the keyboard and every other
-// message to both (each Model takes only its own results).
+// message to both (each Model takes only its own results). The banner's
+// advice changes with what happened, and with it its height: the panes
+// are laid out again when it does.
 func (d *Demo) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := d.update(msg)
+	if len(d.bannerLines()) != d.bannerH {
+		d.layout()
+	}
+	return m, cmd
+}
+
+func (d *Demo) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		d.width, d.height = msg.Width, msg.Height
@@ -188,7 +202,8 @@ func (d *Demo) quitWhenLeft() tea.Cmd {
 // the focused party taller.
 func (d *Demo) layout() {
 	p, c := d.parties[0], d.parties[1]
-	h := max(d.height-demoBannerHeight, 2*demoMinPaneHeight)
+	d.bannerH = len(d.bannerLines())
+	h := max(d.height-d.bannerH, 2*demoMinPaneHeight)
 	if d.SideBySide() {
 		// Equal halves, so both show a sidebar or neither does.
 		half := (d.width - 1) / 2
@@ -219,7 +234,13 @@ func (d *Demo) View() tea.View {
 func (d *Demo) Render() string {
 	W, H := d.width, d.height
 	lines := make([]string, 0, H)
-	lines = append(lines, fit(d.titleLine(), W), fit(d.nextLine(), W))
+	banner := d.bannerLines()
+	// The panes were laid out for d.bannerH lines; keep to it until the
+	// next Update lays them out again.
+	for len(banner) < d.bannerH {
+		banner = append(banner, "")
+	}
+	lines = append(lines, banner[:d.bannerH]...)
 	p := strings.Split(d.parties[0].View(), "\n")
 	c := strings.Split(d.parties[1].View(), "\n")
 	if d.SideBySide() {
@@ -262,21 +283,43 @@ func (d *Demo) titleLine() string {
 	return t.App.Render("plwiz demo") + dot + keys
 }
 
-// nextLine says which party to play and what to press.
-func (d *Demo) nextLine() string {
+// bannerLines are the banner's lines at the window's width: the title
+// line, then the advice in one line or, when it does not fit, two, so
+// what to press is never cut off.
+func (d *Demo) bannerLines() []string {
 	t := d.theme
+	W := d.width
+	out := []string{fit(d.titleLine(), W)}
+	var first, text string
+	var st func(...string) string
 	switch {
 	case d.leaving:
-		return t.Dim.Render("Leaving: stopping both parties and the sandbox…")
+		return append(out, fit(t.Dim.Render("Leaving: stopping both parties and the sandbox…"), W))
 	case d.askLeave:
-		return t.Dialog.Render("? Leave the demo? The sandbox stops and the demo's files are deleted.") + t.Dim.Render("  y: yes  n: no")
+		first, text, st = "? ", "Leave the demo? The sandbox stops; its files are deleted.  y: yes  n: no", t.Dialog.Render
+	default:
+		first, text, st = t.Accent.Render("▶ "), d.nextText(), func(s ...string) string { return strings.Join(s, "") }
+		if ansi.StringWidth(text)+2 > W {
+			text = d.advice(true)
+		}
 	}
-	return t.Accent.Render("▶ ") + d.nextText()
+	wrapped := strings.Split(ansi.Wrap(text, max(W-2, 10), ""), "\n")
+	for i, l := range wrapped[:min(len(wrapped), demoBannerMaxHeight-1)] {
+		lead := "  "
+		if i == 0 {
+			lead = first
+		}
+		out = append(out, fit(lead+st(l), W))
+	}
+	return out
 }
 
 // nextText is the banner's advice as plain words (tests and the tape
 // wait for it).
-func (d *Demo) nextText() string {
+func (d *Demo) nextText() string { return d.advice(false) }
+
+// advice is what to do next; short leaves out the step's title.
+func (d *Demo) advice(short bool) string {
 	f, o := d.parties[d.focus], d.parties[1-d.focus]
 	fg, og := f.guide(), o.guide()
 	fr, or := f.snap.role, o.snap.role
@@ -289,6 +332,9 @@ func (d *Demo) nextText() string {
 		return fmt.Sprintf("The %s waits for the %s: press tab to play the %s.", fr, or, or)
 	case fg.step == "":
 		return fmt.Sprintf("%s: %s", fr, fg.todo)
+	case short:
+		// The step's title is in its pane; what to press matters more.
+		return fmt.Sprintf("%s — %s", fr, fg.todo)
 	}
 	return fmt.Sprintf("%s · %s — %s", fr, fg.step, fg.todo)
 }

@@ -177,7 +177,7 @@ func (r *demoRun) providerToOffer() {
 	r.t.Helper()
 	r.at("provider · Identity — press enter to go ahead", "enter")
 	r.at("provider · Identity — done", "enter")
-	r.at("provider · Choose the Network Load Balancer — Network Load Balancer: check the answer", "enter")
+	r.at("provider · Choose the Network Load Balancer — Network Load Balancer is filled in: press enter", "enter")
 	r.at("provider · Create the endpoint service — press enter to go ahead", "enter")
 	fr := r.at("provider · Create the endpoint service — done", "enter")
 	if !strings.Contains(fr, "vpce-svc-") {
@@ -185,11 +185,12 @@ func (r *demoRun) providerToOffer() {
 	}
 	// Resize mid-flow: stacked, the provider on top and taller.
 	r.resize(80, 24)
-	r.at("provider · Allow the consumer's principals", "enter")
-	r.at("provider · Private DNS name", "enter")
+	// At 80 columns the banner leaves the step's title to the pane.
+	r.at("provider — Allowed principals is filled in: press enter", "enter")
+	r.at("provider — Private DNS name (optional) is filled in: press enter", "enter")
 	r.resize(120, 40)
 	fr = r.at("provider · Publish the TXT record — press enter to go ahead", "enter")
-	for _, want := range []string{"Name", "TXT", "Value", "vpce:", "TTL", "1800", "plwiz can write it to the public zone example.com"} {
+	for _, want := range []string{"Name", "TXT", "Value", "vpce:", "TTL", "1800", "plwiz writes it to the public zone example.com (Z"} {
 		if !strings.Contains(fr, want) {
 			r.t.Errorf("the TXT screen lacks %q:\n%s", want, fr)
 		}
@@ -214,9 +215,9 @@ func (r *demoRun) consumerToRequest() string {
 	r.at("consumer · Import the provider's offer — the file in the shared folder is filled in", "enter")
 	r.at("consumer · Import the provider's offer — done", "enter")
 	r.at("consumer · Check the service — every check passed", "enter")
-	r.at("consumer · Choose VPC, subnets and security group — VPC: check", "enter")
-	r.at("consumer · Choose VPC, subnets and security group — Subnets (one per AZ): check", "enter")
-	r.at("consumer · Choose VPC, subnets and security group — Security group: check", "enter")
+	r.at("consumer · Choose VPC, subnets and security group — VPC is filled in", "enter")
+	r.at("consumer · Choose VPC, subnets and security group — Subnets (one per AZ) is filled in", "enter")
+	r.at("consumer · Choose VPC, subnets and security group — Security group is filled in", "enter")
 	// A failed step shows its hint, and the fix it offers.
 	fr := r.at("consumer · Check the network — a check failed: press f to let plwiz fix it", "f")
 	for _, want := range []string{"✗ VPC DNS support and DNS hostnames on", "hint: Private DNS needs both attributes", "✗ a check that must pass failed", "f: turn on DNS support and hostnames"} {
@@ -251,7 +252,6 @@ func TestDemoBothPartiesToTheEndAgainstSandbox(t *testing.T) {
 		t.Errorf("the table does not mark %s as expected:\n%s", endpoint, fr)
 	}
 	r.at("provider · Accept the consumer's endpoint — complete: press enter to continue", "enter")
-	r.at("provider · Summary — press enter to go ahead", "enter")
 	fr = r.at("provider · Summary — done", "enter")
 	if !strings.Contains(fr, "is live; endpoint vpce-") || !strings.Contains(fr, "consumers reach it at api.example.com:8443") {
 		t.Errorf("the provider's summary:\n%s", fr)
@@ -265,7 +265,6 @@ func TestDemoBothPartiesToTheEndAgainstSandbox(t *testing.T) {
 	if !regexp.MustCompile(`\d+ passed, 0 failed`).MatchString(fr) || !strings.Contains(fr, "✓ DNS api.example.com") || !strings.Contains(fr, "✓ HTTP https://api.example.com:8443/health") {
 		t.Errorf("the connectivity test did not pass on screen:\n%s", fr)
 	}
-	r.at("consumer · Summary — press enter to go ahead", "enter")
 	fr = r.at("consumer · Summary — done", "enter")
 	if !strings.Contains(fr, "use api.example.com:8443") {
 		t.Errorf("the consumer's summary:\n%s", fr)

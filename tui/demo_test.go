@@ -152,11 +152,11 @@ func TestDemoLayoutBySize(t *testing.T) {
 			}
 			p, c := d.Provider().com, d.Consumer().com
 			if tc.sideBySide {
-				if p.Width != c.Width || p.Width+c.Width+1 > tc.w || p.Width+c.Width+2 < tc.w || p.Height != tc.h-demoBannerHeight || c.Height != p.Height {
+				if p.Width != c.Width || p.Width+c.Width+1 > tc.w || p.Width+c.Width+2 < tc.w || p.Height != tc.h-d.bannerH || c.Height != p.Height {
 					t.Errorf("panes %dx%d and %dx%d in %dx%d", p.Width, p.Height, c.Width, c.Height, tc.w, tc.h)
 				}
 			} else {
-				if p.Width != tc.w || c.Width != tc.w || p.Height+c.Height != tc.h-demoBannerHeight || p.Height <= c.Height {
+				if p.Width != tc.w || c.Width != tc.w || p.Height+c.Height != tc.h-d.bannerH || p.Height <= c.Height {
 					t.Errorf("stacked panes %dx%d over %dx%d in %dx%d; the focused provider should be taller", p.Width, p.Height, c.Width, c.Height, tc.w, tc.h)
 				}
 			}
@@ -227,7 +227,7 @@ func TestDemoLeave(t *testing.T) {
 	h := newDemoHarness(t, d, 120, 40)
 	h.until("ready", func(d *Demo) bool { return idle(d) && d.Provider().cur != nil && d.Consumer().cur != nil })
 	h.key("ctrl+c")
-	h.untilScreen("? Leave the demo? The sandbox stops and the demo's files are deleted.")
+	h.untilScreen("? Leave the demo? The sandbox stops; its files are deleted.  y: yes  n: no")
 	h.key("enter") // neither yes nor no: the question stays, the party does nothing
 	if d.Provider().cur.phase != phaseReady || !d.askLeave {
 		t.Fatalf("a key under the question reached the party: phase %v, asking %v", d.Provider().cur.phase, d.askLeave)

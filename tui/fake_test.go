@@ -323,7 +323,11 @@ func newHarness(t testing.TB, m *Model, w, h int) *harness {
 		for m.busy {
 			select {
 			case msg := <-hs.msgs:
-				m.Update(msg)
+				// What finished may start the next piece of work (a
+				// summary runs as soon as it is reached): let it run
+				// to its end too.
+				_, cmd := m.Update(msg)
+				hs.run(cmd)
 			case <-deadline:
 				t.Error("work still in flight after Stop")
 				m.busy = false

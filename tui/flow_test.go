@@ -143,7 +143,7 @@ func TestFlowFirstStepToEnd(t *testing.T) {
 
 	// Resize mid-flow: the sidebar appears and the layout holds.
 	f.tm.Send(tea.WindowSizeMsg{Width: 120, Height: 40})
-	f.see("✗ Create the endpoint serv", "✓ Identity", "· Summary")
+	f.see("✗ Create the endpoint", "✓ Identity", "· Summary")
 	assertFits(t, f.p.frame(), 120, 40)
 	f.press("r")
 	f.see("✓ Created vpce-svc-0abc.")

@@ -47,7 +47,7 @@ func (m *Model) guide() guidance {
 		if label := r.form.focusedLabel(); label != "" {
 			// Each field of a form has its own words, so the tape (and
 			// the eye) can tell one press of enter from the next.
-			g.todo = label + ": check the answer (the demo fills it in) and press enter"
+			g.todo = label + " is filled in: press enter"
 		}
 		if r.st.Kind == steps.KindHandoff {
 			g.todo = "the file in the shared folder is filled in: press enter"

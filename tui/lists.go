@@ -177,10 +177,12 @@ func (l *checkList) counts() (pass, fail, skip int) {
 
 func (l *checkList) view() []string {
 	t := l.com.Theme
-	w := max(l.width-6, 10)
+	w := max(l.width, 16)
 	var out []string
 	cursorLine := 0
+	starts := make([]int, 0, len(l.results)) // each check's first line
 	for i, r := range l.results {
+		starts = append(starts, len(out))
 		var mark string
 		switch {
 		case r.Skipped:
@@ -203,7 +205,7 @@ func (l *checkList) view() []string {
 		out = append(out, line)
 		if r.Passed {
 			if r.Seen != "" {
-				out = append(out, "      "+t.Dim.Render(r.Seen))
+				out = append(out, wrapIndent(r.Seen, w, "      ", t.Dim)...)
 			}
 			continue
 		}
@@ -217,9 +219,21 @@ func (l *checkList) view() []string {
 			out = append(out, "      "+t.Accent.Render(l.com.Keys.Fix.Help().Key+": "+steps.Sanitize(r.Fix.Label)))
 		}
 	}
-	// Keep the cursor's check in view when the list is taller than its room.
+	// Keep the cursor's check in view when the list is taller than its
+	// room, starting at the first line of a check, not in the middle of
+	// the one before.
 	if l.height > 0 && len(out) > l.height {
-		start := min(max(cursorLine-l.height/3, 0), len(out)-l.height)
+		cursorEnd := len(out)
+		if l.cursor+1 < len(starts) {
+			cursorEnd = starts[l.cursor+1]
+		}
+		// Checks before the cursor's come into view while they leave it
+		// room, up to a third of the height.
+		start := cursorLine
+		for i := l.cursor - 1; i >= 0 && starts[i] >= cursorLine-l.height/3 && cursorEnd-starts[i] <= l.height; i-- {
+			start = starts[i]
+		}
+		start = min(start, len(out)-l.height)
 		out = out[start : start+l.height]
 	}
 	return out

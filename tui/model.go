@@ -131,8 +131,14 @@ type Model struct {
 	gen  int
 	cur  *stepRun
 
-	finished bool
-	confirm  *confirmation
+	// tokenAlone shows the export's token alone on the screen, so a mouse
+	// selection takes it whole and nothing else.
+	tokenAlone bool
+	finished   bool
+	// inDemo is set when the Model is one party of the demo, which ends
+	// the program itself.
+	inDemo  bool
+	confirm *confirmation
 	// confirmLeave is true when the question is whether to leave, so a
 	// second ctrl+c answers it.
 	confirmLeave bool
@@ -196,6 +202,15 @@ func (m *Model) Left() bool { return m.left }
 
 // Finished reports whether every step of the flow is done or skipped.
 func (m *Model) Finished() bool { return m.finished }
+
+// Summary is what the flow's last step reported (where to reach the
+// service), once the flow is finished.
+func (m *Model) Summary() string {
+	if !m.finished || len(m.flow.Steps) == 0 {
+		return ""
+	}
+	return m.snap.recs[m.flow.Steps[len(m.flow.Steps)-1].ID].Detail
+}
 
 // SessionID is the session's ID.
 func (m *Model) SessionID() string { return m.snap.id }
@@ -388,6 +403,7 @@ func (m *Model) handleWork(msg workMsg) tea.Cmd {
 		if msg.gen != m.gen || msg.cancelled {
 			return nil
 		}
+		m.note = strings.TrimSuffix(m.note, checkingAgain)
 		r.result = msg.result
 		if r.st.Kind == steps.KindCheck || len(msg.result.Checks) > 0 {
 			r.checks = newCheckList(&m.com, msg.result.Checks)
@@ -511,13 +527,16 @@ func (m *Model) handleWork(msg workMsg) tea.Cmd {
 			}
 			return nil
 		}
-		m.setNote(msg.label+": done; checking again", false)
+		m.setNote(msg.label+": done"+checkingAgain, false)
 		return m.runDo()
 	case finishMsg:
 		return m.advanceCmd()
 	}
 	return nil
 }
+
+// checkingAgain ends the note of a fix while its step checks again.
+const checkingAgain = "; checking again"
 
 // enterStep sets up the screen of the next step.
 func (m *Model) enterStep(st *steps.Step, index int) tea.Cmd {
@@ -624,17 +643,17 @@ func answerLines(inputs []steps.Input, vals map[string]string, options map[strin
 		if v == "" {
 			continue
 		}
-		var shown []string
-		for _, part := range strings.Split(v, ",") {
-			label := part
+		// A choice shows its label; several, their values (IDs), so the
+		// line stays short.
+		shown := strings.ReplaceAll(v, ",", ", ")
+		if in.Type == steps.InputSelect {
 			for _, o := range options[in.Key] {
-				if o.Value == part && o.Label != "" {
-					label = o.Label
+				if o.Value == v && o.Label != "" {
+					shown = o.Label
 				}
 			}
-			shown = append(shown, steps.Sanitize(label))
 		}
-		out = append(out, steps.Sanitize(in.Label)+": "+strings.Join(shown, ", "))
+		out = append(out, steps.Sanitize(in.Label)+": "+steps.Sanitize(shown))
 	}
 	return out
 }
@@ -642,6 +661,10 @@ func answerLines(inputs []steps.Input, vals map[string]string, options map[strin
 func (m *Model) afterInputs() tea.Cmd {
 	r := m.cur
 	if r.st.Kind == steps.KindAction {
+		// An action with nothing to read first (the summary) just runs.
+		if r.st.Describe == nil && r.st.Fields == nil && r.st.Confirm == "" {
+			return m.runDo()
+		}
 		r.phase = phaseReady
 		return nil
 	}
@@ -766,6 +789,10 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.leaving {
 		return nil
 	}
+	if m.tokenAlone {
+		m.tokenAlone = false
+		return nil
+	}
 	if c := m.confirm; c != nil {
 		switch {
 		case key.Matches(msg, k.Yes):
@@ -777,7 +804,8 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if m.finished {
-		if key.Matches(msg, k.Continue) || msg.String() == "q" {
+		// In the demo the program is the demo's to end (ctrl+c).
+		if !m.inDemo && (key.Matches(msg, k.Continue) || msg.String() == "q") {
 			m.left = true
 			m.cancel()
 		}

@@ -61,6 +61,8 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.retry()
 	case key.Matches(msg, k.Copy):
 		return m.copySelected()
+	case key.Matches(msg, k.TokenAlone) && r.result.Export != nil && r.result.Export.Token != "":
+		m.tokenAlone = true
 	case key.Matches(msg, k.Fix) && r.checks != nil:
 		return m.offerFix()
 	case key.Matches(msg, k.Up):
@@ -177,7 +179,7 @@ func (m *Model) screenKeys() keyList {
 	switch {
 	case m.confirm != nil:
 		add(k.Yes, k.No)
-	case m.finished:
+	case m.finished && !m.inDemo:
 		add(withHelp(k.Continue, "leave"))
 	case m.cur == nil:
 	case m.cur.phase == phaseInput && m.cur.form != nil:
@@ -210,7 +212,7 @@ func (m *Model) screenKeys() keyList {
 			}
 		}
 		if r.result.Export != nil && r.result.Export.Token != "" {
-			add(withHelp(k.Copy, "copy token"))
+			add(withHelp(k.Copy, "copy token"), k.TokenAlone)
 		} else if r.fields != nil && r.fields.copyable() && r.table == nil {
 			add(r.fields.ShortHelp()...)
 		}
@@ -306,13 +308,18 @@ func (m *Model) kindView(r *stepRun, w, h int) []string {
 		if r.form != nil {
 			for _, a := range r.answers[:min(r.stage, len(r.answers))] {
 				for _, l := range a {
-					out = append(out, wrapIndent("✓ "+l, w, "", t.Dim)...)
+					out = append(out, t.Dim.Render(fit("✓ "+l, w)))
 				}
 			}
 			if r.stage > 0 {
 				out = append(out, "")
 			}
-			return append(out, r.form.view()...)
+			out = append(out, r.form.view()...)
+			if r.st.Handoff == steps.HandoffExport && m.env.BundleDir != "" {
+				out = append(out, "")
+				out = append(out, wrapIndent("A file name without a folder is written in "+steps.Sanitize(m.env.BundleDir)+".", w, "", t.Dim)...)
+			}
+			return out
 		}
 	case phaseRunning:
 		out = append(out, m.fieldsView()...)
@@ -334,18 +341,28 @@ func (m *Model) kindView(r *stepRun, w, h int) []string {
 		if r.checks != nil {
 			pass, fail, skip := r.checks.counts()
 			out = append(out, t.Label.Render(fmt.Sprintf("%d passed, %d failed, %d skipped", pass, fail, skip)), "")
-			r.checks.SetSize(w, max(h-len(out)-4, 3))
+			// The list takes the room the lines below it leave.
+			tail := m.tailView(r, w)
+			r.checks.SetSize(w, max(h-len(out)-len(tail), 3))
 			out = append(out, r.checks.view()...)
+			return append(out, tail...)
 		}
 	case steps.KindHandoff:
 		if e := r.result.Export; e != nil && r.phase == phaseResult {
 			out = append(out, t.Label.Render("Written to"), "  "+t.Value.Render(e.Path), "",
-				t.Label.Render("One-line token (c copies it)"))
+				t.Label.Render("One-line token (c copies it; t shows it alone, to select with the mouse)"))
 			out = append(out, hardWrapIndent(e.Token, w, "  ", t.Value)...)
 			out = append(out, "")
 		}
 	}
-	out = append(out, m.fieldsView()...)
+	return append(out, m.tailView(r, w)...)
+}
+
+// tailView is what closes a step's screen: its fields, then what stage it
+// is at (go ahead, waiting, done, failed).
+func (m *Model) tailView(r *stepRun, w int) []string {
+	t := m.com.Theme
+	out := m.fieldsView()
 	switch r.phase {
 	case phaseReady:
 		if r.st.Confirm != "" && m.confirm == nil {
@@ -441,8 +458,16 @@ func (m *Model) waitView(r *stepRun, w int) []string {
 func (m *Model) finishedView(w int) []string {
 	t := m.com.Theme
 	out := []string{t.Title.Render("All done"), ""}
+	if sum := m.Summary(); sum != "" {
+		out = append(out, wrapIndent("✓ "+sum, w, "", t.Success)...)
+		out = append(out, "")
+	}
 	out = append(out, wrapIndent(fmt.Sprintf("Every step of the %s flow is done. The session %s is saved.", m.snap.role, m.snap.id), w, "", t.Value)...)
-	return append(out, "", t.Dim.Render("Press enter to leave."))
+	leave := "Press enter to leave."
+	if m.inDemo {
+		leave = "Tab plays the other party; ctrl+c leaves the demo."
+	}
+	return append(out, "", t.Dim.Render(leave))
 }
 
 // fmtDuration is a short, stable duration: 4s, 1m05s, 2h03m.

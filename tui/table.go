@@ -277,6 +277,25 @@ func (t *tableView) update(msg tea.KeyPressMsg) *rowRequest {
 	return nil
 }
 
+// minColWidth is the least a column is squeezed to: a few letters and "…".
+const minColWidth = 6
+
+// fitColumns squeezes column widths into room, taking from the rightmost
+// columns first: the first ones (the endpoint ID) matter most.
+func fitColumns(widths []int, room int) []int {
+	out := slices.Clone(widths)
+	over := -room
+	for _, w := range out {
+		over += w
+	}
+	for i := len(out) - 1; i >= 0 && over > 0; i-- {
+		cut := min(over, max(out[i]-minColWidth, 0))
+		out[i] -= cut
+		over -= cut
+	}
+	return out
+}
+
 func lastRune(s string) (rune, int) {
 	for i := len(s) - 1; i >= 0; i-- {
 		if s[i]&0xC0 != 0x80 {
@@ -313,6 +332,7 @@ func (t *tableView) FullHelp() [][]key.Binding {
 func (t *tableView) view() []string {
 	th := t.com.Theme
 	prefixW := 7 // cursor, select box, expected mark
+	widths := fitColumns(t.widths, t.width-prefixW-2*max(len(t.cols)-1, 0))
 	var head strings.Builder
 	head.WriteString(strings.Repeat(" ", prefixW))
 	for i, c := range t.cols {
@@ -324,7 +344,7 @@ func (t *tableView) view() []string {
 				name += " ▲"
 			}
 		}
-		head.WriteString(padRight(name, t.widths[i]))
+		head.WriteString(padRight(ansi.Truncate(name, widths[i], "…"), widths[i]))
 		head.WriteString("  ")
 	}
 	out := []string{th.TableHead.Render(strings.TrimRight(ansi.Truncate(head.String(), t.width, "…"), " "))}
@@ -355,7 +375,7 @@ func (t *tableView) view() []string {
 			if i < len(r.Cells) {
 				cell = r.Cells[i]
 			}
-			b.WriteString(padRight(ansi.Truncate(cell, t.widths[i], "…"), t.widths[i]))
+			b.WriteString(padRight(ansi.Truncate(cell, widths[i], "…"), widths[i]))
 			b.WriteString("  ")
 		}
 		line := strings.TrimRight(ansi.Truncate(b.String(), t.width, "…"), " ")

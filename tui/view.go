@@ -64,6 +64,9 @@ func (m *Model) layoutChildren() {
 func (m *Model) View() string {
 	W, H := m.com.Width, m.com.Height
 	t := m.com.Theme
+	if m.tokenAlone && m.cur != nil && m.cur.result.Export != nil {
+		return m.tokenView()
+	}
 	lines := make([]string, 0, H)
 	lines = append(lines, fit(m.headerLine(), W))
 	if m.sidebarShown() {
@@ -107,6 +110,25 @@ func (m *Model) View() string {
 	}
 	if len(lines) > H {
 		lines = lines[:H]
+	}
+	for len(lines) < H {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// tokenView is the export's token and nothing else beside it: no
+// sidebar, no indent, so a mouse selection copies the token alone (its
+// line breaks do not matter: an import drops them).
+func (m *Model) tokenView() string {
+	W, H := m.com.Width, m.com.Height
+	t := m.com.Theme
+	lines := []string{fit(t.Dim.Render("The token alone, to select with the mouse. Any key goes back."), W), ""}
+	for _, l := range strings.Split(ansi.Hardwrap(m.cur.result.Export.Token, W, true), "\n") {
+		lines = append(lines, t.Value.Render(l))
+	}
+	if len(lines) > H {
+		lines = append(lines[:H-1], fit(t.Warn.Render("The window is too small for the whole token: press any key and use c, or the file."), W))
 	}
 	for len(lines) < H {
 		lines = append(lines, "")
@@ -182,23 +204,46 @@ func (m *Model) mark(st *steps.Step) (string, bool) {
 func (m *Model) sidebarView(w, h int) []string {
 	t := m.com.Theme
 	now := m.now()
+	els := make([]string, len(m.flow.Steps))
+	elW := 0
+	for i, st := range m.flow.Steps {
+		if d := m.snap.elapsed(st.ID, now); d > 0 || m.snap.recs[st.ID].State == steps.StateDone {
+			els[i] = fmtDuration(d)
+			elW = max(elW, len(els[i]))
+		}
+	}
+	// Titles wrap when every step still fits in the height, so a long
+	// title is read whole; else each is cut to one line.
+	titleW := max(w-3-elW-1, 8)
+	titles := make([][]string, len(m.flow.Steps))
+	lines := 0
+	for i, st := range m.flow.Steps {
+		titles[i] = strings.Split(ansi.Wrap(steps.Sanitize(st.Title), titleW, ""), "\n")
+		lines += len(titles[i])
+	}
+	if lines > h {
+		for i, st := range m.flow.Steps {
+			titles[i] = []string{ansi.Truncate(steps.Sanitize(st.Title), titleW, "…")}
+		}
+	}
 	out := make([]string, 0, len(m.flow.Steps))
 	cursorAt := 0
 	for i, st := range m.flow.Steps {
 		mark, current := m.mark(st)
-		el := ""
-		if d := m.snap.elapsed(st.ID, now); d > 0 || m.snap.recs[st.ID].State == steps.StateDone {
-			el = fmtDuration(d)
-		}
-		titleW := w - 3 - len(el) - 1
-		title := padRight(ansi.Truncate(steps.Sanitize(st.Title), titleW, "…"), titleW)
+		style := func(s string) string { return s }
 		if current {
-			title = t.Current.Render(title)
-			cursorAt = i
+			style = func(s string) string { return t.Current.Render(s) }
+			cursorAt = len(out)
 		} else if m.snap.recs[st.ID].State == steps.StateSkipped {
-			title = t.Dim.Render(title)
+			style = func(s string) string { return t.Dim.Render(s) }
 		}
-		out = append(out, " "+mark+" "+title+" "+t.Dim.Render(el))
+		for j, l := range titles[i] {
+			if j == 0 {
+				out = append(out, " "+mark+" "+style(padRight(l, titleW))+" "+t.Dim.Render(els[i]))
+				continue
+			}
+			out = append(out, "   "+style(l))
+		}
 	}
 	// Long flows scroll so the current step stays in view.
 	if len(out) > h {
