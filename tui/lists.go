@@ -90,7 +90,7 @@ func (l *fieldList) view() []string {
 			mark = t.Accent.Render("›") + " "
 		}
 		label := padRight(ansi.Truncate(f.Label, lw, "…"), lw)
-		chunks := strings.Split(ansi.Hardwrap(f.Value, valW, false), "\n")
+		chunks := strings.Split(ansi.Wrap(f.Value, valW, ""), "\n")
 		for j, c := range chunks {
 			val := t.Value.Render(c)
 			if i == l.cursor {
@@ -198,11 +198,16 @@ func (l *checkList) view() []string {
 			sel = t.Accent.Render("›") + " "
 			cursorLine = len(out)
 		}
-		line := sel + mark + " " + name
+		// A long name (a vpce DNS name) wraps under itself.
+		names := strings.Split(ansi.Wrap(name, max(w-4, 8), ""), "\n")
+		line := sel + mark + " " + names[0]
 		if r.Skipped {
 			line += t.Dim.Render(" (skipped)")
 		}
 		out = append(out, line)
+		for _, n := range names[1:] {
+			out = append(out, "    "+n)
+		}
 		if r.Passed {
 			if r.Seen != "" {
 				out = append(out, wrapIndent(r.Seen, w, "      ", t.Dim)...)

@@ -183,10 +183,10 @@ func (m *Model) screenKeys() keyList {
 		add(withHelp(k.Continue, "leave"))
 	case m.cur == nil:
 	case m.cur.phase == phaseInput && m.cur.form != nil:
-		if m.cur.stage > 0 && m.cur.form.atFirstField() {
-			add(withHelp(k.Back, "back to "+strings.ToLower(steps.Sanitize(m.cur.stages[m.cur.stage-1][0].Label))))
-		}
 		add(m.cur.form.ShortHelp()...)
+		if m.cur.stage > 0 && m.cur.form.atFirstField() {
+			add(withHelp(k.Back, "back to "+steps.Sanitize(m.cur.stages[m.cur.stage-1][0].Label)))
+		}
 	default:
 		r := m.cur
 		if r.table != nil && r.phase == phasePolling {

@@ -347,7 +347,7 @@ func (t *tableView) view() []string {
 		head.WriteString(padRight(ansi.Truncate(name, widths[i], "…"), widths[i]))
 		head.WriteString("  ")
 	}
-	out := []string{th.TableHead.Render(strings.TrimRight(ansi.Truncate(head.String(), t.width, "…"), " "))}
+	out := []string{th.TableHead.Render(ansi.Truncate(strings.TrimRight(head.String(), " "), t.width, "…"))}
 
 	vis := t.visibleRows()
 	end := min(t.offset+vis, len(t.order))
@@ -378,7 +378,7 @@ func (t *tableView) view() []string {
 			b.WriteString(padRight(ansi.Truncate(cell, widths[i], "…"), widths[i]))
 			b.WriteString("  ")
 		}
-		line := strings.TrimRight(ansi.Truncate(b.String(), t.width, "…"), " ")
+		line := ansi.Truncate(strings.TrimRight(b.String(), " "), t.width, "…")
 		switch {
 		case vi == t.cursor:
 			line = th.Cursor.Render(line)
