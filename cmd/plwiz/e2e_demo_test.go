@@ -29,13 +29,7 @@ var passedRE = regexp.MustCompile(`Connectivity test — every check passed`)
 // passing connectivity test, if the demo does not leave cleanly, or if it
 // leaves its temporary folder behind.
 func TestDemoTapeReplaysInTmux(t *testing.T) {
-	tmux, err := exec.LookPath("tmux")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is not installed; .ci/run installs it (apt-get install tmux)")
-		}
-		t.Skip("tmux is not installed (CI installs it and this test then runs)")
-	}
+	tmux := needTmux(t)
 	f, err := os.Open(filepath.Join("..", "..", "demo.tape"))
 	if err != nil {
 		t.Fatal(err)
@@ -87,6 +81,20 @@ func TestDemoTapeReplaysInTmux(t *testing.T) {
 	}
 }
 
+// needTmux finds tmux, or skips the test: CI installs it, so there its
+// absence is a failure.
+func needTmux(t *testing.T) string {
+	t.Helper()
+	tmux, err := exec.LookPath("tmux")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is not installed; .ci/run installs it (apt-get install tmux)")
+		}
+		t.Skip("tmux is not installed (CI installs it and this test then runs)")
+	}
+	return tmux
+}
+
 func tapeWaitsFor(tp *tape, pattern string) bool {
 	for _, c := range tp.cmds {
 		if c.name == "Wait" && strings.Contains(c.re.String(), pattern) {
@@ -113,12 +121,15 @@ func replayEnv(bin, tmp, home string) []string {
 	return env
 }
 
-// tmuxReplay drives one tmux server of the test's own (its own socket).
+// tmuxReplay drives one tmux server of the test's own (its own socket),
+// typing into and reading one of its windows (target).
 type tmuxReplay struct {
-	t    *testing.T
-	tmux string
-	sock string
-	env  []string
+	t      *testing.T
+	tmux   string
+	sock   string
+	env    []string
+	target string
+	rc     string // the shell's rc file
 }
 
 func (r *tmuxReplay) run(args ...string) (string, error) {
@@ -135,24 +146,51 @@ func (r *tmuxReplay) start(w, h int, dir string) {
 	r.t.Helper()
 	// bash takes its prompt from an rc file of ours, not from the
 	// environment (root's bash ignores an inherited PS1).
-	rc := filepath.Join(dir, "bashrc")
-	if err := os.WriteFile(rc, []byte("PS1='$ '\n"), 0o600); err != nil {
+	r.rc = filepath.Join(dir, "bashrc")
+	if err := os.WriteFile(r.rc, []byte("PS1='$ '\n"), 0o600); err != nil {
 		r.t.Fatal(err)
 	}
+	r.target = "demo"
 	if _, err := r.run("-f", "/dev/null", "new-session", "-d", "-s", "demo", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
-		"bash --noprofile --rcfile "+rc); err != nil {
+		"bash --noprofile --rcfile "+r.rc); err != nil {
 		r.t.Fatal(err)
 	}
 	r.t.Cleanup(func() { _, _ = r.run("kill-server") })
+	r.waitPrompt()
+}
+
+// window opens another terminal in the same tmux server, w×h, whose shell
+// has env on top of the server's and starts in dir, and returns a replay
+// that types into it.
+func (r *tmuxReplay) window(name string, w, h int, env []string, dir string) *tmuxReplay {
+	r.t.Helper()
+	args := []string{"new-window", "-d", "-t", "demo", "-n", name, "-c", dir}
+	for _, kv := range env {
+		args = append(args, "-e", kv)
+	}
+	if _, err := r.run(append(args, "bash --noprofile --rcfile "+r.rc)...); err != nil {
+		r.t.Fatal(err)
+	}
+	win := *r
+	win.target = "demo:" + name
+	if _, err := win.run("resize-window", "-t", win.target, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h)); err != nil {
+		r.t.Fatal(err)
+	}
+	win.waitPrompt()
+	return &win
+}
+
+func (r *tmuxReplay) waitPrompt() {
+	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := r.waitScreen(ctx, regexp.MustCompile(`\$`), false); err != nil {
+	if err := r.waitScreen(ctx, regexp.MustCompile(`^\$ ?$`), false); err != nil {
 		r.t.Fatalf("no shell prompt in tmux: %v\n%s", err, r.capture())
 	}
 }
 
 func (r *tmuxReplay) capture() string {
-	out, err := r.run("capture-pane", "-p", "-t", "demo")
+	out, err := r.run("capture-pane", "-p", "-t", r.target)
 	if err != nil {
 		return err.Error()
 	}
@@ -164,15 +202,15 @@ func (r *tmuxReplay) do(ctx context.Context, c tapeCmd) (string, error) {
 	var err error
 	switch c.name {
 	case "Type":
-		_, err = r.run("send-keys", "-t", "demo", "-l", "--", c.text)
+		_, err = r.run("send-keys", "-t", r.target, "-l", "--", c.text)
 	case "Key":
 		for range c.n {
-			if _, err = r.run("send-keys", "-t", "demo", c.text); err != nil {
+			if _, err = r.run("send-keys", "-t", r.target, c.text); err != nil {
 				break
 			}
 		}
 	case "Ctrl":
-		_, err = r.run("send-keys", "-t", "demo", "C-"+c.text)
+		_, err = r.run("send-keys", "-t", r.target, "C-"+c.text)
 	case "Sleep":
 		time.Sleep(min(c.dur, replaySleepCap))
 	case "Wait":
