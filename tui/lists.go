@@ -221,7 +221,7 @@ func (l *checkList) view() []string {
 			out = append(out, wrapIndent("hint: "+r.Hint, w, "      ", t.Hint)...)
 		}
 		if r.Fix != nil && !r.Skipped {
-			out = append(out, "      "+t.Accent.Render(l.com.Keys.Fix.Help().Key+": "+steps.Sanitize(r.Fix.Label)))
+			out = append(out, wrapIndent(l.com.Keys.Fix.Help().Key+": "+steps.Sanitize(r.Fix.Label), w, "      ", t.Accent)...)
 		}
 	}
 	// Keep the cursor's check in view when the list is taller than its

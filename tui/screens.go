@@ -349,8 +349,10 @@ func (m *Model) kindView(r *stepRun, w, h int) []string {
 		}
 	case steps.KindHandoff:
 		if e := r.result.Export; e != nil && r.phase == phaseResult {
-			out = append(out, t.Label.Render("Written to"), "  "+t.Value.Render(e.Path), "",
-				t.Label.Render("One-line token (c copies it; t shows it alone, to select with the mouse)"))
+			out = append(out, t.Label.Render("Written to"))
+			out = append(out, hardWrapIndent(e.Path, w, "  ", t.Value)...)
+			out = append(out, "")
+			out = append(out, wrapIndent("One-line token (c copies it; t shows it alone, to select with the mouse)", w, "", t.Label)...)
 			out = append(out, hardWrapIndent(e.Token, w, "  ", t.Value)...)
 			out = append(out, "")
 		}

@@ -280,18 +280,28 @@ func (t *tableView) update(msg tea.KeyPressMsg) *rowRequest {
 // minColWidth is the least a column is squeezed to: a few letters and "…".
 const minColWidth = 6
 
-// fitColumns squeezes column widths into room, taking from the rightmost
-// columns first: the first ones (the endpoint ID) matter most.
+// fitColumns fits columns into room cells, with a gap of two between
+// them. The first ones (the endpoint ID, its owner, its state) matter most:
+// columns are kept whole from the left while they fit; the next one is cut
+// if at least minColWidth cells are left for it, and the rest are hidden
+// (width 0).
 func fitColumns(widths []int, room int) []int {
-	out := slices.Clone(widths)
-	over := -room
-	for _, w := range out {
-		over += w
-	}
-	for i := len(out) - 1; i >= 0 && over > 0; i-- {
-		cut := min(over, max(out[i]-minColWidth, 0))
-		out[i] -= cut
-		over -= cut
+	out := make([]int, len(widths))
+	used := 0
+	for i, w := range widths {
+		gap := 0
+		if i > 0 {
+			gap = 2
+		}
+		left := room - used - gap
+		if i > 0 && left < minColWidth || i == 0 && left <= 0 {
+			break
+		}
+		out[i] = min(w, left)
+		used += gap + out[i]
+		if out[i] < w {
+			break
+		}
 	}
 	return out
 }
@@ -332,7 +342,13 @@ func (t *tableView) FullHelp() [][]key.Binding {
 func (t *tableView) view() []string {
 	th := t.com.Theme
 	prefixW := 7 // cursor, select box, expected mark
-	widths := fitColumns(t.widths, t.width-prefixW-2*max(len(t.cols)-1, 0))
+	widths := fitColumns(t.widths, t.width-prefixW)
+	hidden := 0
+	for _, w := range widths {
+		if w == 0 {
+			hidden++
+		}
+	}
 	var head strings.Builder
 	head.WriteString(strings.Repeat(" ", prefixW))
 	for i, c := range t.cols {
@@ -343,6 +359,9 @@ func (t *tableView) view() []string {
 			} else {
 				name += " ▲"
 			}
+		}
+		if widths[i] == 0 {
+			continue
 		}
 		head.WriteString(padRight(ansi.Truncate(name, widths[i], "…"), widths[i]))
 		head.WriteString("  ")
@@ -371,6 +390,9 @@ func (t *tableView) view() []string {
 			b.WriteString("  ")
 		}
 		for i := range t.cols {
+			if widths[i] == 0 {
+				continue
+			}
 			cell := ""
 			if i < len(r.Cells) {
 				cell = r.Cells[i]
@@ -399,6 +421,9 @@ func (t *tableView) view() []string {
 	}
 
 	status := fmt.Sprintf("%d of %d rows", len(t.order), len(t.rows))
+	if hidden > 0 {
+		status += fmt.Sprintf(" · %d more columns in a wider window", hidden)
+	}
 	if n := len(t.selected); n > 0 {
 		status += fmt.Sprintf(" · %d selected", n)
 	}

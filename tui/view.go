@@ -239,7 +239,7 @@ func (m *Model) sidebarView(w, h int) []string {
 		}
 		for j, l := range titles[i] {
 			if j == 0 {
-				out = append(out, " "+mark+" "+style(padRight(l, titleW))+" "+t.Dim.Render(els[i]))
+				out = append(out, " "+mark+" "+style(padRight(l, titleW))+" "+t.Dim.Render(fmt.Sprintf("%*s", elW, els[i])))
 				continue
 			}
 			out = append(out, "   "+style(l))
