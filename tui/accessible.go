@@ -3,12 +3,12 @@ package tui
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/huh/v2"
@@ -34,7 +34,10 @@ func RunAccessible(ctx context.Context, flow *steps.Flow, s *steps.Session, env 
 	if env == nil {
 		env = &steps.Env{}
 	}
-	d := &lineDriver{flow: flow, s: s, env: env, opts: opts, r: &lineReader{br: bufio.NewReader(in)}, w: out}
+	// The input's reader stops when the run does.
+	readCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	d := &lineDriver{flow: flow, s: s, env: env, opts: opts, r: newLineReader(readCtx, in), w: out}
 	d.now = func() time.Time {
 		if env.Now != nil {
 			return env.Now()
@@ -46,44 +49,90 @@ func RunAccessible(ctx context.Context, flow *steps.Flow, s *steps.Session, env 
 
 // lineReader hands out at most one line per Read, so each of huh's
 // prompts (which wrap the reader in a scanner of their own) takes exactly
-// one line and leaves the rest for the next prompt.
+// one line and leaves the rest for the next prompt. Lines are read from
+// the input by a goroutine of its own, so a prompt waiting for a line
+// gives up when ctx ends (ctrl+c): the driver then saves and stops
+// instead of hanging until enter is pressed.
 type lineReader struct {
-	br  *bufio.Reader
-	eof bool
+	ctx     context.Context
+	src     *bufio.Reader
+	lines   chan lineRead
+	once    sync.Once
+	pending []byte // the rest of a line the caller's buffer did not take
+	eof     bool   // the input ended, or ctx did
+}
+
+type lineRead struct {
+	line []byte
+	err  error
+}
+
+func newLineReader(ctx context.Context, in io.Reader) *lineReader {
+	return &lineReader{ctx: ctx, src: bufio.NewReader(in), lines: make(chan lineRead)}
+}
+
+func (l *lineReader) readInput() {
+	for {
+		line, err := l.src.ReadBytes('\n')
+		select {
+		case l.lines <- lineRead{line, err}:
+		case <-l.ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// next is the next line with its line break, or why there is none.
+func (l *lineReader) next() ([]byte, error) {
+	if l.eof {
+		return nil, io.EOF
+	}
+	l.once.Do(func() { go l.readInput() })
+	select {
+	case r := <-l.lines:
+		if r.err != nil {
+			l.eof = true
+			if len(r.line) > 0 {
+				return r.line, nil
+			}
+			return nil, r.err
+		}
+		return r.line, nil
+	case <-l.ctx.Done():
+		l.eof = true
+		return nil, fmt.Errorf("stopped: %w", l.ctx.Err())
+	}
 }
 
 func (l *lineReader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	line, err := l.br.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		err = nil
-	}
-	n := copy(p, line)
-	if n < len(line) {
-		// The caller's buffer is smaller than the line: hand the rest
-		// over on the next Read.
-		l.br = bufio.NewReader(io.MultiReader(strings.NewReader(string(line[n:])), l.br))
-	}
-	if errors.Is(err, io.EOF) {
-		l.eof = true
-		if n > 0 {
-			return n, nil
+	if len(l.pending) == 0 {
+		line, err := l.next()
+		if err != nil {
+			return 0, err
 		}
+		l.pending = line
 	}
-	return n, err
+	n := copy(p, l.pending)
+	l.pending = l.pending[n:]
+	return n, nil
 }
 
 func (l *lineReader) readLine() (string, bool) {
-	line, err := l.br.ReadString('\n')
-	if err != nil {
-		l.eof = true
-		if line == "" {
+	line := l.pending
+	l.pending = nil
+	if len(line) == 0 {
+		var err error
+		if line, err = l.next(); err != nil {
 			return "", false
 		}
 	}
-	return strings.TrimSpace(steps.Sanitize(strings.TrimRight(line, "\r\n"))), true
+	return strings.TrimSpace(steps.Sanitize(strings.TrimRight(string(line), "\r\n"))), true
 }
 
 type lineDriver struct {
@@ -101,7 +150,8 @@ func (d *lineDriver) printf(format string, args ...any) { fmt.Fprintf(d.w, forma
 func (d *lineDriver) outcome(finished bool) Outcome {
 	o := Outcome{Finished: finished, Left: !finished, SessionID: d.s.ID}
 	if !finished {
-		o.ResumeCommand = fmt.Sprintf("plwiz %s --resume --session %s", d.s.Role, d.s.ID)
+		// The user reads line by line: the resume command keeps it so.
+		o.ResumeCommand = fmt.Sprintf("plwiz %s --resume --session %s --accessible", d.s.Role, d.s.ID)
 	}
 	return o
 }

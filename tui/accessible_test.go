@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/plwiz/plwiz/steps"
 )
@@ -96,7 +99,7 @@ func TestAccessibleWholeFlow(t *testing.T) {
 // resume command printed.
 func TestAccessibleInputEnds(t *testing.T) {
 	o, out, s := runLines(t, newWorld(), "3\n")
-	want := "plwiz provider --resume --session " + s.ID
+	want := "plwiz provider --resume --session " + s.ID + " --accessible"
 	if o.Finished || !o.Left || o.ResumeCommand != want || !strings.Contains(out, "resume with: "+want) {
 		t.Fatalf("outcome %+v\n%s", o, out)
 	}
@@ -186,7 +189,7 @@ func TestAccessibleFailedWaitWayForwardDeclined(t *testing.T) {
 		t.Fatalf("outcome %+v, %d endpoints created\n%s", o, creates, out)
 	}
 	wantInOrder(t, out, "create a new endpoint and send a new request? [y/n]", "Try again? [y/n]",
-		"resume with: plwiz consumer --resume --session "+s.ID)
+		"resume with: plwiz consumer --resume --session "+s.ID+" --accessible")
 }
 
 // wantInOrder fails unless out has each of wants, one after another.
@@ -199,5 +202,71 @@ func wantInOrder(t *testing.T, out string, wants ...string) {
 			t.Fatalf("output lacks %q after what came before:\n%s", w, out)
 		}
 		rest = rest[i+len(w):]
+	}
+}
+
+// syncBuffer is an output the test reads while the driver writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestAccessibleCtrlCWhileAsking: ctrl+c (the context ending) while a
+// prompt waits for a line stops at once, saved, with the resume command;
+// it does not wait for enter.
+func TestAccessibleCtrlCWhileAsking(t *testing.T) {
+	flow := fakeFlow(newWorld())
+	s, err := steps.NewSession(t.TempDir(), flow.Role, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in, keys := io.Pipe() // a terminal where nobody types
+	defer keys.Close()
+	var out syncBuffer
+	done := make(chan Outcome, 1)
+	go func() {
+		o, err := Run(ctx, flow, s, &steps.Env{Now: (&clock{t: t0}).Now}, Options{Accessible: true, Backoff: testOpts().Backoff}, IO{In: in, Out: &out})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- o
+	}()
+	deadline := time.After(5 * time.Second)
+	for !strings.Contains(out.String(), "Enter a number: ") {
+		select {
+		case <-deadline:
+			t.Fatalf("no prompt:\n%s", out.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	cancel()
+	select {
+	case o := <-done:
+		if o.Finished || !o.Left || o.ResumeCommand != "plwiz provider --resume --session "+s.ID+" --accessible" {
+			t.Errorf("outcome %+v", o)
+		}
+		if !strings.Contains(out.String(), "Stopped. Your progress is saved; resume with: plwiz provider --resume --session "+s.ID+" --accessible") {
+			t.Errorf("output:\n%s", out.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("still waiting for a line after ctrl+c:\n%s", out.String())
+	}
+	saved, err := steps.LoadSession(s.Path())
+	if err != nil || saved.Step(steps.StepIdentity).State != steps.StateDone {
+		t.Errorf("saved %+v, %v", saved, err)
 	}
 }
