@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,11 +15,14 @@ import (
 
 func runLines(t *testing.T, world *fakeWorld, input string) (Outcome, string, *steps.Session) {
 	t.Helper()
-	flow := fakeFlow(world)
-	s, err := steps.NewSession(t.TempDir(), flow.Role, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return runFlowLines(t, fakeFlow(world), input)
+}
+
+// runFlowLines answers flow's line prompts with input, from a fresh
+// session.
+func runFlowLines(t *testing.T, flow *steps.Flow, input string) (Outcome, string, *steps.Session) {
+	t.Helper()
+	s := freshSession(t, flow)
 	var out bytes.Buffer
 	o, err := Run(context.Background(), flow, s, &steps.Env{Now: (&clock{t: t0}).Now},
 		Options{Accessible: true, Backoff: testOpts().Backoff}, IO{In: strings.NewReader(input), Out: &out})
@@ -143,18 +145,8 @@ func recoverFlow(creates *int) *steps.Flow {
 func runRecoverLines(t *testing.T, input string) (Outcome, string, *steps.Session, int) {
 	t.Helper()
 	creates := 0
-	flow := recoverFlow(&creates)
-	s, err := steps.NewSession(t.TempDir(), flow.Role, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	o, err := Run(context.Background(), flow, s, &steps.Env{Now: (&clock{t: t0}).Now},
-		Options{Accessible: true, Backoff: testOpts().Backoff}, IO{In: strings.NewReader(input), Out: &out})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o, out.String(), s, creates
+	o, out, s := runFlowLines(t, recoverFlow(&creates), input)
+	return o, out, s, creates
 }
 
 // TestAccessibleFailedWaitOffersItsWayForward: a rejected endpoint's wait
@@ -205,65 +197,61 @@ func wantInOrder(t *testing.T, out string, wants ...string) {
 	}
 }
 
-// syncBuffer is an output the test reads while the driver writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestAccessibleCtrlCWhileAsking: ctrl+c (the context ending) while a
 // prompt waits for a line stops at once, saved, with the resume command;
 // it does not wait for enter.
 func TestAccessibleCtrlCWhileAsking(t *testing.T) {
 	flow := fakeFlow(newWorld())
-	s, err := steps.NewSession(t.TempDir(), flow.Role, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := freshSession(t, flow)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	in, keys := io.Pipe() // a terminal where nobody types
 	defer keys.Close()
-	var out syncBuffer
+	outR, outW := io.Pipe()
+	prompted, text := make(chan struct{}), make(chan string)
+	go func() { // the screen: what the driver printed, and when it asks
+		var all []byte
+		buf := make([]byte, 256)
+		asked := false
+		for {
+			n, err := outR.Read(buf)
+			all = append(all, buf[:n]...)
+			if !asked && bytes.Contains(all, []byte("Enter a number: ")) {
+				close(prompted)
+				asked = true
+			}
+			if err != nil {
+				text <- string(all)
+				return
+			}
+		}
+	}()
 	done := make(chan Outcome, 1)
 	go func() {
-		o, err := Run(ctx, flow, s, &steps.Env{Now: (&clock{t: t0}).Now}, Options{Accessible: true, Backoff: testOpts().Backoff}, IO{In: in, Out: &out})
+		o, err := Run(ctx, flow, s, &steps.Env{Now: (&clock{t: t0}).Now}, Options{Accessible: true, Backoff: testOpts().Backoff}, IO{In: in, Out: outW})
 		if err != nil {
 			t.Error(err)
 		}
+		outW.Close()
 		done <- o
 	}()
-	deadline := time.After(5 * time.Second)
-	for !strings.Contains(out.String(), "Enter a number: ") {
-		select {
-		case <-deadline:
-			t.Fatalf("no prompt:\n%s", out.String())
-		case <-time.After(5 * time.Millisecond):
-		}
+	select {
+	case <-prompted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no prompt")
 	}
 	cancel()
 	select {
 	case o := <-done:
+		out := <-text
 		if o.Finished || !o.Left || o.ResumeCommand != "plwiz provider --resume --session "+s.ID+" --accessible" {
 			t.Errorf("outcome %+v", o)
 		}
-		if !strings.Contains(out.String(), "Stopped. Your progress is saved; resume with: plwiz provider --resume --session "+s.ID+" --accessible") {
-			t.Errorf("output:\n%s", out.String())
+		if !strings.Contains(out, "Stopped. Your progress is saved; resume with: plwiz provider --resume --session "+s.ID+" --accessible") {
+			t.Errorf("output:\n%s", out)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatalf("still waiting for a line after ctrl+c:\n%s", out.String())
+		t.Fatal("still waiting for a line after ctrl+c")
 	}
 	saved, err := steps.LoadSession(s.Path())
 	if err != nil || saved.Step(steps.StepIdentity).State != steps.StateDone {

@@ -45,13 +45,7 @@ func networkForm(loads *[]string) *steps.Flow {
 // answer so far shows above, and shift+tab goes back to change it.
 func TestFormChoicesLoadAfterTheAnswersTheyDependOn(t *testing.T) {
 	var loads []string
-	flow := networkForm(&loads)
-	s, err := steps.NewSession(t.TempDir(), flow.Role, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := New(flow, s, &steps.Env{}, testOpts())
-	h := newHarness(t, m, 80, 24)
+	m, h, s := harnessFor(t, networkForm(&loads), &steps.Env{}, 80, 24)
 	h.until("the VPC choice", inPhase(steps.StepChooseNetwork, phaseInput))
 	if v := plain(m.View()); !strings.Contains(v, "vpc-b apps") || strings.Contains(v, "Subnets") {
 		t.Fatalf("the VPC form:\n%s", v)

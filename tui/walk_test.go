@@ -17,6 +17,24 @@ import (
 // What a walk through the real flows in a terminal tripped over, each
 // kept from coming back.
 
+// freshSession is a new session of flow's role in a folder of the test's.
+func freshSession(t testing.TB, flow *steps.Flow) *steps.Session {
+	t.Helper()
+	s, err := steps.NewSession(t.TempDir(), flow.Role, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// harnessFor drives flow from a fresh session in a w×h Model.
+func harnessFor(t testing.TB, flow *steps.Flow, env *steps.Env, w, h int) (*Model, *harness, *steps.Session) {
+	t.Helper()
+	s := freshSession(t, flow)
+	m := New(flow, s, env, testOpts())
+	return m, newHarness(t, m, w, h), s
+}
+
 // TestSidebarWrapsLongTitlesWhenThereIsRoom: a long step title is read
 // whole on two lines while the flow fits the height, and cut to one line
 // when it does not.
@@ -82,12 +100,7 @@ func summaryFlow() *steps.Flow {
 // left the alternate screen it is printed where the terminal keeps it.
 func TestSummaryRunsAndStaysOnScreen(t *testing.T) {
 	flow := summaryFlow()
-	s, err := steps.NewSession(t.TempDir(), flow.Role, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := New(flow, s, &steps.Env{}, testOpts())
-	h := newHarness(t, m, 80, 24)
+	m, h, _ := harnessFor(t, flow, &steps.Env{}, 80, 24)
 	h.until("the summary", inPhase(steps.StepSummary, phaseResult))
 	h.key("enter")
 	h.until("the end", func(m *Model) bool { return m.Finished() && !m.busy })
@@ -100,10 +113,7 @@ func TestSummaryRunsAndStaysOnScreen(t *testing.T) {
 
 	// The whole program: enter until it ends, then the summary is on the
 	// terminal after the frames.
-	s2, err := steps.NewSession(t.TempDir(), flow.Role, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s2 := freshSession(t, flow)
 	in, keys := io.Pipe()
 	var out bytes.Buffer
 	done := make(chan Outcome)
@@ -257,12 +267,7 @@ func TestExportSaysWhereANameGoes(t *testing.T) {
 			return steps.Result{Export: &steps.Export{Path: "/work/" + s.Input("out"), Token: "plwiz1.request.abc"}}, nil
 		},
 	}}}
-	s, err := steps.NewSession(t.TempDir(), flow.Role, t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := New(flow, s, &steps.Env{BundleDir: "/work"}, testOpts())
-	h := newHarness(t, m, 80, 24)
+	m, h, _ := harnessFor(t, flow, &steps.Env{BundleDir: "/work"}, 80, 24)
 	h.until("the path", inPhase(steps.StepExportRequest, phaseInput))
 	v := plain(m.View())
 	if !strings.Contains(v, "> request-vpce-0abc.json") || !strings.Contains(v, "A file name without a folder is written in /work.") {
