@@ -119,7 +119,7 @@ func TestFlowFirstStepToEnd(t *testing.T) {
 
 	f.see("Ask AWS who you are", "step 1 of 10")
 	f.press("enter")
-	f.see("You are arn:aws:iam::111122223333:user/alice", "account 111122223333", "endpoint http://127.0.0.1")
+	f.see("You are arn:aws:iam::111122223333:user/alice", "account 111122223333", "us-east-1 · 127.0.0.1:4566")
 	f.press("enter")
 
 	// Form: a disabled choice is refused, a bad principal is flagged as

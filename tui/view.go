@@ -150,14 +150,26 @@ func (m *Model) headerLine() string {
 	if s.region != "" {
 		parts = append(parts, t.HeaderInfo.Render(s.region))
 	}
-	if s.endpoint != "" {
-		parts = append(parts, t.HeaderDim.Render("endpoint "+s.endpoint))
-	}
 	focus := " "
 	if m.focused {
 		focus = t.Accent.Render("●")
 	}
-	return focus + t.App.Render("plwiz") + "  " + strings.Join(parts, t.HeaderDim.Render(" · "))
+	line := func(parts []string) string {
+		return focus + t.App.Render("plwiz") + "  " + strings.Join(parts, t.HeaderDim.Render(" · "))
+	}
+	if s.endpoint == "" {
+		return line(parts)
+	}
+	// The endpoint URL is cut last: first its label and scheme go.
+	full := line(append(parts, t.HeaderDim.Render("endpoint "+s.endpoint)))
+	if ansi.StringWidth(full) <= m.com.Width {
+		return full
+	}
+	host := s.endpoint
+	if _, rest, ok := strings.Cut(host, "://"); ok {
+		host = rest
+	}
+	return line(append(parts, t.HeaderDim.Render(host)))
 }
 
 // progressLine replaces the sidebar on narrow terminals.
