@@ -35,6 +35,7 @@ const (
 	KindPrivateDNSBeforeAcceptance Kind = "private-dns-before-acceptance"
 	KindVPCDNSAttributes           Kind = "vpc-dns-attributes"
 	KindSubnetAZNotServed          Kind = "subnet-az-not-served"
+	KindPrivateDNSConflict         Kind = "private-dns-conflict"
 	KindPrivateDNSNotVerified      Kind = "private-dns-not-verified"
 	KindInvalidInput               Kind = "invalid-input"
 	KindConflict                   Kind = "conflict" // already exists, idempotency mismatch
@@ -328,6 +329,10 @@ func (c classifier) fromCode(e *Error, apiErr smithy.APIError, status int) {
 			e.Kind = KindPrivateDNSNotVerified
 			e.Cause = "The provider's private DNS name is not verified yet, so private DNS cannot be turned on."
 			e.Hint = "Ask the provider to finish the domain verification (TXT record, then verify), then retry."
+		case strings.Contains(msg, "conflicting dns domain"):
+			e.Kind = KindPrivateDNSConflict
+			e.Cause = "Another endpoint in this VPC already answers this private DNS name; a VPC can have only one."
+			e.Hint = "Turn private DNS off on the other endpoint or delete it (plwiz sessions, then plwiz teardown --session ID of the older session), then retry."
 		case strings.Contains(msg, "availability zone") && strings.Contains(msg, "support"):
 			e.Kind = KindSubnetAZNotServed
 			e.Cause = "A chosen subnet is in an Availability Zone the endpoint service does not serve."

@@ -147,6 +147,18 @@ func TestInvalidParameterCauses(t *testing.T) {
 	if err := w.c.EnablePrivateDNS(ctx, ep.ID); err != nil {
 		t.Fatalf("EnablePrivateDNS with DNS attributes on: %v", err)
 	}
+
+	// A second endpoint in the same VPC cannot claim the same name.
+	second, err := w.c.CreateEndpoint(ctx, CreateEndpointInput{ServiceName: svc.Name, VPCID: vpc.ID, SubnetIDs: good, ClientToken: "second"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.p.AcceptConnections(ctx, svc.ID, []string{second.ID}); err != nil {
+		t.Fatal(err)
+	}
+	w.env.Advance(t, time.Minute)
+	err = w.c.EnablePrivateDNS(ctx, second.ID)
+	wantErr(t, err, KindPrivateDNSConflict, "InvalidParameter", "conflicting DNS domain", "plwiz teardown")
 }
 
 func TestUnsuccessfulItemsAreReported(t *testing.T) {

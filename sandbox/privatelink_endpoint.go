@@ -85,8 +85,9 @@ func accepted(e *Endpoint) bool {
 	return false
 }
 
-// checkPrivateDNS applies AWS's rules for turning private DNS on.
-func checkPrivateDNS(w *World, s *Service, vpc *VPC, isAccepted bool) *APIError {
+// checkPrivateDNS applies AWS's rules for turning private DNS on for an
+// endpoint (self: its ID, "" when it is being created).
+func checkPrivateDNS(w *World, s *Service, vpc *VPC, isAccepted bool, self string) *APIError {
 	if s.PrivateDNSName == "" {
 		return errInvalidParameter("Private DNS can't be enabled because the service %s does not provide a private DNS name.", s.Name)
 	}
@@ -99,7 +100,26 @@ func checkPrivateDNS(w *World, s *Service, vpc *VPC, isAccepted bool) *APIError 
 	if !vpc.EnableDNSSupport || !vpc.EnableDNSHostnames {
 		return errInvalidParameter("Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for %s", vpc.ID)
 	}
+	// One name, one answer per VPC: AWS refuses a second endpoint claiming
+	// the same private name in the VPC.
+	for _, e := range w.Endpoints {
+		if e.ID == self || e.VPCID != vpc.ID || !e.PrivateDNSEnabled || !liveEndpoint(e) {
+			continue
+		}
+		if other := w.Services[e.ServiceID]; other != nil && strings.EqualFold(other.PrivateDNSName, s.PrivateDNSName) {
+			return errInvalidParameter("private-dns-enabled cannot be set because there is already a conflicting DNS domain for %s in the VPC %s", s.PrivateDNSName, vpc.ID)
+		}
+	}
 	return nil
+}
+
+// liveEndpoint reports whether an endpoint still holds its DNS names.
+func liveEndpoint(e *Endpoint) bool {
+	switch e.State {
+	case EndpointRejected, EndpointFailed, EndpointDeleted, EndpointDeleting, EndpointExpired:
+		return false
+	}
+	return true
 }
 
 // checkSubnets validates subnets for an endpoint of s in vpc: the caller's,
@@ -273,7 +293,7 @@ func createEndpoint(c *call) (any, error) {
 		privateDNS = s.PrivateDNSName != "" && s.PrivateDNSState == DNSVerified
 	}
 	if privateDNS {
-		if aerr := checkPrivateDNS(c.w, s, vpc, !s.AcceptanceRequired); aerr != nil {
+		if aerr := checkPrivateDNS(c.w, s, vpc, !s.AcceptanceRequired, ""); aerr != nil {
 			return nil, aerr
 		}
 	}
@@ -397,7 +417,7 @@ func modifyEndpoint(c *call) (any, error) {
 		return nil, err
 	}
 	if setDNS && privateDNS && !e.PrivateDNSEnabled {
-		if aerr := checkPrivateDNS(c.w, s, vpc, accepted(e)); aerr != nil {
+		if aerr := checkPrivateDNS(c.w, s, vpc, accepted(e), e.ID); aerr != nil {
 			return nil, aerr
 		}
 	}

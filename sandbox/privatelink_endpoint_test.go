@@ -805,3 +805,30 @@ func BenchmarkDescribeConnections10k(b *testing.B) {
 		}
 	})
 }
+
+func TestPrivateDNSConflictsWithAnotherEndpointInTheVPC(t *testing.T) {
+	e := newPLEnv(t, sbtest.Options{})
+	sc := e.availableService(t, false, "api.example.com")
+	e.verify(t, sc)
+	vpcID, subnets := e.vpc(t, e.consAcct.ID)
+	e.setVPCDNS(vpcID, true, true)
+	first := e.createEndpoint(t, *sc.ServiceName, plValues(subnets)[0])
+	second := e.createEndpoint(t, *sc.ServiceName, plValues(subnets)[0])
+	e.Advance(t, e.d.EndpointPending+e.d.EndpointAvailable)
+	enable := func(id string) error {
+		_, err := e.cons.ModifyVpcEndpoint(e.ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: aws.String(id), PrivateDnsEnabled: aws.Bool(true)})
+		return err
+	}
+	if err := enable(*first.VpcEndpointId); err != nil {
+		t.Fatalf("enable private DNS on the first endpoint: %v", err)
+	}
+	plAPIError(t, enable(*second.VpcEndpointId), "InvalidParameter",
+		"private-dns-enabled cannot be set because there is already a conflicting DNS domain for api.example.com in the VPC "+vpcID)
+	// Once the first is gone, the name is free again.
+	if _, err := e.cons.DeleteVpcEndpoints(e.ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{*first.VpcEndpointId}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := enable(*second.VpcEndpointId); err != nil {
+		t.Errorf("enable private DNS after the first endpoint was deleted: %v", err)
+	}
+}
