@@ -239,6 +239,21 @@ func MissingInputs(st *Step, s *Session) []Input {
 	return out
 }
 
+// UnansweredInputs lists the inputs of st the session has no answer for:
+// those never recorded, required or optional, and required ones recorded
+// empty. An optional input answered empty (no existing service) counts as
+// answered, so a resumed session does not ask it again.
+func UnansweredInputs(st *Step, s *Session) []Input {
+	var out []Input
+	for _, in := range st.Inputs {
+		v, ok := s.Inputs[in.Key]
+		if !ok || (in.Required && v == "") {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
 // ValidateInputs checks every recorded input of st with its validator.
 func ValidateInputs(st *Step, s *Session) error {
 	var errs []error

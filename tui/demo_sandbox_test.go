@@ -102,12 +102,12 @@ func startSandboxDemo(t *testing.T, w, h int) *demoRun {
 		return New(flow, s, env, opts)
 	}
 	p := party("provider", steps.ProviderFlow(), map[string]string{
-		steps.InNLB: nlb, steps.InPrincipals: sandbox.ConsumerAccountID, steps.InPrivateDNS: "api.example.com",
-		steps.InOfferOut: offer, steps.InRequest: request,
+		steps.InNLB: nlb, steps.InAcceptance: "true", steps.InServiceID: "", steps.InPrincipals: sandbox.ConsumerAccountID,
+		steps.InPrivateDNS: "api.example.com", steps.InWriteTXT: "true", steps.InOfferOut: offer, steps.InRequest: request,
 	})
 	c := party("consumer", steps.ConsumerFlow(), map[string]string{
 		steps.InOffer: offer, steps.InVPC: vpc, steps.InSubnets: strings.Join(subnets, ","),
-		steps.InSecurityGroup: steps.CreateSecurityGroupValue, steps.InRequestOut: request,
+		steps.InSecurityGroup: steps.CreateSecurityGroupValue, steps.InRequestOut: request, steps.InHTTPPath: "/health",
 	})
 	probe := &demoProbe{Demo: NewDemo(p, c, DemoOptions{})}
 	tm := teatest.NewTestModel(t, probe, teatest.WithInitialTermSize(w, h))

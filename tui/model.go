@@ -555,8 +555,14 @@ func (m *Model) inputsToAsk() []steps.Input { return inputsToAsk(m.cur.st, m.ses
 
 // inputsToAsk is what st asks before Do, in the full screen and the line
 // driver alike: every input of a form step, the bundle of an import and
-// the path of an export (its default proposed), and the missing inputs of
-// the rest.
+// the path of an export (its default proposed), since asking them is what
+// those steps are for; and, for the other kinds, every input the session
+// has no answer for yet, optional ones included (acceptance on
+// create-service, writing the TXT record, the connectivity test's HTTP
+// path), so a choice the design leaves to the user is never taken
+// silently. Answers given before (flags, the demo, a resumed session) are
+// not asked again. Each is shown with its Default, evaluated when its form
+// is built, so it sees what the steps before found (the hosted zone).
 func inputsToAsk(st *steps.Step, s *steps.Session) []steps.Input {
 	switch {
 	case st.Kind == steps.KindHandoff && st.Handoff == steps.HandoffImport:
@@ -567,7 +573,7 @@ func inputsToAsk(st *steps.Step, s *steps.Session) []steps.Input {
 	case st.Kind == steps.KindForm, st.Kind == steps.KindHandoff:
 		return st.Inputs
 	}
-	return steps.MissingInputs(st, s)
+	return steps.UnansweredInputs(st, s)
 }
 
 // formStages splits inputs into the forms asked one after another: the
@@ -660,6 +666,9 @@ func answerLines(inputs []steps.Input, vals map[string]string, options map[strin
 
 func (m *Model) afterInputs() tea.Cmd {
 	r := m.cur
+	// What the step says it will do depends on the answers just given
+	// (acceptance required, who writes the TXT record).
+	m.refreshDetails()
 	if r.st.Kind == steps.KindAction {
 		// An action with nothing to read first (the summary) just runs.
 		if r.st.Describe == nil && r.st.Fields == nil && r.st.Confirm == "" {

@@ -13,7 +13,8 @@ import (
 
 // TestRealProviderFlowAgainstSandbox renders the real provider flow's first
 // steps against the sandbox: the identity, the NLB choices loaded from
-// ELBv2 with a spinner, the service created and waited for.
+// ELBv2 with a spinner, the create-service questions answered (acceptance
+// off), the service created as answered and waited for.
 func TestRealProviderFlowAgainstSandbox(t *testing.T) {
 	d := sandbox.DefaultDelays().Scaled(200)
 	sb := sbtest.Start(t, sbtest.Options{RealClock: true, Delays: &d})
@@ -48,8 +49,19 @@ func TestRealProviderFlowAgainstSandbox(t *testing.T) {
 	if m.cur.phase == phaseFailed {
 		t.Fatalf("%s failed:\n%s", m.cur.st.ID, plain(m.View()))
 	}
-	if m.cur.st.ID != steps.StepCreateService || m.cur.phase != phaseReady {
+	// Create-service asks its optional inputs first: acceptance (Yes
+	// proposed) and an existing service to adopt.
+	if m.cur.st.ID != steps.StepCreateService || m.cur.phase != phaseInput {
 		t.Fatalf("at %s, phase %v:\n%s", m.cur.st.ID, m.cur.phase, plain(m.View()))
+	}
+	if v := plain(m.View()); !strings.Contains(v, "Require acceptance of each connection") || !strings.Contains(v, "Existing endpoint service (optional)") {
+		t.Fatalf("the create-service questions are not shown:\n%s", v)
+	}
+	h.key("n", "enter")
+	h.until("the go-ahead", inPhase(steps.StepCreateService, phaseReady))
+	// The screen's description is taken again once answered.
+	if d := m.cur.describe; !strings.Contains(d, "acceptance required: false") {
+		t.Errorf("the description does not follow the answer: %q", d)
 	}
 	h.key("enter")
 	if m.confirm != nil {
@@ -57,6 +69,15 @@ func TestRealProviderFlowAgainstSandbox(t *testing.T) {
 	}
 	h.until("the service", func(m *Model) bool { return m.cur.phase == phaseResult && !m.busy || m.cur.phase == phaseFailed })
 	h.untilScreen("vpce-svc-")
+	acceptance := true
+	sb.SB.World(func(w *sandbox.World, _ time.Time) {
+		if svc := w.Services[s.Resource(steps.ResServiceID)]; svc != nil {
+			acceptance = svc.AcceptanceRequired
+		}
+	})
+	if acceptance {
+		t.Errorf("service %s was made with acceptance required, after the answer No", s.Resource(steps.ResServiceID))
+	}
 	h.key("enter")
 	// The wait polls the sandbox until the service is Available, then goes on.
 	h.until("the service to be available", func(m *Model) bool {

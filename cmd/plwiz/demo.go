@@ -172,11 +172,17 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 	sessions := filepath.Join(dir, "sessions")
 	offer, request := filepath.Join(d.shared, "offer.json"), filepath.Join(d.shared, "request.json")
 
+	// The answers a newcomer has nothing to decide about are given, so the
+	// wizard does not stop to ask them: acceptance on, a new service (no
+	// existing one), the TXT record written to the sandbox's zone, and the
+	// HTTP path the sandbox's service answers.
 	d.provider, err = newDemoParty(d, f, f.provider, steps.ProviderFlow(), sessions, probe, logw, now, map[string]string{
 		steps.InNLB:        f.nlbARN,
 		steps.InAcceptance: "true",
+		steps.InServiceID:  "",
 		steps.InPrincipals: f.consumer.ID,
 		steps.InPrivateDNS: "api." + f.domain,
+		steps.InWriteTXT:   "true",
 		steps.InOfferOut:   offer,
 		steps.InRequest:    request,
 	})
@@ -189,6 +195,7 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 		steps.InSubnets:       strings.Join(f.servedSubnets, ","),
 		steps.InSecurityGroup: steps.CreateSecurityGroupValue,
 		steps.InRequestOut:    request,
+		steps.InHTTPPath:      probe.HTTPPath,
 	})
 	if err != nil {
 		return nil, err

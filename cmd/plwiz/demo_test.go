@@ -84,6 +84,14 @@ func TestDemoSetupFillsInWhatANewcomerCannotKnow(t *testing.T) {
 			if err := steps.ValidateInputs(st, p.sess); err != nil && len(steps.MissingInputs(st, p.sess)) == 0 {
 				t.Errorf("%s %s: %v", p.flow.Role, st.ID, err)
 			}
+			// Outside the forms and handoffs, which show their answers
+			// for an enter, the wizard asks what has no answer yet; the
+			// demo leaves nothing there for a newcomer to decide.
+			if st.Kind != steps.KindForm && st.Kind != steps.KindHandoff {
+				for _, in := range steps.UnansweredInputs(st, p.sess) {
+					t.Errorf("%s %s would stop to ask %q", p.flow.Role, st.ID, in.Label)
+				}
+			}
 		}
 		if p.env.BundleDir != d.shared || p.env.Probe.ResolverAddr != d.sb.DNSAddr() || p.env.Probe.RootCAs == nil {
 			t.Errorf("%s env: bundle dir %q, resolver %q, CA pool %v", p.flow.Role, p.env.BundleDir, p.env.Probe.ResolverAddr, p.env.Probe.RootCAs != nil)
