@@ -207,12 +207,16 @@ func (d *lineDriver) leave() Outcome {
 // input ended).
 func (d *lineDriver) step(ctx context.Context, st *steps.Step) bool {
 	for {
-		if st.Describe != nil {
-			d.printf("%s\n", cleanText(st.Describe(d.s)))
-		}
-		d.printFields(st)
+		shown := d.details(st)
+		d.printf("%s", shown)
 		if !d.askInputs(ctx, st) {
 			return false
+		}
+		// What the step will do may follow the answers just given
+		// (acceptance required, who writes the TXT record): say it again
+		// when it changed.
+		if now := d.details(st); now != shown {
+			d.printf("%s", now)
 		}
 		if st.Confirm != "" {
 			yes, ok := d.yesNo(steps.Sanitize(st.Confirm))
@@ -288,13 +292,18 @@ func (d *lineDriver) saveWarn(err error) {
 	}
 }
 
-func (d *lineDriver) printFields(st *steps.Step) {
-	if st.Fields == nil {
-		return
+// details is the step's description and fields, one line each.
+func (d *lineDriver) details(st *steps.Step) string {
+	var b strings.Builder
+	if st.Describe != nil {
+		fmt.Fprintf(&b, "%s\n", cleanText(st.Describe(d.s)))
 	}
-	for _, f := range cleanFields(st.Fields(d.s)) {
-		d.printf("  %s: %s\n", f.Label, f.Value)
+	if st.Fields != nil {
+		for _, f := range cleanFields(st.Fields(d.s)) {
+			fmt.Fprintf(&b, "  %s: %s\n", f.Label, f.Value)
+		}
 	}
+	return b.String()
 }
 
 func (d *lineDriver) printChecks(cs []steps.CheckResult) {
@@ -422,8 +431,17 @@ func (d *lineDriver) askOne(in steps.Input, fv *formView) (string, bool) {
 		return fmt.Sprint(b), true
 	default:
 		v := start
-		i := huh.NewInput().Title(label + ":").Value(&v).Validate(func(s string) error {
-			return fv.check(in, strings.TrimSpace(steps.Sanitize(s)))
+		title := label + ":"
+		if start != "" {
+			// An empty line takes the proposed value: say which it is.
+			title = fmt.Sprintf("%s [%s]:", label, steps.Sanitize(start))
+		}
+		i := huh.NewInput().Title(title).Value(&v).Validate(func(s string) error {
+			s = strings.TrimSpace(steps.Sanitize(s))
+			if s == "" && start != "" {
+				return nil // the proposed value, checked below
+			}
+			return fv.check(in, s)
 		})
 		if err := d.runField(i); err != nil || (d.r.eof && strings.TrimSpace(v) == "") {
 			return "", false
