@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/plwiz/plwiz/steps"
 )
 
 // interactiveBudget bounds the two terminals' walk (the build of the
@@ -105,13 +107,15 @@ func withPath(env []string, dir string) []string {
 // TestInteractiveTwoTerminalsAgainstPlwizSandbox plays both parties of the
 // real wizard (not the demo) in two tmux terminals against plwiz sandbox,
 // as two teams would: the provider at 120x40 picks the NLB from the loaded
-// choices, allows the consumer's account, names api.example.com, lets
-// plwiz write the TXT record, and exports the offer; the consumer at 80x24
+// choices, is asked whether to require acceptance and takes the proposed
+// Yes, allows the consumer's account, names api.example.com, lets plwiz
+// write the TXT record (the proposed answer), and exports the offer; the consumer at 80x24
 // pastes the offer's token as selected with the mouse, leaves with ctrl+c
 // and comes back with --resume, picks its VPC and subnets from the loaded
 // choices, takes the VPC DNS fix, creates the endpoint and exports the
 // request; the provider imports it by its path and accepts with a; the
-// consumer turns private DNS on and passes the connectivity test.
+// consumer turns private DNS on and passes the connectivity test, asking
+// for /health over HTTP too. The sessions hold the answers given.
 func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	tmux := needTmux(t)
 	bin := buildPlwiz(t)
@@ -158,6 +162,11 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	prov.press("Enter")
 	prov.at(`✓ account 111111111111`, "Enter")
 	prov.at(`> plwiz-demo-nlb`, "Enter")
+	// Create-service asks what the design leaves to the provider:
+	// acceptance (Yes proposed), then an existing service to adopt (none).
+	prov.see(`Require acceptance of each connection`, `With acceptance on, you approve each consumer`, `Existing endpoint service \(optional\)`, `y Yes`)
+	prov.press("Enter")
+	prov.at(`enter submit`, "Enter")
 	prov.see(`Create a VPC endpoint service in front of`, `Press enter to go ahead`)
 	prov.press("Enter")
 	prov.at(`✓ com\.amazonaws\.vpce\.`, "Enter")
@@ -167,6 +176,10 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	prov.see(`Private DNS name \(optional\)`)
 	prov.write("api.example.com")
 	prov.press("Enter")
+	// Whether plwiz writes the TXT record: Yes proposed, since the step
+	// before found the public zone; enter takes it, and the record is
+	// written.
+	prov.at(`Write the record to Route 53 now`, "Enter")
 	prov.see(`plwiz writes it to the public zone example\.com`, `Press enter to go ahead`)
 	prov.press("Enter")
 	prov.at(`✓ Route 53 change is INSYNC`, "Enter")
@@ -242,6 +255,10 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	cons.see(`Turn on private DNS so api\.example\.com`, `Press enter to go ahead`)
 	cons.press("Enter")
 	cons.at(`✓ private DNS on for `+endpoint, "Enter")
+	// The connectivity test offers its optional HTTP request.
+	cons.see(`HTTP path to request \(optional\)`)
+	cons.write("/health")
+	cons.press("Enter")
 	screen = cons.see(`\d+ passed, 0 failed`, `✓ api\.example\.com:8443 through `+endpoint)
 	for _, want := range []string{"✓ DNS api.example.com", "✓ TCP "} {
 		if !strings.Contains(screen, want) {
@@ -252,9 +269,30 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	for range 12 {
 		cons.press("Down")
 	}
-	cons.see(`✓ TLS \S+ \(SNI api\.example\.com\)`, `certificate for api\.example\.com`)
+	cons.see(`✓ TLS \S+ \(SNI api\.example\.com\)`, `certificate for api\.example\.com`, `✓ HTTP \S+/health`)
 	cons.press("Enter")
 	cons.at(`use api\.example\.com:8443`, "Enter")
 	cons.at(`All done`, "Enter")
 	cons.see(`plwiz consumer: every step is done\.`)
+
+	// The answers are in the sessions as given: acceptance and the TXT
+	// record by their proposed Yes, no existing service, the HTTP path.
+	for party, want := range map[string]map[string]string{
+		"provider": {steps.InAcceptance: "true", steps.InServiceID: "", steps.InWriteTXT: "true"},
+		"consumer": {steps.InHTTPPath: "/health"},
+	} {
+		files, err := filepath.Glob(filepath.Join(dir, party, "state", "plwiz", party+"-*.json"))
+		if err != nil || len(files) != 1 {
+			t.Fatalf("the %s's session files: %v, %v", party, files, err)
+		}
+		sess, err := steps.LoadSession(files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range want {
+			if got, ok := sess.Inputs[k]; !ok || got != v {
+				t.Errorf("the %s's session has %s = %q (recorded %v), want %q", party, k, got, ok, v)
+			}
+		}
+	}
 }
