@@ -9,6 +9,12 @@
 // Model as a tea.Model for a program of its own, and Run starts that program
 // (or, with Options.Accessible, the line driver).
 //
+// Before a step runs, its inputs are asked: all of a form's or a
+// handoff's, what is known proposed; for the other kinds, each one the
+// session has no answer for yet, optional ones included, its Default taken
+// when the step starts. Answers given before (flags, the demo, a resumed
+// session) are not asked again.
+//
 // Concurrency: every call into the flow (Do, Poll, Rows, Options, Fix, row
 // actions, Skip and Session.Save) runs in a tea.Cmd with a context that is
 // cancelled when the user leaves. At most one such command is in flight per
