@@ -296,7 +296,7 @@ func txtRecordStep() *Step {
 		Skip: func(s *Session) bool { return !hasPrivateDNS(s) },
 		Inputs: []Input{{
 			Key: InWriteTXT, Label: "Write the record to Route 53 now", Flag: "write-txt", Type: InputConfirm, Validate: validateBool,
-			Help: "Yes: plwiz upserts the TXT record below (TTL 1800) in your public hosted zone and waits until Route 53 is in sync. No: you publish it yourself at your DNS provider.",
+			Help:    "Yes: plwiz upserts the TXT record below (TTL 1800) in your public hosted zone and waits until Route 53 is in sync. No: you publish it yourself at your DNS provider.",
 			Default: func(s *Session) string { return strconv.FormatBool(s.Resource(ResZoneID) != "") },
 		}},
 		Fields: func(s *Session) []Field {
