@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -147,7 +148,9 @@ func (r *tmuxReplay) start(w, h int, dir string) {
 	// bash takes its prompt from an rc file of ours, not from the
 	// environment (root's bash ignores an inherited PS1).
 	r.rc = filepath.Join(dir, "bashrc")
-	if err := os.WriteFile(r.rc, []byte("PS1='$ '\n"), 0o600); err != nil {
+	// No history file: a shell killed with the server would write it into
+	// the test's folder while that folder is being removed.
+	if err := os.WriteFile(r.rc, []byte("PS1='$ '\nunset HISTFILE\n"), 0o600); err != nil {
 		r.t.Fatal(err)
 	}
 	r.target = "demo"
@@ -155,8 +158,19 @@ func (r *tmuxReplay) start(w, h int, dir string) {
 		"bash --noprofile --rcfile "+r.rc); err != nil {
 		r.t.Fatal(err)
 	}
-	r.t.Cleanup(func() { _, _ = r.run("kill-server") })
+	r.t.Cleanup(r.stop)
 	r.waitPrompt()
+}
+
+// stop kills the tmux server and waits until it has gone (its socket
+// removed), so the test's folder is not written to while it is removed.
+func (r *tmuxReplay) stop() {
+	_, _ = r.run("kill-server")
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(r.sock); errors.Is(err, os.ErrNotExist) {
+			return
+		}
+	}
 }
 
 // window opens another terminal in the same tmux server, w×h, whose shell
