@@ -82,14 +82,9 @@ type IO struct {
 	Out io.Writer
 }
 
-// Run shows flow in the terminal until the user finishes or leaves it and
-// reports how it ended. With opts.Accessible it runs the line driver
-// instead of the full-screen program.
-func Run(ctx context.Context, flow *steps.Flow, s *steps.Session, env *steps.Env, opts Options, rw IO) (Outcome, error) {
-	if opts.Accessible {
-		return RunAccessible(ctx, flow, s, env, opts, rw)
-	}
-	m := New(flow, s, env, opts)
+// programOptions are the Bubble Tea options of every full-screen run: the
+// context, a SIGINT without a terminal leaving at once, the IO, no colour.
+func programOptions(ctx context.Context, rw IO, noColor bool) []tea.ProgramOption {
 	popts := []tea.ProgramOption{
 		tea.WithContext(ctx),
 		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
@@ -105,10 +100,21 @@ func Run(ctx context.Context, flow *steps.Flow, s *steps.Session, env *steps.Env
 	if rw.Out != nil {
 		popts = append(popts, tea.WithOutput(rw.Out))
 	}
-	if opts.NoColor {
+	if noColor {
 		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
 	}
-	_, err := tea.NewProgram(NewApp(m), popts...).Run()
+	return popts
+}
+
+// Run shows flow in the terminal until the user finishes or leaves it and
+// reports how it ended. With opts.Accessible it runs the line driver
+// instead of the full-screen program.
+func Run(ctx context.Context, flow *steps.Flow, s *steps.Session, env *steps.Env, opts Options, rw IO) (Outcome, error) {
+	if opts.Accessible {
+		return RunAccessible(ctx, flow, s, env, opts, rw)
+	}
+	m := New(flow, s, env, opts)
+	_, err := tea.NewProgram(NewApp(m), programOptions(ctx, rw, opts.NoColor)...).Run()
 	m.Stop()
 	out := m.outcome()
 	if out.Finished && out.Summary != "" {

@@ -8,7 +8,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -348,25 +347,7 @@ type DemoOutcome struct {
 // RunDemo shows both parties in the terminal until the user leaves.
 func RunDemo(ctx context.Context, provider, consumer *Model, o DemoOptions, rw IO) (DemoOutcome, error) {
 	d := NewDemo(provider, consumer, o)
-	popts := []tea.ProgramOption{
-		tea.WithContext(ctx),
-		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
-			if _, ok := msg.(tea.InterruptMsg); ok {
-				return leaveNowMsg{}
-			}
-			return msg
-		}),
-	}
-	if rw.In != nil {
-		popts = append(popts, tea.WithInput(rw.In))
-	}
-	if rw.Out != nil {
-		popts = append(popts, tea.WithOutput(rw.Out))
-	}
-	if o.NoColor {
-		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
-	}
-	_, err := tea.NewProgram(d, popts...).Run()
+	_, err := tea.NewProgram(d, programOptions(ctx, rw, o.NoColor)...).Run()
 	provider.Stop()
 	consumer.Stop()
 	out := DemoOutcome{ProviderFinished: provider.Finished(), ConsumerFinished: consumer.Finished()}
