@@ -276,6 +276,11 @@ func TestTwoPartyHappyPath(t *testing.T) {
 	if err := w.c.DeleteEndpoint(ctx, ep.ID); err != nil {
 		t.Fatalf("DeleteEndpoint: %v", err)
 	}
+	if err := w.c.DeleteSecurityGroup(ctx, sg.ID); err != nil {
+		t.Fatalf("DeleteSecurityGroup: %v", err)
+	}
+	err = w.c.DeleteSecurityGroup(ctx, sg.ID)
+	wantErr(t, err, KindNotFound, "InvalidGroup.NotFound", sg.ID, "")
 	if _, err := w.p.DeleteTXT(ctx, zone.ID, pdns.RecordName, pdns.RecordValue); err != nil {
 		t.Fatalf("DeleteTXT: %v", err)
 	}

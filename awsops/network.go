@@ -22,6 +22,7 @@ type networkAPI interface {
 	ec2.DescribeSecurityGroupsAPIClient
 	CreateSecurityGroup(context.Context, *ec2.CreateSecurityGroupInput, ...func(*ec2.Options)) (*ec2.CreateSecurityGroupOutput, error)
 	AuthorizeSecurityGroupIngress(context.Context, *ec2.AuthorizeSecurityGroupIngressInput, ...func(*ec2.Options)) (*ec2.AuthorizeSecurityGroupIngressOutput, error)
+	DeleteSecurityGroup(context.Context, *ec2.DeleteSecurityGroupInput, ...func(*ec2.Options)) (*ec2.DeleteSecurityGroupOutput, error)
 }
 
 // VPC is a VPC with the DNS attributes private DNS needs.
@@ -301,4 +302,14 @@ func allowsAll(sg SecurityGroup, port int32, cidrs []string) bool {
 		}
 	}
 	return true
+}
+
+// DeleteSecurityGroup deletes a security group. AWS refuses it with
+// DependencyViolation while an endpoint that used it is still being deleted.
+func (c *Consumer) DeleteSecurityGroup(ctx context.Context, groupID string) error {
+	var api networkAPI = c.c.ec2
+	if _, err := api.DeleteSecurityGroup(c.with(ctx, opDeleteSecurityGroup), &ec2.DeleteSecurityGroupInput{GroupId: aws.String(groupID)}); err != nil {
+		return c.fail("delete security group "+groupID, err)
+	}
+	return nil
 }

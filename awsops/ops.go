@@ -99,6 +99,7 @@ const (
 	opDescribeSecurityGroups
 	opCreateSecurityGroup
 	opAuthorizeSecurityGroupIngress
+	opDeleteSecurityGroup
 	opCreateVpcEndpoint
 	opDescribeVpcEndpoints
 	opModifyVpcEndpoint
@@ -145,6 +146,7 @@ var operations = [numOps]Operation{
 	opDescribeSecurityGroups:        {Service: ec2.ServiceID, Name: "DescribeSecurityGroups", Roles: consumerOnly},
 	opCreateSecurityGroup:           {Service: ec2.ServiceID, Name: "CreateSecurityGroup", Roles: consumerOnly, AlsoNeeds: tagOnCreate},
 	opAuthorizeSecurityGroupIngress: {Service: ec2.ServiceID, Name: "AuthorizeSecurityGroupIngress", Roles: consumerOnly},
+	opDeleteSecurityGroup:           {Service: ec2.ServiceID, Name: "DeleteSecurityGroup", Roles: consumerOnly},
 	opCreateVpcEndpoint:             {Service: ec2.ServiceID, Name: "CreateVpcEndpoint", Roles: consumerOnly, AlsoNeeds: tagOnCreate},
 	opDescribeVpcEndpoints:          {Service: ec2.ServiceID, Name: "DescribeVpcEndpoints", Roles: consumerOnly},
 	opModifyVpcEndpoint:             {Service: ec2.ServiceID, Name: "ModifyVpcEndpoint", Roles: consumerOnly},

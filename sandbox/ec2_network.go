@@ -199,6 +199,7 @@ func ec2NetworkHandlers() map[string]queryHandler {
 		"DescribeSubnets":               describeSubnets,
 		"DescribeSecurityGroups":        describeSecurityGroups,
 		"CreateSecurityGroup":           createSecurityGroup,
+		"DeleteSecurityGroup":           deleteSecurityGroup,
 		"AuthorizeSecurityGroupIngress": authorizeSecurityGroupIngress,
 		"DescribeAvailabilityZones":     describeAvailabilityZones,
 		"DescribeNetworkInterfaces":     describeNetworkInterfaces,
@@ -754,6 +755,47 @@ func setTags(list *[]Tag, tags []Tag) *APIError {
 	}
 	*list = merged
 	return nil
+}
+
+type deleteSecurityGroupResponse struct {
+	Return  bool   `xml:"return"`
+	GroupID string `xml:"groupId"`
+}
+
+// deleteSecurityGroup refuses the VPC's default group and a group an
+// endpoint (or another group's rule) still uses, as EC2 does.
+func deleteSecurityGroup(c *call) (any, error) {
+	id := c.Params.Get("GroupId")
+	if id == "" {
+		return nil, errMissingParameter("GroupId")
+	}
+	sg, aerr := ownGroup(c, id)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if sg.Name == "default" {
+		return nil, Errorf(http.StatusBadRequest, "CannotDelete", "the specified group: \"%s\" name: \"default\" cannot be deleted by a user", id)
+	}
+	for _, e := range c.w.Endpoints {
+		if slices.Contains(e.SecurityGroupIDs, id) {
+			return nil, Errorf(http.StatusBadRequest, "DependencyViolation", "resource %s has a dependent object", id)
+		}
+	}
+	for _, other := range c.w.SecurityGroups {
+		if other.ID == id {
+			continue
+		}
+		for _, r := range append(slices.Clone(other.Ingress), other.Egress...) {
+			if slices.Contains(r.GroupIDs, id) {
+				return nil, Errorf(http.StatusBadRequest, "DependencyViolation", "resource %s has a dependent object", id)
+			}
+		}
+	}
+	if err := dryRun(c); err != nil {
+		return nil, err
+	}
+	delete(c.w.SecurityGroups, id)
+	return deleteSecurityGroupResponse{Return: true, GroupID: id}, nil
 }
 
 func createSecurityGroup(c *call) (any, error) {

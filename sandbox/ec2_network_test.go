@@ -713,3 +713,34 @@ func TestCreateTags(t *testing.T) {
 		t.Errorf("tags after DeleteTags: %v %v", err, o)
 	}
 }
+
+func TestDeleteSecurityGroup(t *testing.T) {
+	env := sbtest.Start(t, sbtest.Options{})
+	ctx := sbtest.Context(t)
+	cons := ec2.NewFromConfig(env.Config(t, "consumer"))
+	vpcs, err := cons.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	if err != nil || len(vpcs.Vpcs) != 1 {
+		t.Fatalf("vpcs: %v %v", vpcs, err)
+	}
+	vpc := vpcs.Vpcs[0].VpcId
+	out, err := cons.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("plwiz-x"), Description: aws.String("x"), VpcId: vpc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	del, err := cons.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: out.GroupId})
+	if err != nil || !aws.ToBool(del.Return) || aws.ToString(del.GroupId) != aws.ToString(out.GroupId) {
+		t.Fatalf("delete: %+v %v", del, err)
+	}
+	_, err = cons.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: out.GroupId})
+	if code := apiError(t, err).ErrorCode(); code != "InvalidGroup.NotFound" {
+		t.Errorf("second delete: %s, want InvalidGroup.NotFound", code)
+	}
+	groups, err := cons.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{"default"}}}})
+	if err != nil || len(groups.SecurityGroups) != 1 {
+		t.Fatalf("default group: %v %v", groups, err)
+	}
+	_, err = cons.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: groups.SecurityGroups[0].GroupId})
+	if code := apiError(t, err).ErrorCode(); code != "CannotDelete" {
+		t.Errorf("delete default group: %s, want CannotDelete", code)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/plwiz/plwiz/awsops"
 )
@@ -15,10 +16,11 @@ type TeardownAction struct {
 }
 
 // TeardownPlan lists what the session created and how to delete it, in
-// order: a consumer's endpoint; a provider's TXT record, then its
-// connections (an endpoint service with live connections cannot be
-// deleted), then the service. Resources the session only used (an NLB, an
-// existing service it adopted, a VPC) are left alone.
+// order: a consumer's endpoint, then the security group plwiz made for it;
+// a provider's TXT record, then its connections (an endpoint service with
+// live connections cannot be deleted), then the service. Resources the
+// session only used (an NLB, an existing service it adopted, a VPC) are
+// left alone.
 func TeardownPlan(s *Session) []TeardownAction {
 	var plan []TeardownAction
 	switch s.Role {
@@ -30,6 +32,11 @@ func TeardownPlan(s *Session) []TeardownAction {
 					return nil // already gone: teardown is idempotent
 				}
 				return err
+			}})
+		}
+		if sg := s.Resource(ResSecurityGroup); sg != "" {
+			plan = append(plan, TeardownAction{Label: "delete security group " + sg, Do: func(ctx context.Context, env *Env) error {
+				return deleteGroupWhenFree(ctx, env, sg)
 			}})
 		}
 	case RoleProvider:
@@ -66,6 +73,33 @@ func TeardownPlan(s *Session) []TeardownAction {
 		}
 	}
 	return plan
+}
+
+// sgFreeTimeout bounds the wait for a deleted endpoint to let go of its
+// security group.
+const sgFreeTimeout = 5 * time.Minute
+
+// deleteGroupWhenFree deletes a security group, waiting while AWS still
+// counts a deleting endpoint as using it (DependencyViolation).
+func deleteGroupWhenFree(ctx context.Context, env *Env, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, sgFreeTimeout)
+	defer cancel()
+	b := DefaultBackoff()
+	for {
+		err := env.consumer().DeleteSecurityGroup(ctx, id)
+		switch awsops.CodeOf(err) {
+		case "":
+			return err
+		case "InvalidGroup.NotFound":
+			return nil // already gone
+		case "DependencyViolation":
+			if serr := sleepCtx(ctx, b.Next("dependency")); serr != nil {
+				return fmt.Errorf("%w (the endpoint that used it is still being deleted; run teardown again later)", err)
+			}
+		default:
+			return err
+		}
+	}
 }
 
 func ignoreNotFound(err error) error {

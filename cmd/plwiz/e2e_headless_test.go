@@ -174,7 +174,7 @@ func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 			t.Fatalf("teardown %s: exit %d\n%s%s", party, td.code, td.out, td.errOut)
 		}
 		for _, want := range map[string][]string{
-			"consumer": {"✓ delete interface endpoint vpce-"},
+			"consumer": {"✓ delete interface endpoint vpce-", "✓ delete security group sg-"},
 			"provider": {"✓ delete TXT _", "✓ reject the connections of vpce-svc-", "✓ delete endpoint service vpce-svc-"},
 		}[party] {
 			if !strings.Contains(td.out, want) {
