@@ -836,3 +836,28 @@ func TestPrivateDNSConflictsWithAnotherEndpointInTheVPC(t *testing.T) {
 		t.Errorf("enable private DNS after the first endpoint was deleted: %v", err)
 	}
 }
+
+func TestSecurityGroupInUseByAnEndpointCannotBeDeleted(t *testing.T) {
+	e := newPLEnv(t, sbtest.Options{})
+	sc := e.availableService(t, true, "")
+	vpcID, subnets := e.vpc(t, e.consAcct.ID)
+	sg, err := e.cons.CreateSecurityGroup(e.ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("plwiz-ep"), Description: aws.String("endpoint"), VpcId: aws.String(vpcID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.cons.CreateVpcEndpoint(e.ctx, &ec2.CreateVpcEndpointInput{
+		VpcEndpointType: types.VpcEndpointTypeInterface, ServiceName: sc.ServiceName, VpcId: aws.String(vpcID),
+		SubnetIds: plValues(subnets)[:1], SecurityGroupIds: []string{*sg.GroupId}, PrivateDnsEnabled: aws.Bool(false),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.cons.DeleteSecurityGroup(e.ctx, &ec2.DeleteSecurityGroupInput{GroupId: sg.GroupId})
+	plAPIError(t, err, "DependencyViolation", "resource "+*sg.GroupId+" has a dependent object")
+	if _, err := e.cons.DeleteVpcEndpoints(e.ctx, &ec2.DeleteVpcEndpointsInput{VpcEndpointIds: []string{*out.VpcEndpoint.VpcEndpointId}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cons.DeleteSecurityGroup(e.ctx, &ec2.DeleteSecurityGroupInput{GroupId: sg.GroupId}); err != nil {
+		t.Errorf("delete the group once the endpoint is gone: %v", err)
+	}
+}
