@@ -201,6 +201,20 @@ func readBundle(v string, now time.Time) (b handoff.Bundle, ok bool, err error) 
 	return b, true, nil
 }
 
+// awaitBundle is the Poll of an import step: the bundle once the other
+// party has sent it; until then (b nil, err nil) the status that says what
+// is awaited. A bundle that is not readable is the user's input.
+func awaitBundle(env *Env, ref, awaited string) (b handoff.Bundle, waiting Status, err error) {
+	b, ok, err := readBundle(ref, env.now())
+	if err != nil {
+		return nil, Status{}, &BadInputError{Err: err}
+	}
+	if !ok {
+		return nil, Status{OtherParty: true, State: "waiting", Detail: "waiting for " + awaited + " at " + ref}, nil
+	}
+	return b, Status{}, nil
+}
+
 // identityStep asks STS who the caller is; a resumed session must run as the
 // same account it started with.
 func identityStep(role Role) *Step {

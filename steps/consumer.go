@@ -52,12 +52,9 @@ func importOfferStep() *Step {
 			Validate: validateBundleRef(handoff.KindOffer),
 		}},
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
-			b, ok, err := readBundle(s.Input(InOffer), env.now())
-			if err != nil {
-				return Status{}, &BadInputError{Err: err}
-			}
-			if !ok {
-				return Status{OtherParty: true, State: "waiting", Detail: "waiting for the provider's offer at " + s.Input(InOffer)}, nil
+			b, waiting, err := awaitBundle(env, s.Input(InOffer), "the provider's offer")
+			if b == nil {
+				return waiting, err
 			}
 			offer, isOffer := b.(handoff.Offer)
 			if !isOffer {

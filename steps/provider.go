@@ -488,12 +488,9 @@ func importRequestStep() *Step {
 			Validate: validateBundleRef(handoff.KindRequest),
 		}},
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
-			b, ok, err := readBundle(s.Input(InRequest), env.now())
-			if err != nil {
-				return Status{}, &BadInputError{Err: err}
-			}
-			if !ok {
-				return Status{OtherParty: true, State: "waiting", Detail: "waiting for the consumer's request at " + s.Input(InRequest)}, nil
+			b, waiting, err := awaitBundle(env, s.Input(InRequest), "the consumer's request")
+			if b == nil {
+				return waiting, err
 			}
 			req, isReq := b.(handoff.Request)
 			if !isReq {

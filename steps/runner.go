@@ -160,17 +160,17 @@ func (r *Runner) runStep(ctx context.Context, st *Step) error {
 		var err error
 		res, err = st.Do(ctx, r.Env, r.Session)
 		if err != nil {
-			return r.fail(st, rec, exitCodeFor(ctx, err), err, HintOf(err))
+			return r.fail(st, rec, exitCodeFor(err), err, HintOf(err))
 		}
 	}
 	if res.Failed(false) && r.AssumeYes {
 		fixed, err := r.applyFixes(ctx, st, res)
 		if err != nil {
-			return r.fail(st, rec, exitCodeFor(ctx, err), err, HintOf(err))
+			return r.fail(st, rec, exitCodeFor(err), err, HintOf(err))
 		}
 		if fixed {
 			if res, err = st.Do(ctx, r.Env, r.Session); err != nil {
-				return r.fail(st, rec, exitCodeFor(ctx, err), err, HintOf(err))
+				return r.fail(st, rec, exitCodeFor(err), err, HintOf(err))
 			}
 		}
 	}
@@ -190,7 +190,7 @@ func (r *Runner) runStep(ctx context.Context, st *Step) error {
 		}
 		status, err := r.wait(ctx, st)
 		if err != nil {
-			code := exitCodeFor(ctx, err)
+			code := exitCodeFor(err)
 			if errors.Is(err, ErrWaitTimeout) {
 				code = ExitFailed
 				if status.OtherParty {
@@ -296,7 +296,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // exitCodeFor maps an error from Do or Poll to an exit code.
-func exitCodeFor(ctx context.Context, err error) int {
+func exitCodeFor(err error) int {
 	var re *RunError
 	if errors.As(err, &re) {
 		return re.Code
