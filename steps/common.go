@@ -64,6 +64,7 @@ const (
 	ResRequestPath    = "requestPath"
 	ResVPCCIDRs       = "vpcCidrs"
 	ResEndpointZones  = "endpointZoneIds"
+	ResEndpointSubnet = "endpointSubnetIds"
 	ResPrivateDNSOnAt = "privateDnsEnabledAt"
 )
 

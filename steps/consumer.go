@@ -278,6 +278,7 @@ func networkCheckStep() *Step {
 					Hint: "Choose a subnet in an AZ the service serves."})
 			}
 			s.SetResource(ResEndpointZones, strings.Join(zonesUsed, ","))
+			s.SetResource(ResEndpointSubnet, strings.Join(servedChosen, ","))
 
 			sg := s.Input(InSecurityGroup)
 			sgCheck := CheckResult{Name: "security group allows the service port", Expected: fmt.Sprintf("TCP %d from %s", port, strings.Join(vpc.CIDRs, ","))}
@@ -337,17 +338,8 @@ func createEndpointStep() *Step {
 				sgID = sg.ID
 				s.SetResource(ResSecurityGroup, sg.ID)
 			}
-			var subnets []string
-			zones := splitList(s.Resource(ResEndpointZones))
-			all, err := c.ListSubnets(ctx, s.Input(InVPC))
-			if err != nil {
-				return Result{}, err
-			}
-			for _, id := range splitList(s.Input(InSubnets)) {
-				if slices.ContainsFunc(all, func(sn awsops.Subnet) bool { return sn.ID == id && slices.Contains(zones, sn.Zone.ID) }) {
-					subnets = append(subnets, id)
-				}
-			}
+			// The network check kept the chosen subnets the service serves.
+			subnets := splitList(s.Resource(ResEndpointSubnet))
 			attempt := orDefault(s.Resource(ResEndpointTry), "1")
 			ep, err := c.CreateEndpoint(ctx, awsops.CreateEndpointInput{
 				ServiceName: s.Resource(ResServiceName), VPCID: s.Input(InVPC), SubnetIDs: subnets, SecurityGroupIDs: []string{sgID},
