@@ -106,27 +106,13 @@ func setInputs(t *testing.T, sb *sbtest.Env, dir string, provider, consumer *par
 	}
 }
 
-// runBoth runs provider and consumer in parallel, exchanging files, as two
-// people would.
-func runBoth(t *testing.T, sb *sbtest.Env, dir string, provider, consumer *party) (perr, cerr error) {
-	t.Helper()
-	setInputs(t, sb, dir, provider, consumer)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); perr = provider.runner(steps.ProviderFlow()).Run(ctx) }()
-	go func() { defer wg.Done(); cerr = consumer.runner(steps.ConsumerFlow()).Run(ctx) }()
-	wg.Wait()
-	return perr, cerr
-}
-
 func TestHeadlessTwoPartyFlow(t *testing.T) {
 	sb := fastWorld(t)
 	dir := t.TempDir()
 	provider := newParty(t, sb, "provider", steps.RoleProvider, dir)
 	consumer := newParty(t, sb, "consumer", steps.RoleConsumer, dir)
-	perr, cerr := runBoth(t, sb, dir, provider, consumer)
+	errs := runBothFlows(t, sb, dir, provider, consumer, steps.ProviderFlow(), steps.ConsumerFlow())
+	perr, cerr := errs[steps.RoleProvider], errs[steps.RoleConsumer]
 	if perr != nil || cerr != nil {
 		t.Fatalf("provider: %v\n%s\nconsumer: %v\n%s", perr, provider.out.String(), cerr, consumer.out.String())
 	}
@@ -200,21 +186,31 @@ func TestRejectedEndpointExplainsAndNewEndpointRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := provider.session.Resource(steps.ResServiceID)
-	deadline := time.Now().Add(20 * time.Second)
-	var rejected string
-	for rejected == "" && time.Now().Before(deadline) {
-		conns, err := client.Provider().ListConnections(ctx, svc, awsops.ConnectionFilter{States: []awsops.EndpointState{awsops.EndpointPendingAcceptance}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(conns) > 0 {
-			rejected = conns[0].EndpointID
-			if err := client.Provider().RejectConnections(ctx, svc, []string{rejected}); err != nil {
+	// decide waits for the next endpoint to ask for a connection and accepts
+	// or rejects it, as the provider would.
+	decide := func(accept bool) string {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			conns, err := client.Provider().ListConnections(ctx, svc, awsops.ConnectionFilter{States: []awsops.EndpointState{awsops.EndpointPendingAcceptance}})
+			if err != nil {
 				t.Fatal(err)
 			}
+			if len(conns) == 0 {
+				continue
+			}
+			id := conns[0].EndpointID
+			do := client.Provider().RejectConnections
+			if accept {
+				do = client.Provider().AcceptConnections
+			}
+			if err := do(ctx, svc, []string{id}); err != nil {
+				t.Fatal(err)
+			}
+			return id
 		}
-		time.Sleep(10 * time.Millisecond)
+		return ""
 	}
+	rejected := decide(false)
 	err = <-done
 	var re *steps.RunError
 	if !errors.As(err, &re) || re.Code != steps.ExitFailed || re.Step != steps.StepWaitAcceptance {
@@ -237,20 +233,7 @@ func TestRejectedEndpointExplainsAndNewEndpointRecovers(t *testing.T) {
 		t.Fatalf("recover did not reset the endpoint steps: %+v", consumer.session.Steps[steps.StepCreateEndpoint])
 	}
 	go func() { done <- consumer.runner(steps.ConsumerFlow()).Run(ctx) }()
-	var second string
-	for second == "" && time.Now().Before(deadline.Add(10*time.Second)) {
-		conns, err := client.Provider().ListConnections(ctx, svc, awsops.ConnectionFilter{States: []awsops.EndpointState{awsops.EndpointPendingAcceptance}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(conns) > 0 {
-			second = conns[0].EndpointID
-			if err := client.Provider().AcceptConnections(ctx, svc, []string{second}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	second := decide(true)
 	if err := <-done; err != nil {
 		t.Fatalf("consumer after NewEndpoint: %v\n%s", err, consumer.out.String())
 	}
