@@ -33,7 +33,7 @@ func buildPlwiz(t *testing.T) string {
 
 // sandboxProcess is `plwiz sandbox` running as its own process.
 type sandboxProcess struct {
-	env map[string][]string // party → KEY=VALUE lines it printed
+	env map[string]map[string]string // party → what it printed to export
 	lb  string
 }
 
@@ -54,20 +54,13 @@ func startSandboxProcess(t *testing.T, ctx context.Context, bin string) *sandbox
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()
 	})
-	sp := &sandboxProcess{env: map[string][]string{}}
-	party := ""
-	reParty := regexp.MustCompile(`^# (provider|consumer) \(account`)
-	reExport := regexp.MustCompile(`^export ([A-Z_]+)=(.*)$`)
+	sp := &sandboxProcess{}
 	reLB := regexp.MustCompile(`^# provider's load balancer: (\S+)`)
+	var printed strings.Builder
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
 		line := sc.Text()
-		if m := reParty.FindStringSubmatch(line); m != nil {
-			party = m[1]
-		}
-		if m := reExport.FindStringSubmatch(line); m != nil && party != "" {
-			sp.env[party] = append(sp.env[party], m[1]+"="+strings.Trim(m[2], "'"))
-		}
+		printed.WriteString(line + "\n")
 		if m := reLB.FindStringSubmatch(line); m != nil {
 			sp.lb = m[1]
 		}
@@ -76,9 +69,10 @@ func startSandboxProcess(t *testing.T, ctx context.Context, bin string) *sandbox
 			break
 		}
 	}
-	if sp.lb == "" || len(sp.env["provider"]) == 0 || len(sp.env["consumer"]) == 0 {
-		t.Fatalf("plwiz sandbox did not print what each party exports; stderr:\n%s", stderr.String())
+	if sp.lb == "" {
+		t.Fatalf("plwiz sandbox did not print its load balancer; stderr:\n%s", stderr.String())
 	}
+	sp.env = sandboxExports(t, printed.String())
 	return sp
 }
 
@@ -87,7 +81,10 @@ func startSandboxProcess(t *testing.T, ctx context.Context, bin string) *sandbox
 func (sp *sandboxProcess) partyEnv(party, home string) []string {
 	env := []string{"HOME=" + home, "XDG_STATE_HOME=" + filepath.Join(home, "state"), "PATH=" + os.Getenv("PATH"),
 		"AWS_CONFIG_FILE=" + filepath.Join(home, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"), "NO_COLOR=1"}
-	return append(env, sp.env[party]...)
+	for k, v := range sp.env[party] {
+		env = append(env, k+"="+v)
+	}
+	return env
 }
 
 func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
@@ -202,11 +199,7 @@ func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 // for a party.
 func clientFor(t *testing.T, sp *sandboxProcess, party string) *awsops.Client {
 	t.Helper()
-	env := map[string]string{}
-	for _, kv := range sp.env[party] {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
+	env := sp.env[party]
 	client, err := awsops.New(aws.Config{
 		Region:       env["AWS_REGION"],
 		Credentials:  credentials.NewStaticCredentialsProvider(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], ""),

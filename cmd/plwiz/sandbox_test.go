@@ -89,15 +89,38 @@ type runningSandbox struct {
 	url string
 }
 
-var exportLine = regexp.MustCompile(`(?m)^export (AWS_[A-Z_]+)=(\S+)$`)
+var exportLine = regexp.MustCompile(`(?m)^export ([A-Z_]+)=(\S+)$`)
 var partyLine = regexp.MustCompile(`(?m)^# (provider|consumer) \(account (\d{12})\)`)
+
+// sandboxExports reads what `plwiz sandbox` tells each party to export, by
+// party name, from its printed environment.
+func sandboxExports(t *testing.T, out string) map[string]map[string]string {
+	t.Helper()
+	idx := partyLine.FindAllStringSubmatchIndex(out, -1)
+	if len(idx) != 2 {
+		t.Fatalf("want a section per party, got %d:\n%s", len(idx), out)
+	}
+	env := map[string]map[string]string{}
+	for i, m := range idx {
+		end := len(out)
+		if i+1 < len(idx) {
+			end = idx[i+1][0]
+		}
+		name := out[m[2]:m[3]]
+		env[name] = map[string]string{}
+		for _, e := range exportLine.FindAllStringSubmatch(out[m[0]:end], -1) {
+			env[name][e[1]] = strings.Trim(e[2], "'")
+		}
+	}
+	return env
+}
 
 // startSandboxCmd runs `plwiz sandbox args...` until the test ends and
 // parses the export lines it prints.
 func startSandboxCmd(t *testing.T, args ...string) *runningSandbox {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &runningSandbox{out: &syncBuffer{}, err: &syncBuffer{}, cancel: cancel, done: make(chan int, 1), env: map[string]map[string]string{}}
+	r := &runningSandbox{out: &syncBuffer{}, err: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
 	go func() {
 		r.done <- run(ctx, append([]string{"sandbox"}, args...), streams{in: strings.NewReader(""), out: r.out, err: r.err}, func(string) string { return "" })
 	}()
@@ -115,23 +138,7 @@ func startSandboxCmd(t *testing.T, args ...string) *runningSandbox {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	out := r.out.String()
-	// Split the output per party and read its export lines.
-	idx := partyLine.FindAllStringSubmatchIndex(out, -1)
-	if len(idx) != 2 {
-		t.Fatalf("want a section per party, got %d:\n%s", len(idx), out)
-	}
-	for i, m := range idx {
-		end := len(out)
-		if i+1 < len(idx) {
-			end = idx[i+1][0]
-		}
-		name := out[m[2]:m[3]]
-		r.env[name] = map[string]string{}
-		for _, e := range exportLine.FindAllStringSubmatch(out[m[0]:end], -1) {
-			r.env[name][e[1]] = e[2]
-		}
-	}
+	r.env = sandboxExports(t, r.out.String())
 	r.url = r.env["provider"]["AWS_ENDPOINT_URL"]
 	return r
 }
