@@ -421,12 +421,9 @@ func (m *Model) handleWork(msg workMsg) tea.Cmd {
 		if msg.pending {
 			r.phase = phasePolling
 			r.backoff.Reset()
-			if r.st.Table != nil {
-				if r.table == nil {
-					r.table = newTableView(&m.com, r.st.Table)
-					m.layoutChildren()
-				}
-				return m.startPoll()
+			if r.st.Table != nil && r.table == nil {
+				r.table = newTableView(&m.com, r.st.Table)
+				m.layoutChildren()
 			}
 			return m.startPoll()
 		}
@@ -487,11 +484,7 @@ func (m *Model) handleWork(msg workMsg) tea.Cmd {
 		return m.schedulePoll(r.table.fingerprint())
 	case rowActionMsg:
 		if msg.err != nil {
-			hint := steps.HintOf(msg.err)
-			m.setNote(fmt.Sprintf("%s failed: %s", msg.label, steps.Sanitize(msg.err.Error())), true)
-			if hint != "" {
-				m.note += " — " + steps.Sanitize(hint)
-			}
+			m.setNote(failNote(msg.label, msg.err), true)
 		} else {
 			text := msg.label + ": done"
 			if msg.detail != "" {
@@ -502,30 +495,18 @@ func (m *Model) handleWork(msg workMsg) tea.Cmd {
 		r.table.ClearSelection()
 		r.backoff.Reset()
 		return m.startPollGen(m.nextGen())
-	case recoverMsg:
-		if msg.err != nil {
-			text := fmt.Sprintf("%s failed: %s", msg.label, steps.Sanitize(msg.err.Error()))
-			if h := steps.HintOf(msg.err); h != "" {
-				text += " — " + steps.Sanitize(h)
-			}
-			m.setNote(text, true)
-			r.phase = phaseFailed
-			return nil
-		}
-		// The session was reset to an earlier step: find it.
-		return m.advanceCmd()
 	case fixMsg:
 		if msg.err != nil {
-			text := fmt.Sprintf("%s failed: %s", msg.label, steps.Sanitize(msg.err.Error()))
-			if h := steps.HintOf(msg.err); h != "" {
-				text += " — " + steps.Sanitize(h)
-			}
-			m.setNote(text, true)
+			m.setNote(failNote(msg.label, msg.err), true)
 			r.phase = phaseFailed
-			if !r.result.Failed(false) {
+			if !msg.recover && !r.result.Failed(false) {
 				r.phase = phaseResult
 			}
 			return nil
+		}
+		if msg.recover {
+			// The session was reset to an earlier step: find it.
+			return m.advanceCmd()
 		}
 		m.setNote(msg.label+": done"+checkingAgain, false)
 		return m.runDo()
@@ -533,6 +514,15 @@ func (m *Model) handleWork(msg workMsg) tea.Cmd {
 		return m.advanceCmd()
 	}
 	return nil
+}
+
+// failNote is the note of a row action or fix that failed, with its hint.
+func failNote(label string, err error) string {
+	text := fmt.Sprintf("%s failed: %s", label, steps.Sanitize(err.Error()))
+	if h := steps.HintOf(err); h != "" {
+		text += " — " + steps.Sanitize(h)
+	}
+	return text
 }
 
 // checkingAgain ends the note of a fix while its step checks again.

@@ -78,18 +78,13 @@ type rowActionMsg struct {
 	err    error
 }
 
-// fixMsg: what a check's fix did.
+// fixMsg: what a check's fix, or a failed wait's way forward (recover),
+// did.
 type fixMsg struct {
 	workBase
-	label string
-	err   error
-}
-
-// recoverMsg: what a failed wait's way forward did.
-type recoverMsg struct {
-	workBase
-	label string
-	err   error
+	label   string
+	err     error
+	recover bool
 }
 
 // finishMsg: the step was recorded done (table steps finish on the user's

@@ -51,7 +51,7 @@ func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 		fix := r.recover
 		m.ask(steps.Sanitize(fix.Label)+"?", func() tea.Cmd {
 			r.phase, r.recover = phaseRunning, nil
-			return m.recoverCmd(fix, m.gen)
+			return m.fixCmd(fix, m.gen, true)
 		})
 		return nil
 	case r.phase == phaseFailed && key.Matches(msg, k.Retry):
@@ -138,7 +138,7 @@ func (m *Model) offerFix() tea.Cmd {
 	fix := c.Fix
 	m.ask(fmt.Sprintf("%s? (for the check %q)", steps.Sanitize(fix.Label), c.Name), func() tea.Cmd {
 		r.phase = phaseRunning
-		return m.fixCmd(fix, m.gen)
+		return m.fixCmd(fix, m.gen, false)
 	})
 	return nil
 }

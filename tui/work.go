@@ -26,8 +26,11 @@ func (m *Model) work(fn func(ctx context.Context) tea.Msg) tea.Cmd {
 func (m *Model) now() time.Time { return m.com.now() }
 
 // save writes the session; run only inside work.
-func (m *Model) save() error {
-	if err := m.sess.Save(m.now()); err != nil {
+func (m *Model) save() error { return saveSession(m.sess, m.now) }
+
+// saveSession writes s, with the context every caller gives its error.
+func saveSession(s *steps.Session, now func() time.Time) error {
+	if err := s.Save(now()); err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
 	return nil
@@ -118,19 +121,13 @@ type doOutcome struct {
 // execDo runs st's Do and records the outcome in s, as the headless runner
 // does, saving before and after. Both the Model and the line driver use it.
 func execDo(ctx context.Context, st *steps.Step, s *steps.Session, env *steps.Env, now func() time.Time) doOutcome {
-	save := func() error {
-		if err := s.Save(now()); err != nil {
-			return fmt.Errorf("save session: %w", err)
-		}
-		return nil
-	}
 	rec := s.Step(st.ID)
 	if rec.State == steps.StatePending || rec.State == steps.StateFailed || rec.StartedAt.IsZero() {
 		rec.StartedAt = now()
 	}
 	rec.State, rec.Error, rec.Hint, rec.FinishedAt = steps.StateRunning, "", "", time.Time{}
 	var o doOutcome
-	o.saveErr = save()
+	o.saveErr = saveSession(s, now)
 
 	var res steps.Result
 	var err error
@@ -155,14 +152,8 @@ func execDo(ctx context.Context, st *steps.Step, s *steps.Session, env *steps.En
 	default:
 		rec.State, rec.Detail, rec.FinishedAt = steps.StateDone, res.Detail, now()
 	}
-	o.saveErr = errors.Join(o.saveErr, save())
+	o.saveErr = errors.Join(o.saveErr, saveSession(s, now))
 	return o
-}
-
-// retryable reports whether a Poll error is passing (a throttle, a 5xx, a
-// timeout): the wait goes on.
-func retryable(err error) bool {
-	return steps.Retryable(err)
 }
 
 // pollOutcome is what one Poll came to.
@@ -184,7 +175,8 @@ func execPoll(ctx context.Context, st *steps.Step, s *steps.Session, env *steps.
 	case err != nil && ctx.Err() != nil:
 		o.cancelled = true
 	case err != nil:
-		if retryable(err) {
+		// A passing error (a throttle, a 5xx, a timeout): the wait goes on.
+		if steps.Retryable(err) {
 			o.retryable = true
 			o.err = err
 			break
@@ -206,9 +198,7 @@ func execPoll(ctx context.Context, st *steps.Step, s *steps.Session, env *steps.
 		final = true
 	}
 	if final {
-		if err := s.Save(now()); err != nil {
-			o.saveErr = fmt.Errorf("save session: %w", err)
-		}
+		o.saveErr = saveSession(s, now)
 	}
 	return o
 }
@@ -242,24 +232,14 @@ func (m *Model) rowActionCmd(act steps.RowAction, ids []string, gen int) tea.Cmd
 	})
 }
 
-// fixCmd runs a check's fix.
-func (m *Model) fixCmd(fix *steps.Fix, gen int) tea.Cmd {
+// fixCmd runs a check's fix or, with recover, a failed wait's way forward
+// (which resets the session to an earlier step).
+func (m *Model) fixCmd(fix *steps.Fix, gen int, recover bool) tea.Cmd {
 	return m.work(func(ctx context.Context) tea.Msg {
 		err := fix.Do(ctx, m.env, m.sess)
 		b := m.base(gen)
 		b.saveErr = m.save()
-		return fixMsg{workBase: b, label: steps.Sanitize(fix.Label), err: err}
-	})
-}
-
-// recoverCmd runs a failed wait's way forward (it resets the session to
-// an earlier step).
-func (m *Model) recoverCmd(fix *steps.Fix, gen int) tea.Cmd {
-	return m.work(func(ctx context.Context) tea.Msg {
-		err := fix.Do(ctx, m.env, m.sess)
-		b := m.base(gen)
-		b.saveErr = m.save()
-		return recoverMsg{workBase: b, label: steps.Sanitize(fix.Label), err: err}
+		return fixMsg{workBase: b, label: steps.Sanitize(fix.Label), err: err, recover: recover}
 	})
 }
 
