@@ -21,30 +21,41 @@ const (
 func (m *Model) sidebarShown() bool { return m.com.Width >= sidebarMinWidth }
 
 // screenSize is the room of the current step's screen.
-func (m *Model) screenSize() (w, h int) {
+func (m *Model) screenSize() (w, h int) { return m.screenSizeFor(m.helpLines()) }
+
+// screenSizeFor is the room of the screen above the key help help.
+func (m *Model) screenSizeFor(help []string) (w, h int) {
 	w = m.com.Width - 2
 	if m.sidebarShown() {
 		w = m.com.Width - sidebarWidth - 3
 	}
-	h = m.com.Height - headerHeight - m.footerHeight()
+	h = m.com.Height - headerHeight - len(help)
 	return max(w, 10), max(h, 3)
 }
 
-func (m *Model) footerHeight() int {
+// helpLines is the key help at the bottom; only the party that has the
+// keyboard shows it (the demo blurs the other).
+func (m *Model) helpLines() []string {
 	if !m.focused {
-		return 0
+		return nil
 	}
 	m.help.SetWidth(m.com.Width - 2)
-	return max(strings.Count(m.help.View(m), "\n")+1, 1)
+	return strings.Split(m.help.View(m), "\n")
 }
 
 // layoutChildren hands the components their sizes.
 func (m *Model) layoutChildren() {
+	if m.cur != nil {
+		m.layoutChildrenAt(m.screenSize())
+	}
+}
+
+// layoutChildrenAt hands the components their sizes in a screen of w×h.
+func (m *Model) layoutChildrenAt(w, h int) {
 	r := m.cur
 	if r == nil {
 		return
 	}
-	w, h := m.screenSize()
 	if r.form != nil {
 		r.form.SetSize(w, h-2)
 	}
@@ -75,8 +86,10 @@ func (m *Model) View() string {
 		lines = append(lines, fit(m.progressLine(), W))
 	}
 
-	sw, sh := m.screenSize()
-	m.layoutChildren()
+	// The key help is drawn once a frame: its height sizes the screen.
+	help := m.helpLines()
+	sw, sh := m.screenSizeFor(help)
+	m.layoutChildrenAt(sw, sh)
 	screen := m.screenView(sw, sh)
 	if m.sidebarShown() {
 		side := m.sidebarView(sidebarWidth, sh)
@@ -100,13 +113,8 @@ func (m *Model) View() string {
 			lines = append(lines, strings.TrimRight(" "+fit(s, sw), " "))
 		}
 	}
-	// Keys help only the party that has the keyboard (the demo blurs
-	// the other).
-	if m.focused {
-		m.help.SetWidth(W - 2)
-		for _, l := range strings.Split(m.help.View(m), "\n") {
-			lines = append(lines, fit(" "+l, W))
-		}
+	for _, l := range help {
+		lines = append(lines, fit(" "+l, W))
 	}
 	if len(lines) > H {
 		lines = lines[:H]
