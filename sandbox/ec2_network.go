@@ -145,17 +145,10 @@ func matchFilters(fs []Filter, tags []Tag, fields map[string][]string) bool {
 // token is the last ID of the previous page, so deletions between pages do
 // not skip or repeat items.
 func page(p Params, ids []string, lo, hi int) (out []string, next string, err error) {
-	start := 0
-	if tok := p.Get("NextToken"); tok != "" {
-		raw, derr := base64.RawURLEncoding.DecodeString(tok)
-		if derr != nil || !strings.HasPrefix(string(raw), "after:") {
-			return nil, "", errInvalidParameterValue("Invalid value '%s' for nextToken", tok)
-		}
-		after := strings.TrimPrefix(string(raw), "after:")
-		start, _ = slices.BinarySearch(ids, after)
-		if start < len(ids) && ids[start] == after {
-			start++
-		}
+	tok := p.Get("NextToken")
+	start, tokOK := pageStart(tok, ids)
+	if !tokOK {
+		return nil, "", errInvalidParameterValue("Invalid value '%s' for nextToken", tok)
 	}
 	n, ok, perr := p.Int("MaxResults")
 	if perr != nil {
@@ -171,9 +164,34 @@ func page(p Params, ids []string, lo, hi int) (out []string, next string, err er
 	end := min(start+n, len(ids))
 	out = ids[start:end]
 	if end < len(ids) {
-		next = base64.RawURLEncoding.EncodeToString([]byte("after:" + ids[end-1]))
+		next = pageToken(ids[end-1])
 	}
 	return out, next, nil
+}
+
+// pageStart finds where the page after tok begins in sorted ids; ok is false
+// for a token the sandbox did not issue. Every paginated action (EC2
+// NextToken, ELBv2 Marker) shares this token shape, base64 of "after:<last
+// key>", so they all survive deletions between pages the same way.
+func pageStart(tok string, ids []string) (start int, ok bool) {
+	if tok == "" {
+		return 0, true
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	after, found := strings.CutPrefix(string(raw), "after:")
+	if err != nil || !found {
+		return 0, false
+	}
+	start, _ = slices.BinarySearch(ids, after)
+	if start < len(ids) && ids[start] == after {
+		start++
+	}
+	return start, true
+}
+
+// pageToken is the token of the page that follows the one ending at last.
+func pageToken(last string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("after:" + last))
 }
 
 // idsAndMaxResults refuses a request that names IDs (idParam, e.g. "VpcId")

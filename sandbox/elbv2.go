@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/base64"
 	"net/http"
 	"slices"
 	"sort"
@@ -63,23 +62,16 @@ func elbValidation(format string, args ...any) *APIError {
 // elbPage cuts a Marker/PageSize page out of sorted keys. ELBv2 pages hold
 // up to 400 items; without PageSize they hold them all.
 func elbPage(p Params, keys []string) (out []string, next string, err error) {
-	start := 0
-	if m := p.Get("Marker"); m != "" {
-		raw, derr := base64.RawURLEncoding.DecodeString(m)
-		if derr != nil || !strings.HasPrefix(string(raw), "after:") {
-			return nil, "", elbValidation("Invalid marker '%s'", m)
-		}
-		after := strings.TrimPrefix(string(raw), "after:")
-		start, _ = slices.BinarySearch(keys, after)
-		if start < len(keys) && keys[start] == after {
-			start++
-		}
+	m := p.Get("Marker")
+	start, ok := pageStart(m, keys)
+	if !ok {
+		return nil, "", elbValidation("Invalid marker '%s'", m)
 	}
-	size, ok, perr := p.Int("PageSize")
+	size, sized, perr := p.Int("PageSize")
 	if perr != nil {
 		return nil, "", elbValidation("1 validation error detected: Value '%s' at 'pageSize' failed to satisfy constraint: Member must be a number", p.Get("PageSize"))
 	}
-	if !ok {
+	if !sized {
 		size = 400
 	}
 	if size < 1 || size > 400 {
@@ -88,7 +80,7 @@ func elbPage(p Params, keys []string) (out []string, next string, err error) {
 	end := min(start+size, len(keys))
 	out = keys[start:end]
 	if end < len(keys) {
-		next = base64.RawURLEncoding.EncodeToString([]byte("after:" + keys[end-1]))
+		next = pageToken(keys[end-1])
 	}
 	return out, next, nil
 }

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"container/heap"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"net/http"
 	"regexp"
@@ -363,24 +362,17 @@ func plPage(p Params, ids []string, lo, hi int, match func(id string) bool) (out
 		}
 		limit = n
 	}
-	start := 0
-	if tok := p.Get("NextToken"); tok != "" {
-		raw, derr := base64.RawURLEncoding.DecodeString(tok)
-		after, ok := strings.CutPrefix(string(raw), "after:")
-		if derr != nil || !ok {
-			return nil, "", errInvalidParameterValue("Invalid value '%s' for nextToken", tok)
-		}
-		start, _ = slices.BinarySearch(ids, after)
-		if start < len(ids) && ids[start] == after {
-			start++
-		}
+	tok := p.Get("NextToken")
+	start, ok := pageStart(tok, ids)
+	if !ok {
+		return nil, "", errInvalidParameterValue("Invalid value '%s' for nextToken", tok)
 	}
 	for i := start; i < len(ids); i++ {
 		if !match(ids[i]) {
 			continue
 		}
 		if len(out) == limit {
-			next = base64.RawURLEncoding.EncodeToString([]byte("after:" + out[len(out)-1]))
+			next = pageToken(out[len(out)-1])
 			break
 		}
 		out = append(out, ids[i])
