@@ -339,6 +339,26 @@ func requestHash(p Params) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// earlierCreate finds the caller's resource created with this ClientToken,
+// so a retried create returns it instead of making another; a retry whose
+// parameters differ is refused, as EC2 does. An empty token never matches.
+// key reads a resource's owner, client token and request hash.
+func earlierCreate[T any](c *call, items map[string]*T, token, hash string, key func(*T) (owner, token, hash string)) (*T, *APIError) {
+	if token == "" {
+		return nil, nil
+	}
+	for _, it := range items {
+		owner, tok, h := key(it)
+		if owner == c.Account.ID && tok == token {
+			if h != hash {
+				return nil, errIdempotentMismatch()
+			}
+			return it, nil
+		}
+	}
+	return nil, nil
+}
+
 func errIdempotentMismatch() *APIError {
 	return Errorf(http.StatusBadRequest, "IdempotentParameterMismatch",
 		"The client token you have provided is associated with a resource that has different parameters. Use a different client token.")

@@ -214,15 +214,14 @@ func createEndpoint(c *call) (any, error) {
 	p := c.Params
 	token := p.Get("ClientToken")
 	hash := requestHash(p)
-	if token != "" {
-		for _, e := range c.w.Endpoints {
-			if e.Owner == c.Account.ID && e.ClientToken == token {
-				if e.RequestHash != hash {
-					return nil, errIdempotentMismatch()
-				}
-				return createEndpointResponse{VpcEndpoint: c.w.endpointXML(e), ClientToken: token}, nil
-			}
-		}
+	prev, perr := earlierCreate(c, c.w.Endpoints, token, hash, func(e *Endpoint) (string, string, string) {
+		return e.Owner, e.ClientToken, e.RequestHash
+	})
+	if perr != nil {
+		return nil, perr
+	}
+	if prev != nil {
+		return createEndpointResponse{VpcEndpoint: c.w.endpointXML(prev), ClientToken: token}, nil
 	}
 	name := p.Get("ServiceName")
 	if name == "" {

@@ -146,15 +146,14 @@ func createServiceConfiguration(c *call) (any, error) {
 	p := c.Params
 	token := p.Get("ClientToken")
 	hash := requestHash(p)
-	if token != "" {
-		for _, s := range c.w.Services {
-			if s.Owner == c.Account.ID && s.ClientToken == token {
-				if s.RequestHash != hash {
-					return nil, errIdempotentMismatch()
-				}
-				return createServiceResponse{ClientToken: token, ServiceConfiguration: c.w.serviceConfigXML(s)}, nil
-			}
-		}
+	prev, perr := earlierCreate(c, c.w.Services, token, hash, func(s *Service) (string, string, string) {
+		return s.Owner, s.ClientToken, s.RequestHash
+	})
+	if perr != nil {
+		return nil, perr
+	}
+	if prev != nil {
+		return createServiceResponse{ClientToken: token, ServiceConfiguration: c.w.serviceConfigXML(prev)}, nil
 	}
 	if len(p.List("GatewayLoadBalancerArn", false)) > 0 {
 		return nil, errInvalidParameter("The sandbox has no Gateway Load Balancers; specify NetworkLoadBalancerArns.")
