@@ -323,17 +323,36 @@ func createEndpoint(c *call) (any, error) {
 	return createEndpointResponse{VpcEndpoint: c.w.endpointXML(e), ClientToken: token}, nil
 }
 
-// splitStateFilters separates the filters whose values fold case from the
-// rest, which go to matchFilters.
-func splitStateFilters(fs []Filter, name string) (state, rest []Filter) {
+// endpointMatch is the filter test of both views of endpoints (the
+// consumer's DescribeVpcEndpoints, the provider's connections): endpoints
+// not yet visible never match, vpc-endpoint-state values fold case (see
+// matchFold), and the other filters go to matchFilters with what fields
+// reports, built only when such filters exist (the common case has none).
+func endpointMatch(c *call, fs []Filter, fields func(e *Endpoint) ([]Tag, map[string][]string)) func(id string) bool {
+	var stateFs, rest []Filter
 	for _, f := range fs {
-		if f.Name == name {
-			state = append(state, f)
+		if f.Name == "vpc-endpoint-state" {
+			stateFs = append(stateFs, f)
 		} else {
 			rest = append(rest, f)
 		}
 	}
-	return state, rest
+	return func(id string) bool {
+		e := c.w.Endpoints[id]
+		if e == nil || !c.Visible(e.CreatedAt) {
+			return false
+		}
+		for _, f := range stateFs {
+			if !matchFold(f, e.State) {
+				return false
+			}
+		}
+		if len(rest) == 0 {
+			return true
+		}
+		tags, vals := fields(e)
+		return matchFilters(rest, tags, vals)
+	}
 }
 
 type describeEndpointsResponse struct {
@@ -354,25 +373,12 @@ func describeEndpoints(c *call) (any, error) {
 			return nil, errEndpointIDNotFound(id)
 		}
 	}
-	stateFs, rest := splitStateFilters(fs, "vpc-endpoint-state")
-	match := func(id string) bool {
-		e := c.w.Endpoints[id]
-		if e == nil || !c.Visible(e.CreatedAt) {
-			return false
-		}
-		for _, f := range stateFs {
-			if !matchFold(f, e.State) {
-				return false
-			}
-		}
-		if len(rest) == 0 {
-			return true
-		}
-		return matchFilters(rest, e.Tags, map[string][]string{
+	match := endpointMatch(c, fs, func(e *Endpoint) ([]Tag, map[string][]string) {
+		return e.Tags, map[string][]string{
 			"vpc-endpoint-id": {e.ID}, "vpc-id": {e.VPCID}, "service-name": {e.ServiceName},
 			"vpc-endpoint-type": {"Interface"}, "ip-address-type": {e.IPAddressType},
-		})
-	}
+		}
+	})
 	ids := c.w.plIdx(c.Delays()).lists["own:"+c.Account.ID]
 	if len(wanted) > 0 {
 		ids = slices.Clone(wanted)
@@ -525,25 +531,13 @@ func describeEndpointConnections(c *call) (any, error) {
 			}
 		}
 	}
-	stateFs, rest := splitStateFilters(fs, "vpc-endpoint-state")
-	match := func(id string) bool {
-		e := c.w.Endpoints[id]
-		if e == nil || !c.Visible(e.CreatedAt) {
-			return false
-		}
-		for _, f := range stateFs {
-			if !matchFold(f, e.State) {
-				return false
-			}
-		}
-		if len(rest) == 0 { // the common case; skip building the fields map
-			return true
-		}
-		return matchFilters(rest, nil, map[string][]string{
+	// The provider's view carries no tags of the consumer's endpoint.
+	match := endpointMatch(c, fs, func(e *Endpoint) ([]Tag, map[string][]string) {
+		return nil, map[string][]string{
 			"service-id": {e.ServiceID}, "vpc-endpoint-owner": {e.Owner}, "vpc-endpoint-id": {e.ID},
 			"ip-address-type": {e.IPAddressType}, "vpc-endpoint-region": {c.w.Region},
-		})
-	}
+		}
+	})
 	pageIDs, next, err := plPage(p, ids, 5, 1000, match)
 	if err != nil {
 		return nil, err
