@@ -51,7 +51,9 @@ type Demo struct {
 	askLeave bool
 	leaving  bool
 	quitting bool
-	// bannerH is the banner's height the panes were laid out for.
+	// banner is the banner's lines as of the last Update, drawn by
+	// Render; the panes were laid out for bannerH of them.
+	banner  []string
 	bannerH int
 }
 
@@ -105,8 +107,10 @@ func (d *Demo) Init() tea.Cmd {
 // are laid out again when it does.
 func (d *Demo) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m, cmd := d.update(msg)
-	if len(d.bannerLines()) != d.bannerH {
-		d.layout()
+	if b := d.bannerLines(); len(b) != d.bannerH {
+		d.layoutWith(b)
+	} else {
+		d.banner = b
 	}
 	return m, cmd
 }
@@ -199,9 +203,12 @@ func (d *Demo) quitWhenLeft() tea.Cmd {
 
 // layout gives each party its cells: halves side by side, or stacked with
 // the focused party taller.
-func (d *Demo) layout() {
+func (d *Demo) layout() { d.layoutWith(d.bannerLines()) }
+
+// layoutWith lays the panes out below banner.
+func (d *Demo) layoutWith(banner []string) {
 	p, c := d.parties[0], d.parties[1]
-	d.bannerH = len(d.bannerLines())
+	d.banner, d.bannerH = banner, len(banner)
 	h := max(d.height-d.bannerH, 2*demoMinPaneHeight)
 	if d.SideBySide() {
 		// Equal halves, so both show a sidebar or neither does.
@@ -233,13 +240,8 @@ func (d *Demo) View() tea.View {
 func (d *Demo) Render() string {
 	W, H := d.width, d.height
 	lines := make([]string, 0, H)
-	banner := d.bannerLines()
-	// The panes were laid out for d.bannerH lines; keep to it until the
-	// next Update lays them out again.
-	for len(banner) < d.bannerH {
-		banner = append(banner, "")
-	}
-	lines = append(lines, banner[:d.bannerH]...)
+	// The banner is Update's: it changes only with what Update saw.
+	lines = append(lines, d.banner...)
 	p := strings.Split(d.parties[0].View(), "\n")
 	c := strings.Split(d.parties[1].View(), "\n")
 	if d.SideBySide() {
