@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,37 +20,11 @@ import (
 // a fast real clock: both real flows, the offer and the request passing
 // through files in a shared folder.
 
-// demoProbe keeps the last frame the demo drew (see probe).
-type demoProbe struct {
-	*Demo
-	mu     sync.Mutex
-	screen string
-}
-
-func (p *demoProbe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	_, cmd := p.Demo.Update(msg)
-	return p, cmd
-}
-
-func (p *demoProbe) View() tea.View {
-	v := p.Demo.View()
-	p.mu.Lock()
-	p.screen = plain(v.Content)
-	p.mu.Unlock()
-	return v
-}
-
-func (p *demoProbe) frame() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.screen
-}
-
 type demoRun struct {
 	t  *testing.T
 	sb *sbtest.Env
 	tm *teatest.TestModel
-	p  *demoProbe
+	p  *probe[*Demo]
 	w  int
 	h  int
 }
@@ -109,7 +82,7 @@ func startSandboxDemo(t *testing.T, w, h int) *demoRun {
 		steps.InOffer: offer, steps.InVPC: vpc, steps.InSubnets: strings.Join(subnets, ","),
 		steps.InSecurityGroup: steps.CreateSecurityGroupValue, steps.InRequestOut: request, steps.InHTTPPath: "/health",
 	})
-	probe := &demoProbe{Demo: NewDemo(p, c, DemoOptions{})}
+	probe := &probe[*Demo]{m: NewDemo(p, c, DemoOptions{})}
 	tm := teatest.NewTestModel(t, probe, teatest.WithInitialTermSize(w, h))
 	return &demoRun{t: t, sb: sb, tm: tm, p: probe, w: w, h: h}
 }
@@ -168,7 +141,7 @@ func (r *demoRun) leave() *Demo {
 	r.tm.Send(keyMsg("ctrl+c"))
 	r.see("Leave the demo?")
 	r.tm.Send(keyMsg("y"))
-	return r.tm.FinalModel(r.t, teatest.WithFinalTimeout(10*time.Second)).(*demoProbe).Demo
+	return r.tm.FinalModel(r.t, teatest.WithFinalTimeout(10*time.Second)).(*probe[*Demo]).m
 }
 
 // providerToOffer plays the provider from the first step to the offer,

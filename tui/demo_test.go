@@ -18,14 +18,13 @@ import (
 type demoHarness struct {
 	t    testing.TB
 	d    *Demo
-	msgs chan tea.Msg
-	done chan struct{}
 	quit bool
+	pump
 }
 
 func newDemoHarness(t testing.TB, d *Demo, w, h int) *demoHarness {
 	t.Helper()
-	hs := &demoHarness{t: t, d: d, msgs: make(chan tea.Msg, 64), done: make(chan struct{})}
+	hs := &demoHarness{t: t, d: d, pump: newPump()}
 	t.Cleanup(func() {
 		deadline := time.After(5 * time.Second)
 		for _, m := range d.parties {
@@ -45,36 +44,6 @@ func newDemoHarness(t testing.TB, d *Demo, w, h int) *demoHarness {
 	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
 	hs.run(d.Init())
 	return hs
-}
-
-func (h *demoHarness) run(cmd tea.Cmd) {
-	if cmd != nil {
-		go func() { h.deliver(cmd()) }()
-	}
-}
-
-func (h *demoHarness) deliver(msg tea.Msg) {
-	switch msg := msg.(type) {
-	case nil:
-		return
-	case tea.BatchMsg:
-		for _, c := range msg {
-			h.run(c)
-		}
-		return
-	}
-	if cmds, ok := sliceOfCmds(msg); ok {
-		for _, c := range cmds {
-			if c != nil {
-				h.deliver(c())
-			}
-		}
-		return
-	}
-	select {
-	case h.msgs <- msg:
-	case <-h.done:
-	}
 }
 
 func (h *demoHarness) send(msg tea.Msg) {

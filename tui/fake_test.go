@@ -306,15 +306,23 @@ func newSession(t testing.TB, flow *steps.Flow, upTo string) *steps.Session {
 // commands run in goroutines and their messages come back to Update one at
 // a time.
 type harness struct {
-	t    testing.TB
-	m    *Model
+	t testing.TB
+	m *Model
+	pump
+}
+
+// pump runs commands in goroutines and queues their messages on msgs
+// until done is closed; batches and sequences are unpacked.
+type pump struct {
 	msgs chan tea.Msg
 	done chan struct{}
 }
 
+func newPump() pump { return pump{msgs: make(chan tea.Msg, 64), done: make(chan struct{})} }
+
 func newHarness(t testing.TB, m *Model, w, h int) *harness {
 	t.Helper()
-	hs := &harness{t: t, m: m, msgs: make(chan tea.Msg, 64), done: make(chan struct{})}
+	hs := &harness{t: t, m: m, pump: newPump()}
 	t.Cleanup(func() {
 		// Stop the work in flight and let it finish before the session's
 		// directory goes.
@@ -340,14 +348,14 @@ func newHarness(t testing.TB, m *Model, w, h int) *harness {
 	return hs
 }
 
-func (h *harness) run(cmd tea.Cmd) {
+func (h pump) run(cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
 	go func() { h.deliver(cmd()) }()
 }
 
-func (h *harness) deliver(msg tea.Msg) {
+func (h pump) deliver(msg tea.Msg) {
 	switch msg := msg.(type) {
 	case nil:
 		return

@@ -19,27 +19,29 @@ import (
 
 // probe keeps the last frame the program drew, so a test can wait for what
 // the user would see (the renderer writes only changed cells, so the byte
-// stream is no good for that).
-type probe struct {
-	*App
+// stream is no good for that). It wraps an App or the Demo.
+type probe[M tea.Model] struct {
+	m      M
 	mu     sync.Mutex
 	screen string
 }
 
-func (p *probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	_, cmd := p.App.Update(msg)
+func (p *probe[M]) Init() tea.Cmd { return p.m.Init() }
+
+func (p *probe[M]) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := p.m.Update(msg)
 	return p, cmd
 }
 
-func (p *probe) View() tea.View {
-	v := p.App.View()
+func (p *probe[M]) View() tea.View {
+	v := p.m.View()
 	p.mu.Lock()
 	p.screen = plain(v.Content)
 	p.mu.Unlock()
 	return v
 }
 
-func (p *probe) frame() string {
+func (p *probe[M]) frame() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.screen
@@ -48,7 +50,7 @@ func (p *probe) frame() string {
 type flowRun struct {
 	t  *testing.T
 	tm *teatest.TestModel
-	p  *probe
+	p  *probe[*App]
 	s  *steps.Session
 }
 
@@ -60,7 +62,7 @@ func startFlow(t *testing.T, flow *steps.Flow, w, h int) *flowRun {
 	}
 	clk := &clock{t: t0}
 	m := New(flow, s, &steps.Env{Now: clk.Now}, testOpts())
-	p := &probe{App: NewApp(m)}
+	p := &probe[*App]{m: NewApp(m)}
 	tm := teatest.NewTestModel(t, p, teatest.WithInitialTermSize(w, h))
 	return &flowRun{t: t, tm: tm, p: p, s: s}
 }
@@ -104,7 +106,7 @@ func (f *flowRun) press(keys ...string) {
 func (f *flowRun) typeText(s string) { f.tm.Type(s) }
 
 func (f *flowRun) model() *Model {
-	return f.tm.FinalModel(f.t, teatest.WithFinalTimeout(5*time.Second)).(*probe).Model
+	return f.tm.FinalModel(f.t, teatest.WithFinalTimeout(5*time.Second)).(*probe[*App]).m.Model
 }
 
 func osc52(s string) string { return "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(s)) }
