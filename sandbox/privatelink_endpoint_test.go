@@ -497,17 +497,8 @@ func TestDescribeEndpointsFiltersAndPages(t *testing.T) {
 	}
 	byFilter := func(fs ...types.Filter) []string {
 		t.Helper()
-		var got []string
 		pager := ec2.NewDescribeVpcEndpointsPaginator(e.cons, &ec2.DescribeVpcEndpointsInput{Filters: fs, MaxResults: aws.Int32(5)})
-		for pager.HasMorePages() {
-			out, err := pager.NextPage(e.ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, ep := range out.VpcEndpoints {
-				got = append(got, *ep.VpcEndpointId)
-			}
-		}
+		got, _ := drainIDs(t, e.ctx, pager, endpointIDs)
 		return got
 	}
 	plEqual(t, "all, in pages of 5", byFilter(), plSorted(ids))
@@ -642,17 +633,7 @@ func TestDescribeConnectionsPagesAndFilters(t *testing.T) {
 	conns := func(fs ...types.Filter) (ids []string, pages int) {
 		t.Helper()
 		pager := ec2.NewDescribeVpcEndpointConnectionsPaginator(e.prov, &ec2.DescribeVpcEndpointConnectionsInput{Filters: fs, MaxResults: aws.Int32(5)})
-		for pager.HasMorePages() {
-			out, err := pager.NextPage(e.ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pages++
-			for _, c := range out.VpcEndpointConnections {
-				ids = append(ids, *c.VpcEndpointId)
-			}
-		}
-		return ids, pages
+		return drainIDs(t, e.ctx, pager, connectionIDs)
 	}
 	got, pages := conns()
 	plEqual(t, "all connections", got, plSorted(all))
@@ -743,17 +724,10 @@ func TestTenThousandConnections(t *testing.T) {
 		Filters:    []types.Filter{{Name: aws.String("vpc-endpoint-state"), Values: []string{"pendingAcceptance"}}},
 		MaxResults: aws.Int32(1000),
 	})
+	ids, pages := drainIDs(t, e.ctx, pager, connectionIDs)
 	seen := map[string]bool{}
-	pages := 0
-	for pager.HasMorePages() {
-		out, err := pager.NextPage(e.ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		for _, c := range out.VpcEndpointConnections {
-			seen[*c.VpcEndpointId] = true
-		}
+	for _, id := range ids {
+		seen[id] = true
 	}
 	if len(seen) != 10000 || pages != 10 {
 		t.Fatalf("%d distinct connections in %d pages, want 10000 in 10", len(seen), pages)

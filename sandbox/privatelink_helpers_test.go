@@ -249,3 +249,38 @@ func plEqual(t *testing.T, what string, got, want []string) {
 		t.Fatalf("%s = %v, want %v", what, got, want)
 	}
 }
+
+// ec2Pager is what the SDK's EC2 paginators have in common.
+type ec2Pager[O any] interface {
+	HasMorePages() bool
+	NextPage(context.Context, ...func(*ec2.Options)) (O, error)
+}
+
+// drainIDs runs an EC2 paginator to the end and returns the IDs that ids
+// picks out of each page, in order, and how many pages there were.
+func drainIDs[O any](t testing.TB, ctx context.Context, p ec2Pager[O], ids func(O) []string) (got []string, pages int) {
+	t.Helper()
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		got = append(got, ids(out)...)
+	}
+	return got, pages
+}
+
+func endpointIDs(out *ec2.DescribeVpcEndpointsOutput) (ids []string) {
+	for _, ep := range out.VpcEndpoints {
+		ids = append(ids, *ep.VpcEndpointId)
+	}
+	return ids
+}
+
+func connectionIDs(out *ec2.DescribeVpcEndpointConnectionsOutput) (ids []string) {
+	for _, c := range out.VpcEndpointConnections {
+		ids = append(ids, *c.VpcEndpointId)
+	}
+	return ids
+}

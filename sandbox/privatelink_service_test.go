@@ -171,18 +171,12 @@ func TestDescribeServiceConfigurationsFiltersAndPages(t *testing.T) {
 
 	// Pages of 5 through the SDK's paginator: 5 + 2, each service once.
 	pager := ec2.NewDescribeVpcEndpointServiceConfigurationsPaginator(e.prov, &ec2.DescribeVpcEndpointServiceConfigurationsInput{MaxResults: aws.Int32(5)})
-	var all []string
-	pages := 0
-	for pager.HasMorePages() {
-		out, err := pager.NextPage(e.ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages++
+	all, pages := drainIDs(t, e.ctx, pager, func(out *ec2.DescribeVpcEndpointServiceConfigurationsOutput) (ids []string) {
 		for _, s := range out.ServiceConfigurations {
-			all = append(all, *s.ServiceId)
+			ids = append(ids, *s.ServiceId)
 		}
-	}
+		return ids
+	})
 	if pages != 2 {
 		t.Errorf("pages = %d, want 2", pages)
 	}
@@ -358,18 +352,12 @@ func TestServicePermissions(t *testing.T) {
 
 	// Pages of 5 hold every principal once.
 	pager := ec2.NewDescribeVpcEndpointServicePermissionsPaginator(e.prov, &ec2.DescribeVpcEndpointServicePermissionsInput{ServiceId: aws.String(id), MaxResults: aws.Int32(5)})
-	var seen []string
-	pages := 0
-	for pager.HasMorePages() {
-		page, err := pager.NextPage(e.ctx)
-		if err != nil {
-			t.Fatal(err)
+	seen, pages := drainIDs(t, e.ctx, pager, func(out *ec2.DescribeVpcEndpointServicePermissionsOutput) (arns []string) {
+		for _, p := range out.AllowedPrincipals {
+			arns = append(arns, aws.ToString(p.Principal))
 		}
-		pages++
-		for _, p := range page.AllowedPrincipals {
-			seen = append(seen, aws.ToString(p.Principal))
-		}
-	}
+		return arns
+	})
 	if pages != 2 {
 		t.Errorf("pages = %d, want 2", pages)
 	}
