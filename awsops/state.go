@@ -29,12 +29,19 @@ var endpointStates = []EndpointState{
 // ParseEndpointState folds any spelling of a known state to its constant.
 // An unknown state comes back cleaned of control characters, with ok false.
 func ParseEndpointState(s string) (state EndpointState, ok bool) {
-	for _, k := range endpointStates {
+	return fold(s, endpointStates...)
+}
+
+// fold returns the known value that s spells in any case, or s cleaned of
+// control characters with ok false: AWS and the SDK disagree on case, and
+// an unknown value is still shown to the user.
+func fold[T ~string](s string, known ...T) (T, bool) {
+	for _, k := range known {
 		if strings.EqualFold(s, string(k)) {
 			return k, true
 		}
 	}
-	return EndpointState(clean(s)), false
+	return T(clean(s)), false
 }
 
 // Final reports whether the endpoint will not move on by itself.
@@ -74,12 +81,7 @@ const (
 
 // ParseServiceState folds any spelling of a known service state.
 func ParseServiceState(s string) (state ServiceState, ok bool) {
-	for _, k := range []ServiceState{ServicePending, ServiceAvailable, ServiceDeleting, ServiceDeleted, ServiceFailed} {
-		if strings.EqualFold(s, string(k)) {
-			return k, true
-		}
-	}
-	return ServiceState(clean(s)), false
+	return fold(s, ServicePending, ServiceAvailable, ServiceDeleting, ServiceDeleted, ServiceFailed)
 }
 
 // DNSState is the verification state of a service's private DNS name.
@@ -94,12 +96,7 @@ const (
 
 // ParseDNSState folds any spelling of a known verification state.
 func ParseDNSState(s string) (state DNSState, ok bool) {
-	for _, k := range []DNSState{DNSPendingVerification, DNSVerified, DNSFailed} {
-		if strings.EqualFold(s, string(k)) {
-			return k, true
-		}
-	}
-	return DNSState(clean(s)), false
+	return fold(s, DNSPendingVerification, DNSVerified, DNSFailed)
 }
 
 // ChangeStatus is a Route 53 change's status.
@@ -112,11 +109,6 @@ const (
 )
 
 func parseChangeStatus(s string) ChangeStatus {
-	switch {
-	case strings.EqualFold(s, string(ChangeInsync)):
-		return ChangeInsync
-	case strings.EqualFold(s, string(ChangePending)):
-		return ChangePending
-	}
-	return ChangeStatus(clean(s))
+	st, _ := fold(s, ChangeInsync, ChangePending)
+	return st
 }
