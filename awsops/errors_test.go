@@ -166,13 +166,9 @@ func TestUnsuccessfulItemsAreReported(t *testing.T) {
 	w := startWorld(t, sbtest.Options{})
 	ctx := sbtest.Context(t)
 	svc := w.availableService(t, ctx, true)
-	vpc, subnets := w.consumerNet(t, ctx)
-	ep, err := w.c.CreateEndpoint(ctx, CreateEndpointInput{ServiceName: svc.Name, VPCID: vpc.ID, SubnetIDs: subnetIDs(subnets)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep := w.endpointTo(t, ctx, svc)
 	const ghost = "vpce-0aaaaaaaaaaaaaaaa"
-	err = w.p.AcceptConnections(ctx, svc.ID, []string{ep.ID, ghost})
+	err := w.p.AcceptConnections(ctx, svc.ID, []string{ep.ID, ghost})
 	items := ErrItems(err)
 	if KindOf(err) != KindPartial || len(items) != 1 || items[0].ID != ghost || items[0].Code == "" || items[0].Message == "" {
 		t.Fatalf("accept with one unknown endpoint: %v, items %+v", err, items)
@@ -206,11 +202,7 @@ func TestRejectedEndpointStaysRejected(t *testing.T) {
 	w := startWorld(t, sbtest.Options{})
 	ctx := sbtest.Context(t)
 	svc := w.availableService(t, ctx, true)
-	vpc, subnets := w.consumerNet(t, ctx)
-	ep, err := w.c.CreateEndpoint(ctx, CreateEndpointInput{ServiceName: svc.Name, VPCID: vpc.ID, SubnetIDs: subnetIDs(subnets)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep := w.endpointTo(t, ctx, svc)
 	if err := w.p.RejectConnections(ctx, svc.ID, []string{ep.ID}); err != nil {
 		t.Fatalf("RejectConnections: %v", err)
 	}

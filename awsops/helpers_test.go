@@ -138,6 +138,18 @@ func (w *world) consumerNet(t *testing.T, ctx context.Context) (VPC, []Subnet) {
 	return vpcs[0], subnets
 }
 
+// endpointTo creates a consumer endpoint to svc in every subnet of the
+// consumer's VPC.
+func (w *world) endpointTo(t *testing.T, ctx context.Context, svc Service) Endpoint {
+	t.Helper()
+	vpc, subnets := w.consumerNet(t, ctx)
+	ep, err := w.c.CreateEndpoint(ctx, CreateEndpointInput{ServiceName: svc.Name, VPCID: vpc.ID, SubnetIDs: subnetIDs(subnets)})
+	if err != nil {
+		t.Fatalf("CreateEndpoint: %v", err)
+	}
+	return ep
+}
+
 func subnetIDs(ss []Subnet) []string {
 	var ids []string
 	for _, s := range ss {

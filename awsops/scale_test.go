@@ -237,11 +237,7 @@ func TestCapitalisedStatesFromAWSAreFolded(t *testing.T) {
 	w := startWorld(t, sbtest.Options{})
 	ctx := sbtest.Context(t)
 	svc := w.availableService(t, ctx, true)
-	vpc, subnets := w.consumerNet(t, ctx)
-	ep, err := w.c.CreateEndpoint(ctx, CreateEndpointInput{ServiceName: svc.Name, VPCID: vpc.ID, SubnetIDs: subnetIDs(subnets)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ep := w.endpointTo(t, ctx, svc)
 	w.env.SB.World(func(wd *sandbox.World, _ time.Time) { wd.Endpoints[ep.ID].State = "PendingAcceptance" })
 	got, err := w.c.DescribeEndpoint(ctx, ep.ID)
 	if err != nil || got.State != EndpointPendingAcceptance {
