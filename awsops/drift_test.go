@@ -83,6 +83,22 @@ func TestSourceCallsOnlyTableOperations(t *testing.T) {
 		return op, ok
 	}
 
+	// firstArgOp reports a call whose first argument is not with(ctx, opX)
+	// and marks the operation it names as used.
+	firstArgOp := func(pos token.Position, call *ast.CallExpr, what, missing string) (opID, bool) {
+		if len(call.Args) == 0 {
+			t.Errorf("%s: %s %s", pos, what, missing)
+			return 0, false
+		}
+		op, ok := declared(call.Args[0])
+		if !ok {
+			t.Errorf("%s: %s is not given a declared operation", pos, what)
+			return 0, false
+		}
+		used[op] = true
+		return op, true
+	}
+
 	for _, af := range parsed {
 		for _, decl := range af.Decls {
 			fn, ok := decl.(*ast.FuncDecl)
@@ -110,16 +126,10 @@ func TestSourceCallsOnlyTableOperations(t *testing.T) {
 				}
 				// Waiters and paginators: w.Wait(p.with(ctx, op), ...), pages.NextPage(p.with(ctx, op)).
 				if sel.Sel.Name == "NextPage" || sel.Sel.Name == "Wait" {
-					if len(call.Args) == 0 {
-						t.Errorf("%s: %s without arguments", pos, sel.Sel.Name)
-						return true
-					}
-					op, ok := declared(call.Args[0])
+					op, ok := firstArgOp(pos, call, sel.Sel.Name, "without arguments")
 					if !ok {
-						t.Errorf("%s: %s is not given a declared operation", pos, sel.Sel.Name)
 						return true
 					}
-					used[op] = true
 					if sel.Sel.Name == "NextPage" {
 						nextPages = append(nextPages, operations[op].Name)
 					} else if operations[op].Name != "GetChange" {
@@ -129,16 +139,10 @@ func TestSourceCallsOnlyTableOperations(t *testing.T) {
 				}
 				// Direct SDK calls go through a variable named api.
 				if x, ok := sel.X.(*ast.Ident); ok && x.Name == "api" {
-					if len(call.Args) == 0 {
-						t.Errorf("%s: api.%s without a context", pos, sel.Sel.Name)
-						return true
-					}
-					op, ok := declared(call.Args[0])
+					op, ok := firstArgOp(pos, call, "api."+sel.Sel.Name, "without a context")
 					if !ok {
-						t.Errorf("%s: api.%s is not given a declared operation", pos, sel.Sel.Name)
 						return true
 					}
-					used[op] = true
 					if operations[op].Name != sel.Sel.Name {
 						t.Errorf("%s: api.%s declared as %s", pos, sel.Sel.Name, operations[op].Name)
 					}
