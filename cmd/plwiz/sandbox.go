@@ -315,14 +315,14 @@ func printSandboxEnv(out io.Writer, sb *sandbox.Sandbox, o *sandboxOptions, load
 			}
 		}
 	})
-	if dns := sb.DNSAddr(); dns != "" {
-		fmt.Fprintf(&b, "# DNS server: %s\n", dns)
+	if dnsAddr != "" {
+		fmt.Fprintf(&b, "# DNS server: %s\n", dnsAddr)
 	}
-	if ca := sb.CAFile(); ca != "" {
-		fmt.Fprintf(&b, "# CA file: %s\n", ca)
+	if caFile != "" {
+		fmt.Fprintf(&b, "# CA file: %s\n", caFile)
 	}
-	if dns, ca := sb.DNSAddr(), sb.CAFile(); dns != "" && ca != "" {
-		fmt.Fprintf(&b, "# connectivity test: plwiz check --name NAME --port PORT --resolver %s --ca %s\n", dns, shellQuote(ca))
+	if dnsAddr != "" && caFile != "" {
+		fmt.Fprintf(&b, "# connectivity test: plwiz check --name NAME --port PORT --resolver %s --ca %s\n", dnsAddr, shellQuote(caFile))
 	}
 	b.WriteString("# Ctrl-C stops the sandbox")
 	if o.world != "" {
