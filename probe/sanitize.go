@@ -12,7 +12,7 @@ import (
 // dropped, and invalid UTF-8 becomes U+FFFD. Values come from DNS answers,
 // certificates and HTTP servers, none of which we trust.
 func sanitize(s string) string {
-	if !needsSanitize(s) {
+	if !hasControl(s) {
 		return s
 	}
 	var b strings.Builder
@@ -29,7 +29,9 @@ func sanitize(s string) string {
 	return b.String()
 }
 
-func needsSanitize(s string) bool {
+// hasControl reports whether s holds anything sanitize would change: invalid
+// UTF-8, control characters or bidirectional overrides.
+func hasControl(s string) bool {
 	if !utf8.ValidString(s) {
 		return true
 	}
@@ -40,9 +42,6 @@ func needsSanitize(s string) bool {
 	}
 	return false
 }
-
-// hasControl reports whether s contains anything sanitize would change.
-func hasControl(s string) bool { return needsSanitize(s) }
 
 // truncate shortens s to at most n runes, marking the cut with an ellipsis.
 func truncate(s string, n int) string {
