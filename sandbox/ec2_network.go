@@ -1338,13 +1338,13 @@ func taggable(c *call, id string) (*[]Tag, *APIError) {
 		}
 	case strings.HasPrefix(id, "vpce-svc-"):
 		notFound = errServiceIDNotFound(id)
-		if t, o, ok := c.w.privateLinkTags(id); ok {
-			tags, owner = t, o
+		if s := c.w.Services[id]; s != nil {
+			tags, owner = &s.Tags, s.Owner
 		}
 	case strings.HasPrefix(id, "vpce-"):
 		notFound = errEndpointIDNotFound(id)
-		if t, o, ok := c.w.privateLinkTags(id); ok {
-			tags, owner = t, o
+		if e := c.w.Endpoints[id]; e != nil {
+			tags, owner = &e.Tags, e.Owner
 		}
 	default:
 		return nil, Errorf(http.StatusBadRequest, "InvalidID", "The ID '%s' is not valid", id)

@@ -222,22 +222,6 @@ func (w *World) scheduleEndpoint(d Delays, e *Endpoint) {
 	w.plIdx(d).push(dueItem{at: e.StateDue, kind: dueEndpoint, id: e.ID})
 }
 
-// privateLinkTags gives CreateTags/DeleteTags the tag list of a PrivateLink
-// resource (an endpoint service vpce-svc-... or an endpoint vpce-...) and
-// its owner; ok is false when no such resource exists.
-func (w *World) privateLinkTags(id string) (tags *[]Tag, owner string, ok bool) {
-	if strings.HasPrefix(id, "vpce-svc-") {
-		if s := w.Services[id]; s != nil {
-			return &s.Tags, s.Owner, true
-		}
-		return nil, "", false
-	}
-	if e := w.Endpoints[id]; e != nil {
-		return &e.Tags, e.Owner, true
-	}
-	return nil, "", false
-}
-
 // verificationRecordExists reports whether a public hosted zone (of any
 // account) holds the service's verification TXT record with the exact value.
 //
