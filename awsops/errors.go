@@ -217,19 +217,12 @@ func apiMessage(apiErr smithy.APIError) string {
 	var icb *r53types.InvalidChangeBatch
 	if errors.As(apiErr, &icb) && len(icb.Messages) > 0 {
 		msgs := strs(icb.Messages)
-		if m := clean(deref(icb.Message)); m != "" {
+		if m := str(icb.Message); m != "" {
 			msgs = append([]string{m}, msgs...)
 		}
 		return strings.Join(msgs, "; ")
 	}
 	return apiErr.ErrorMessage()
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return ""
-	}
-	return *p
 }
 
 func (c classifier) where(service string) string {
