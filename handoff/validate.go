@@ -3,6 +3,7 @@ package handoff
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -202,14 +203,8 @@ func (o Offer) check(ps *problems, now time.Time) {
 
 	if ps.strList("supportedRegions", o.SupportedRegions, "region", func(f, s string) bool {
 		return ps.match(f, s, reRegion, expRegion)
-	}) && regionOK {
-		found := false
-		for _, r := range o.SupportedRegions {
-			found = found || r == o.Region
-		}
-		if !found {
-			ps.add("supportedRegions", "a list that includes the offer's region "+o.Region, quoteList(o.SupportedRegions))
-		}
+	}) && regionOK && !slices.Contains(o.SupportedRegions, o.Region) {
+		ps.add("supportedRegions", "a list that includes the offer's region "+o.Region, quoteList(o.SupportedRegions))
 	}
 
 	ps.match("providerAccountId", o.ProviderAccountID, reAccount, expAccount)
