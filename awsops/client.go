@@ -170,7 +170,7 @@ func (c classifier) loadError(err error) error {
 	return e
 }
 
-// role ties a Client to the operations of one role: every call names an
+// base ties a Client to the operations of one role: every call names an
 // operation of the table, and the guard middleware refuses anything else.
 type base struct {
 	c    *Client
