@@ -21,6 +21,17 @@ type Env struct {
 	BundleDir string
 	// Probe configures the connectivity test.
 	Probe ProbeSettings
+	// Wake, when set, makes every wait look again at once when it
+	// broadcasts (the demo's other party acted; AWS reported a change).
+	Wake *Signal
+}
+
+// wake is the channel closed at the next Wake broadcast, or nil.
+func (e *Env) wake() <-chan struct{} {
+	if e == nil {
+		return nil
+	}
+	return e.Wake.C()
 }
 
 // ProbeSettings are the parts of the connectivity test that depend on where

@@ -8,8 +8,6 @@ import (
 	"io"
 	"strings"
 	"time"
-
-	"github.com/plwiz/plwiz/awsops"
 )
 
 // Exit codes of the headless runner.
@@ -41,11 +39,10 @@ func (e *RunError) Error() string {
 
 func (e *RunError) Unwrap() error { return e.Err }
 
-// ErrWaitTimeout is wrapped by a RunError when a wait ran out of time.
-var ErrWaitTimeout = errors.New("timed out waiting")
-
 // Runner drives a flow without a UI: inputs come from the session (filled
-// from flags), and every step prints one line (or one JSON object).
+// from flags), questions are answered by policy (--yes), and every step
+// prints one line (or one JSON object). It is the headless front end of
+// the Engine.
 type Runner struct {
 	Flow    *Flow
 	Session *Session
@@ -54,16 +51,24 @@ type Runner struct {
 	JSON    bool
 	// WaitTimeout bounds each wait step (0: no bound but ctx).
 	WaitTimeout time.Duration
-	// AssumeYes answers the confirmation of destructive steps.
+	// AssumeYes answers the confirmation of destructive steps, runs the
+	// fixes failed checks offer, and takes the ways forward that need no
+	// person (making again what is gone).
 	AssumeYes bool
-	// Backoff makes a poll interval; nil gives DefaultBackoff.
+	// Backoff, when set, makes every wait's schedule (tests poll fast).
 	Backoff func() *Backoff
 	// Sleep waits between polls; nil sleeps on the real clock.
 	Sleep func(ctx context.Context, d time.Duration) error
+
+	started map[string]time.Time
+	// failed is a failure the engine is about to ask about: printed only
+	// if the answer is to stop, not when a fix or a way forward follows.
+	failed *line
 }
 
 // line is one headless output record.
 type line struct {
+	Time    time.Time     `json:"time"`
 	Step    string        `json:"step"`
 	Title   string        `json:"title"`
 	State   StepState     `json:"state"`
@@ -88,15 +93,74 @@ type checkLine struct {
 // Run executes every unfinished step in order, saving the session after
 // each, and returns nil when the flow is done or a *RunError.
 func (r *Runner) Run(ctx context.Context) error {
-	for {
-		st := r.Flow.Next(r.Session)
-		if st == nil {
-			return nil
-		}
-		if err := r.runStep(ctx, st); err != nil {
-			return err
-		}
+	e := &Engine{Flow: r.Flow, Session: r.Session, Env: r.Env, WaitTimeout: r.WaitTimeout, Sleep: r.Sleep}
+	if e.Env == nil {
+		e.Env = &Env{}
 	}
+	if r.Backoff != nil {
+		e.Schedule = func(*Step) Schedule { return BackoffSchedule(r.Backoff()) }
+	}
+	r.started = map[string]time.Time{}
+	err := e.Run(ctx, r)
+	if r.failed != nil {
+		r.emit(*r.failed)
+		r.failed = nil
+	}
+	return err
+}
+
+// Interactive is false: every input comes from flags.
+func (r *Runner) Interactive() bool { return false }
+
+// Show prints one line when a step ends.
+func (r *Runner) Show(ev Event) {
+	if r.failed != nil && ev.Kind != EventNote {
+		// What followed the failure was not a fix: it stands.
+		r.emit(*r.failed)
+		r.failed = nil
+	}
+	switch ev.Kind {
+	case EventStep:
+		r.started[ev.Step.ID] = r.now()
+	case EventSkipped:
+		r.emit(line{Step: ev.Step.ID, Title: ev.Step.Title, State: StateSkipped})
+	case EventDone:
+		r.emit(r.lineFor(ev.Step, StateDone, ev.Result))
+	case EventNote:
+		if !ev.Bad {
+			// A fix ran: the failure before it is not the step's end.
+			r.failed = nil
+			r.emit(line{Step: ev.Step.ID, Title: ev.Step.Title + ": fixed", State: StateDone, Detail: ev.Note})
+		}
+	case EventFailed:
+		l := r.lineFor(ev.Step, StateFailed, ev.Result)
+		l.Error, l.Hint, l.Detail = ev.Err, ev.Hint, ""
+		if len(ev.Result.Checks) > 0 && ev.Result.Failed(false) {
+			l.Detail = ev.Result.Detail
+		}
+		r.failed = &l
+	}
+}
+
+// Ask answers by policy: --yes confirms and runs offered fixes; anything
+// else stops the run with the step's failure.
+func (r *Runner) Ask(_ context.Context, q Question) (Reply, error) {
+	switch q.Kind {
+	case AskConfirm:
+		if r.AssumeYes {
+			return Reply{Choice: ChoiceYes}, nil
+		}
+		return Reply{Choice: ChoiceNo}, nil
+	case AskFailed:
+		if r.AssumeYes && len(q.Fixable) > 0 {
+			return Reply{Choice: ChoiceFix, Check: q.Fixable[0]}, nil
+		}
+		if r.AssumeYes && q.Recover != nil && q.Recover.Unattended {
+			return Reply{Choice: ChoiceRecover}, nil
+		}
+		return Reply{Choice: ChoiceStop}, nil
+	}
+	return Reply{Choice: ChoiceContinue}, nil
 }
 
 func (r *Runner) now() time.Time {
@@ -104,184 +168,6 @@ func (r *Runner) now() time.Time {
 		return r.Env.Now()
 	}
 	return time.Now()
-}
-
-func (r *Runner) save(st *Step) error {
-	if err := r.Session.Save(r.now()); err != nil {
-		return &RunError{Code: ExitFailed, Step: st.ID, Err: err}
-	}
-	return nil
-}
-
-func (r *Runner) runStep(ctx context.Context, st *Step) error {
-	rec := r.Session.Step(st.ID)
-	start := r.now()
-	if st.Skip != nil && st.Skip(r.Session) {
-		rec.State, rec.FinishedAt = StateSkipped, start
-		r.emit(line{Step: st.ID, Title: st.Title, State: StateSkipped})
-		return r.save(st)
-	}
-	// What a form would propose, decided now that earlier steps are done
-	// (whether to write the TXT record depends on finding a zone).
-	for _, in := range st.Inputs {
-		if in.Default != nil && r.Session.Input(in.Key) == "" {
-			if v := in.Default(r.Session); v != "" {
-				r.Session.SetInput(in.Key, v)
-			}
-		}
-	}
-	if missing := MissingInputs(st, r.Session); len(missing) > 0 {
-		var names []string
-		for _, in := range missing {
-			if in.Flag != "" {
-				names = append(names, "--"+in.Flag)
-			} else {
-				names = append(names, in.Label)
-			}
-		}
-		return r.fail(st, rec, ExitBadInput, fmt.Errorf("missing %s", strings.Join(names, ", ")), "pass them as flags, or run without --non-interactive")
-	}
-	if err := ValidateInputs(st, r.Session); err != nil {
-		return r.fail(st, rec, ExitBadInput, err, "")
-	}
-	if st.Confirm != "" && !r.AssumeYes {
-		return r.fail(st, rec, ExitBadInput, fmt.Errorf("needs confirmation: %s", st.Confirm), "pass --yes to confirm")
-	}
-	if rec.State == StatePending || rec.State == StateFailed {
-		rec.StartedAt = start
-	}
-	rec.State, rec.Error, rec.Hint = StateRunning, "", ""
-	if err := r.save(st); err != nil {
-		return err
-	}
-
-	var res Result
-	if st.Do != nil {
-		var err error
-		res, err = st.Do(ctx, r.Env, r.Session)
-		if err != nil {
-			return r.fail(st, rec, exitCodeFor(err), err, HintOf(err))
-		}
-	}
-	if res.Failed(false) && r.AssumeYes {
-		fixed, err := r.applyFixes(ctx, st, res)
-		if err != nil {
-			return r.fail(st, rec, exitCodeFor(err), err, HintOf(err))
-		}
-		if fixed {
-			if res, err = st.Do(ctx, r.Env, r.Session); err != nil {
-				return r.fail(st, rec, exitCodeFor(err), err, HintOf(err))
-			}
-		}
-	}
-	rec.Detail = res.Detail
-	if res.Failed(false) {
-		l := r.lineFor(st, StateFailed, res, start)
-		l.Error = "a check that must pass failed"
-		r.emit(l)
-		rec.State, rec.Error = StateFailed, l.Error
-		_ = r.save(st)
-		return &RunError{Code: ExitFailed, Step: st.ID, Err: errors.New(l.Error)}
-	}
-	if st.Poll != nil {
-		rec.State = StateWaiting
-		if err := r.save(st); err != nil {
-			return err
-		}
-		status, err := r.wait(ctx, st)
-		if err != nil {
-			code := exitCodeFor(err)
-			if errors.Is(err, ErrWaitTimeout) {
-				code = ExitFailed
-				if status.OtherParty {
-					code = ExitTimedOut
-				}
-			}
-			hint := HintOf(err)
-			if hint == "" {
-				hint = status.Hint
-			}
-			return r.fail(st, rec, code, err, hint)
-		}
-		if status.Failed {
-			return r.fail(st, rec, ExitFailed, errors.New(status.Detail), status.Hint)
-		}
-		if status.Detail != "" {
-			res.Detail = status.Detail
-			rec.Detail = status.Detail
-		}
-	}
-	rec.State, rec.FinishedAt = StateDone, r.now()
-	r.emit(r.lineFor(st, StateDone, res, start))
-	return r.save(st)
-}
-
-// applyFixes runs the remedies failed checks offer (--yes agreed to them)
-// and reports whether any ran, so the step's checks are run again.
-func (r *Runner) applyFixes(ctx context.Context, st *Step, res Result) (bool, error) {
-	ran := false
-	for _, c := range res.Checks {
-		if c.Passed || c.Skipped || c.Fix == nil {
-			continue
-		}
-		if err := c.Fix.Do(ctx, r.Env, r.Session); err != nil {
-			return ran, fmt.Errorf("%s: %w", c.Fix.Label, err)
-		}
-		r.emit(line{Step: st.ID, Title: st.Title + ": fixed", State: StateDone, Detail: c.Fix.Label})
-		ran = true
-	}
-	return ran, nil
-}
-
-// wait polls st until it is done or failed, adaptively, within WaitTimeout.
-func (r *Runner) wait(ctx context.Context, st *Step) (Status, error) {
-	if r.WaitTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.WaitTimeout)
-		defer cancel()
-	}
-	b := DefaultBackoff()
-	if r.Backoff != nil {
-		b = r.Backoff()
-	}
-	sleep := r.Sleep
-	if sleep == nil {
-		sleep = sleepCtx
-	}
-	var last Status
-	for {
-		status, err := st.Poll(ctx, r.Env, r.Session)
-		if err != nil {
-			if ctx.Err() != nil {
-				return last, r.waitErr(ctx, last)
-			}
-			if Retryable(err) {
-				// Throttling or a 5xx that outlasted the SDK's retries:
-				// keep waiting rather than fail the step.
-				status = last
-			} else {
-				return last, err
-			}
-		}
-		last = status
-		if status.Done || status.Failed {
-			return status, nil
-		}
-		if err := sleep(ctx, b.Next(status.State+"|"+status.Detail)); err != nil {
-			return last, r.waitErr(ctx, last)
-		}
-	}
-}
-
-func (r *Runner) waitErr(ctx context.Context, last Status) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) && r.WaitTimeout > 0 {
-		what := last.Detail
-		if what == "" {
-			what = "no status yet"
-		}
-		return fmt.Errorf("%w after %s; last seen: %s", ErrWaitTimeout, r.WaitTimeout, what)
-	}
-	return ctx.Err()
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -319,38 +205,11 @@ func badInputf(format string, args ...any) error {
 	return &BadInputError{Err: fmt.Errorf(format, args...)}
 }
 
-// Retryable reports whether an error from Do or Poll is passing (a
-// throttle, a 5xx or a timeout that outlasted the SDK's retries), so a wait
-// goes on instead of failing.
-func Retryable(err error) bool {
-	var ae *awsops.Error
-	return errors.As(err, &ae) && ae.Retryable
-}
-
-// HintOf returns the hint an error carries (awsops errors do).
-func HintOf(err error) string {
-	var ae *awsops.Error
-	if errors.As(err, &ae) {
-		return ae.Hint
-	}
-	var pe *awsops.PartialError
-	if errors.As(err, &pe) {
-		return pe.Hint
-	}
-	return ""
-}
-
-func (r *Runner) fail(st *Step, rec *StepRecord, code int, err error, hint string) error {
-	rec.State, rec.Error, rec.Hint = StateFailed, err.Error(), hint
-	rec.FinishedAt = r.now()
-	r.emit(line{Step: st.ID, Title: st.Title, State: StateFailed, Error: err.Error(), Hint: hint, Session: r.Session.ID})
-	_ = r.Session.Save(r.now())
-	return &RunError{Code: code, Step: st.ID, Err: err, Hint: hint}
-}
-
-func (r *Runner) lineFor(st *Step, state StepState, res Result, start time.Time) line {
+func (r *Runner) lineFor(st *Step, state StepState, res Result) line {
 	l := line{Step: st.ID, Title: st.Title, State: state, Detail: res.Detail, Export: res.Export, Session: r.Session.ID}
-	l.d = r.now().Sub(start)
+	if start, ok := r.started[st.ID]; ok {
+		l.d = r.now().Sub(start)
+	}
 	l.Elapsed = l.d.Seconds()
 	for _, c := range res.Checks {
 		result := "pass"
@@ -373,6 +232,9 @@ func (r *Runner) emit(l line) {
 	if l.Session == "" {
 		l.Session = r.Session.ID
 	}
+	// When plwiz saw it, on the real clock: lag behind AWS is measured
+	// from this.
+	l.Time = time.Now().UTC()
 	if r.JSON {
 		l.Detail, l.Hint, l.Error = Sanitize(l.Detail), Sanitize(l.Hint), Sanitize(l.Error)
 		for i := range l.Checks {

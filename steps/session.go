@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -76,6 +77,11 @@ type Session struct {
 	// (serviceId, endpointId, ...).
 	Resources map[string]string      `json:"resources"`
 	Steps     map[string]*StepRecord `json:"steps"`
+	// Created are the AWS resources this session made, by ID: a NotFound
+	// for one of them soon after it was made is EC2's eventual
+	// consistency, retried; later it means the resource is gone, and the
+	// step that made it can make it again.
+	Created map[string]Made `json:"created,omitempty"`
 
 	path string // where Save writes; set by NewSession/Load
 }
@@ -119,6 +125,29 @@ func (s *Session) Resource(key string) string { return s.Resources[key] }
 // SetResource records a resource ID.
 func (s *Session) SetResource(key, value string) { s.Resources[key] = value }
 
+// Made is one resource a session created.
+type Made struct {
+	// Key is the session resource key that holds its ID (serviceId...).
+	Key string `json:"key"`
+	// Step is the step that created it.
+	Step string    `json:"step"`
+	At   time.Time `json:"at"`
+}
+
+// MarkCreated records that step created the resource id, kept under key.
+func (s *Session) MarkCreated(key, id, step string, at time.Time) {
+	if id == "" {
+		return
+	}
+	if s.Created == nil {
+		s.Created = map[string]Made{}
+	}
+	if _, ok := s.Created[id]; ok {
+		return // a re-run found it: it was made the first time
+	}
+	s.Created[id] = Made{Key: key, Step: step, At: at.UTC()}
+}
+
 // Step returns the record of a step, creating it pending.
 func (s *Session) Step(id string) *StepRecord {
 	r := s.Steps[id]
@@ -127,6 +156,31 @@ func (s *Session) Step(id string) *StepRecord {
 		s.Steps[id] = r
 	}
 	return r
+}
+
+// attemptKey is where the number of a step's attempt at making its
+// resource is kept; the endpoint's has its own key from before.
+func attemptKey(step string) string {
+	if step == StepCreateEndpoint {
+		return ResEndpointTry
+	}
+	return "attempt." + step
+}
+
+// Attempt is which attempt at making its resource the step is on (1 until
+// what it made is gone or was rejected).
+func (s *Session) Attempt(step string) int {
+	n, err := strconv.Atoi(s.Resources[attemptKey(step)])
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+// NextAttempt counts one more attempt, so the step's next create call gets
+// a new ClientToken instead of AWS's answer about the resource made before.
+func (s *Session) NextAttempt(step string) {
+	s.SetResource(attemptKey(step), strconv.Itoa(s.Attempt(step)+1))
 }
 
 // ClientToken derives an idempotency token for one create call, so a

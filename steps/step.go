@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -94,10 +95,14 @@ type CheckResult struct {
 	Fatal bool
 }
 
-// Fix is a remedy a check can offer.
+// Fix is a remedy a check can offer, or a failure's way forward.
 type Fix struct {
 	Label string
 	Do    func(ctx context.Context, env *Env, s *Session) error
+	// Unattended is true when --yes may take this way forward without a
+	// person (making again what is gone), false when it needs one (a new
+	// endpoint after a rejection: the provider said no to the last one).
+	Unattended bool
 }
 
 // Step is one thing to do in a flow.
@@ -116,6 +121,8 @@ type Step struct {
 	Do func(ctx context.Context, env *Env, s *Session) (Result, error)
 	// Poll, when set, is called after Do until it reports Done or Failed.
 	Poll func(ctx context.Context, env *Env, s *Session) (Status, error)
+	// Await says what Poll waits for, so the wait looks as often as fits.
+	Await Await
 	// Confirm, when set, is the question to ask before Do (destructive
 	// actions); headless, --yes answers it.
 	Confirm string
@@ -215,6 +222,21 @@ func (f *Flow) Step(id string) *Step {
 		}
 	}
 	return nil
+}
+
+func (f *Flow) index(st *Step) int { return slices.Index(f.Steps, st) }
+
+// ResetFrom makes the step id and every step after it pending again: the
+// session goes back to that step (a resource it made is gone, or a
+// rejected endpoint is replaced).
+func (f *Flow) ResetFrom(s *Session, id string) {
+	from := slices.IndexFunc(f.Steps, func(st *Step) bool { return st.ID == id })
+	if from < 0 {
+		return
+	}
+	for _, st := range f.Steps[from:] {
+		s.Steps[st.ID] = &StepRecord{State: StatePending}
+	}
 }
 
 // Next returns the first step the session has not finished, or nil when the

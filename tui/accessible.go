@@ -3,13 +3,14 @@ package tui
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"charm.land/huh/v2"
 
@@ -20,9 +21,10 @@ import (
 // no redraws, one line per event. Text and yes/no questions use huh's
 // accessible prompts; choices are numbered lists answered by number; a
 // table is printed as numbered rows and driven by typed commands ("a 1,3",
-// "refresh", "done"). It saves the session after every step as the full
-// screen does, and when input ends or the user declines to go on it stops
-// and reports the resume command.
+// "refresh", "done"). It is a front end of steps.Engine, like the full
+// screen; the engine saves the session after every step, and when input
+// ends or the user declines to go on it stops and reports the resume
+// command.
 func RunAccessible(ctx context.Context, flow *steps.Flow, s *steps.Session, env *steps.Env, opts Options, rw IO) (Outcome, error) {
 	in, out := rw.In, rw.Out
 	if in == nil {
@@ -37,14 +39,20 @@ func RunAccessible(ctx context.Context, flow *steps.Flow, s *steps.Session, env 
 	// The input's reader stops when the run does.
 	readCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	d := &lineDriver{flow: flow, s: s, env: env, opts: opts, r: newLineReader(readCtx, in), w: out}
-	d.now = func() time.Time {
-		if env.Now != nil {
-			return env.Now()
-		}
-		return time.Now()
+	d := &lineDriver{flow: flow, r: newLineReader(readCtx, in), w: out, role: s.Role, id: s.ID}
+	e := &steps.Engine{Flow: flow, Session: s, Env: env}
+	if opts.Backoff != nil {
+		e.Schedule = func(*steps.Step) steps.Schedule { return steps.BackoffSchedule(opts.Backoff()) }
 	}
-	return d.run(ctx)
+	d.printf("plwiz %s, session %s\n", s.Role, s.ID)
+	err := e.Run(ctx, d)
+	if err == nil {
+		return d.outcome(true), nil
+	}
+	o := d.outcome(false)
+	o.SaveError = d.saveErr
+	d.printf("\nStopped. Your progress is saved; resume with: %s\n", o.ResumeCommand)
+	return o, nil
 }
 
 // lineReader hands out at most one line per Read, so each of huh's
@@ -137,173 +145,113 @@ func (l *lineReader) readLine() (string, bool) {
 
 type lineDriver struct {
 	flow *steps.Flow
-	s    *steps.Session
-	env  *steps.Env
-	opts Options
 	r    *lineReader
 	w    io.Writer
-	now  func() time.Time
+	role steps.Role
+	id   string
+
+	// shown is the step description printed last, so a changed one is
+	// printed again; seen is the last wait status printed.
+	shown   string
+	seen    string
+	saveErr string
 }
 
 func (d *lineDriver) printf(format string, args ...any) { fmt.Fprintf(d.w, format, args...) }
 
 func (d *lineDriver) outcome(finished bool) Outcome {
-	o := Outcome{Finished: finished, Left: !finished, SessionID: d.s.ID}
+	o := Outcome{Finished: finished, Left: !finished, SessionID: d.id}
 	if !finished {
 		// The user reads line by line: the resume command keeps it so.
-		o.ResumeCommand = fmt.Sprintf("plwiz %s --resume --session %s --accessible", d.s.Role, d.s.ID)
+		o.ResumeCommand = fmt.Sprintf("plwiz %s --resume --session %s --accessible", d.role, d.id)
 	}
 	return o
 }
 
-func (d *lineDriver) run(ctx context.Context) (Outcome, error) {
-	d.printf("plwiz %s, session %s\n", d.s.Role, d.s.ID)
-	for {
-		if ctx.Err() != nil {
-			return d.leave(), nil
+// Interactive is true: the user answers at the prompts.
+func (d *lineDriver) Interactive() bool { return true }
+
+// Show prints what happened, a line or a few.
+func (d *lineDriver) Show(ev steps.Event) {
+	if e := steps.Sanitize(ev.SaveErr); e != d.saveErr {
+		d.saveErr = e
+		if e != "" {
+			d.printf("Could not save the session: %s\n", e)
 		}
-		st := d.flow.Next(d.s)
-		if st == nil {
-			d.printf("\nAll steps done.\n")
-			return d.outcome(true), nil
-		}
-		if st.Skip != nil && st.Skip(d.s) {
-			rec := d.s.Step(st.ID)
-			rec.State, rec.FinishedAt = steps.StateSkipped, d.now()
-			if err := d.s.Save(d.now()); err != nil {
-				d.printf("Could not save the session: %s\n", steps.Sanitize(err.Error()))
-			}
-			d.printf("– %s (skipped)\n", steps.Sanitize(st.Title))
-			continue
-		}
-		n := 0
-		for i, x := range d.flow.Steps {
-			if x == st {
-				n = i + 1
-			}
-		}
-		if d.s.Account != "" {
-			d.printf("\nStep %d of %d: %s (account %s)\n", n, len(d.flow.Steps), steps.Sanitize(st.Title), steps.Sanitize(d.s.Account))
+	}
+	switch ev.Kind {
+	case steps.EventFinished:
+		d.printf("\nAll steps done.\n")
+		return
+	case steps.EventSkipped:
+		d.printf("– %s (skipped)\n", steps.Sanitize(ev.Step.Title))
+		return
+	case steps.EventStep:
+		title := steps.Sanitize(ev.Step.Title)
+		if acct := steps.Sanitize(ev.Snap.Account); acct != "" {
+			d.printf("\nStep %d of %d: %s (account %s)\n", ev.Index+1, len(d.flow.Steps), title, acct)
 		} else {
-			d.printf("\nStep %d of %d: %s\n", n, len(d.flow.Steps), steps.Sanitize(st.Title))
+			d.printf("\nStep %d of %d: %s\n", ev.Index+1, len(d.flow.Steps), title)
 		}
-		if !d.step(ctx, st) {
-			return d.leave(), nil
-		}
-	}
-}
-
-func (d *lineDriver) leave() Outcome {
-	o := d.outcome(false)
-	if err := d.s.Save(d.now()); err != nil {
-		o.SaveError = steps.Sanitize(err.Error())
-		d.printf("Could not save the session: %s\n", o.SaveError)
-	}
-	d.printf("\nStopped. Your progress is saved; resume with: %s\n", o.ResumeCommand)
-	return o
-}
-
-// step runs one step to its end; false means stop (the user declined, or
-// input ended).
-func (d *lineDriver) step(ctx context.Context, st *steps.Step) bool {
-	for {
-		shown := d.details(st)
-		d.printf("%s", shown)
-		if !d.askInputs(ctx, st) {
-			return false
-		}
+		d.shown, d.seen = "", ""
+		d.details(ev.View)
+	case steps.EventLoading:
+		d.printf("Loading the choices…\n")
+	case steps.EventRunning:
 		// What the step will do may follow the answers just given
-		// (acceptance required, who writes the TXT record): say it again
-		// when it changed.
-		if now := d.details(st); now != shown {
-			d.printf("%s", now)
-		}
-		if st.Confirm != "" {
-			yes, ok := d.yesNo(steps.Sanitize(st.Confirm))
-			if !ok || !yes {
-				return false
-			}
-		}
+		// (acceptance required, who writes the TXT record): say it
+		// again when it changed.
+		d.details(ev.View)
 		d.printf("Working…\n")
-		o := execDo(ctx, st, d.s, d.env, d.now)
-		d.saveWarn(o.saveErr)
-		if o.cancelled {
-			return false
+	case steps.EventStatus:
+		if ev.PollErr != "" {
+			d.printf("  (a look failed, trying again: %s)\n", steps.Sanitize(ev.PollErr))
 		}
-		d.printChecks(o.result.Checks)
-		if o.err != nil {
-			d.printf("✗ %s\n", steps.Sanitize(o.err.Error()))
-			if h := steps.HintOf(o.err); h != "" {
-				d.printf("  hint: %s\n", steps.Sanitize(h))
-			}
-			if d.offerFixes(ctx, o.result.Checks) {
-				continue
-			}
-			if again, ok := d.yesNo("Try again?"); ok && again {
-				continue
-			}
-			return false
+		if seen := steps.Sanitize(ev.Status.State + " — " + ev.Status.Detail); ev.PollErr == "" && seen != d.seen {
+			d.printf("  … %s\n", seen)
+			d.seen = seen
 		}
-		if o.pending {
-			end := waitStopped
-			if st.Table != nil {
-				switch done, retry := d.table(ctx, st); {
-				case retry:
-					end = waitRetry
-				case done:
-					end = waitDone
-				}
-			} else {
-				var detail string
-				end, detail = d.wait(ctx, st)
-				if detail != "" {
-					o.result.Detail = detail
-				}
-			}
-			switch end {
-			case waitRetry:
-				continue
-			case waitStopped:
-				return false
-			case waitRecovered:
-				// The session went back to an earlier step; the flow
-				// goes on from there.
-				return true
-			}
+	case steps.EventRetrying:
+		d.printf("  (%s; trying again in %s)\n", steps.Sanitize(ev.Err), fmtDuration(ev.Delay))
+	case steps.EventNote:
+		mark := "✓"
+		if ev.Bad {
+			mark = "✗"
 		}
-		if o.result.Detail != "" {
-			d.printf("✓ %s\n", o.result.Detail)
+		d.printf("%s %s\n", mark, steps.Sanitize(ev.Note))
+	case steps.EventDone:
+		res := cleanResult(ev.Result)
+		d.printChecks(res.Checks)
+		if res.Detail != "" {
+			d.printf("✓ %s\n", res.Detail)
 		} else {
 			d.printf("✓ Done.\n")
 		}
-		if e := o.result.Export; e != nil {
+		if e := res.Export; e != nil {
 			d.printf("  file:  %s\n  token: %s\n", e.Path, e.Token)
 		}
-		if d.offerFixes(ctx, o.result.Checks) {
-			continue
+	case steps.EventFailed:
+		d.printChecks(cleanResult(ev.Result).Checks)
+		d.printf("✗ %s\n", steps.Sanitize(ev.Err))
+		if ev.Hint != "" {
+			d.printf("  hint: %s\n", steps.Sanitize(ev.Hint))
 		}
-		return true
 	}
 }
 
-func (d *lineDriver) saveWarn(err error) {
-	if err != nil {
-		d.printf("Could not save the session: %s\n", steps.Sanitize(err.Error()))
-	}
-}
-
-// details is the step's description and fields, one line each.
-func (d *lineDriver) details(st *steps.Step) string {
+// details prints the step's description and fields when they changed.
+func (d *lineDriver) details(v steps.StepView) {
 	var b strings.Builder
-	if st.Describe != nil {
-		fmt.Fprintf(&b, "%s\n", cleanText(st.Describe(d.s)))
+	if v.Describe != "" {
+		fmt.Fprintf(&b, "%s\n", cleanText(v.Describe))
 	}
-	if st.Fields != nil {
-		for _, f := range cleanFields(st.Fields(d.s)) {
-			fmt.Fprintf(&b, "  %s: %s\n", f.Label, f.Value)
-		}
+	for _, f := range cleanFields(v.Fields) {
+		fmt.Fprintf(&b, "  %s: %s\n", f.Label, f.Value)
 	}
-	return b.String()
+	if b.String() != d.shown {
+		d.printf("%s", b.String())
+		d.shown = b.String()
+	}
 }
 
 func (d *lineDriver) printChecks(cs []steps.CheckResult) {
@@ -322,60 +270,83 @@ func (d *lineDriver) printChecks(cs []steps.CheckResult) {
 	}
 }
 
-// offerFixes offers the fix of each failed check; true when one ran, so the
-// step checks again.
-func (d *lineDriver) offerFixes(ctx context.Context, cs []steps.CheckResult) bool {
-	for _, c := range cs {
-		if c.Passed || c.Skipped || c.Fix == nil {
-			continue
-		}
-		yes, ok := d.yesNo(fmt.Sprintf("%s? (for %q)", steps.Sanitize(c.Fix.Label), c.Name))
-		if !ok || !yes {
-			continue
-		}
-		if err := c.Fix.Do(ctx, d.env, d.s); err != nil {
-			d.printf("✗ %s\n", steps.Sanitize(err.Error()))
-			if h := steps.HintOf(err); h != "" {
-				d.printf("  hint: %s\n", steps.Sanitize(h))
-			}
-			continue
-		}
-		d.printf("✓ %s: done; checking again.\n", steps.Sanitize(c.Fix.Label))
-		return true
-	}
-	return false
-}
+// errInputEnded stops the run when there is nothing more to read.
+var errInputEnded = errors.New("input ended")
 
-// askInputs asks what the step needs, as the full screen would.
-func (d *lineDriver) askInputs(ctx context.Context, st *steps.Step) bool {
-	for _, in := range inputsToAsk(st, d.s) {
-		fv := &formView{options: map[string][]steps.Option{}}
-		if in.Options != nil {
-			d.printf("Loading the choices…\n")
-			opts, err := in.Options(ctx, d.env, d.s)
-			if err != nil {
-				d.printf("✗ load choices for %s: %s\n", steps.Sanitize(in.Label), steps.Sanitize(err.Error()))
-				if h := steps.HintOf(err); h != "" {
-					d.printf("  hint: %s\n", steps.Sanitize(h))
-				}
-				return false
+// Ask asks at the prompt.
+func (d *lineDriver) Ask(_ context.Context, q steps.Question) (steps.Reply, error) {
+	switch q.Kind {
+	case steps.AskInputs:
+		vals := map[string]string{}
+		fv := &formView{options: cleanOptions(q.Options)}
+		for _, in := range q.Inputs {
+			v, ok := d.askOne(in, fv, q.Start[in.Key])
+			if !ok {
+				return steps.Reply{}, errInputEnded
 			}
-			fv.options[in.Key] = opts
+			vals[in.Key] = v
 		}
-		v, ok := d.askOne(in, fv)
+		return steps.Reply{Choice: steps.ChoiceContinue, Values: vals}, nil
+	case steps.AskGo:
+		if q.Declined {
+			return steps.Reply{Choice: steps.ChoiceStop}, nil
+		}
+		return steps.Reply{Choice: steps.ChoiceYes}, nil
+	case steps.AskConfirm:
+		yes, ok := d.yesNo(steps.Sanitize(q.Text))
 		if !ok {
-			return false
+			return steps.Reply{}, errInputEnded
 		}
-		d.s.SetInput(in.Key, v)
+		if yes {
+			return steps.Reply{Choice: steps.ChoiceYes}, nil
+		}
+		return steps.Reply{Choice: steps.ChoiceNo}, nil
+	case steps.AskResult, steps.AskFailed:
+		return d.afterStep(q)
+	case steps.AskTable:
+		return d.table(q)
 	}
-	return true
+	return steps.Reply{Choice: steps.ChoiceContinue}, nil
 }
 
-func (d *lineDriver) askOne(in steps.Input, fv *formView) (string, bool) {
-	start := d.s.Input(in.Key)
-	if start == "" && in.Default != nil {
-		start = in.Default(d.s)
+// afterStep offers the fixes of failed checks, then a failure's way
+// forward, then to try again.
+func (d *lineDriver) afterStep(q steps.Question) (steps.Reply, error) {
+	res := cleanResult(q.Result)
+	for _, i := range q.Fixable {
+		c := res.Checks[i]
+		yes, ok := d.yesNo(fmt.Sprintf("%s? (for %q)", steps.Sanitize(c.Fix.Label), c.Name))
+		if !ok {
+			return steps.Reply{}, errInputEnded
+		}
+		if yes {
+			return steps.Reply{Choice: steps.ChoiceFix, Check: i}, nil
+		}
 	}
+	if q.Kind == steps.AskResult {
+		return steps.Reply{Choice: steps.ChoiceContinue}, nil
+	}
+	if q.Recover != nil {
+		yes, ok := d.yesNo(steps.Sanitize(q.Recover.Label) + "?")
+		if !ok {
+			return steps.Reply{}, errInputEnded
+		}
+		if yes {
+			return steps.Reply{Choice: steps.ChoiceRecover}, nil
+		}
+	}
+	again, ok := d.yesNo("Try again?")
+	if !ok {
+		return steps.Reply{}, errInputEnded
+	}
+	if again {
+		return steps.Reply{Choice: steps.ChoiceRetry}, nil
+	}
+	return steps.Reply{Choice: steps.ChoiceStop}, nil
+}
+
+func (d *lineDriver) askOne(in steps.Input, fv *formView, start string) (string, bool) {
+	start = steps.Sanitize(start)
 	label := steps.Sanitize(in.Label)
 	if in.Help != "" {
 		d.printf("%s\n", steps.Sanitize(in.Help))
@@ -385,7 +356,7 @@ func (d *lineDriver) askOne(in steps.Input, fv *formView) (string, bool) {
 		opts := fv.options[in.Key]
 		d.printf("%s\n", label)
 		for i, o := range opts {
-			d.printf("  %d. %s\n", i+1, optionLabel(steps.Option{Label: steps.Sanitize(o.Label), Value: o.Value, Note: steps.Sanitize(o.Note), Disabled: o.Disabled}))
+			d.printf("  %d. %s\n", i+1, optionLabel(o))
 		}
 		prompt := "Enter a number: "
 		if in.Type == steps.InputMultiSelect {
@@ -434,7 +405,7 @@ func (d *lineDriver) askOne(in steps.Input, fv *formView) (string, bool) {
 		title := label + ":"
 		if start != "" {
 			// An empty line takes the proposed value: say which it is.
-			title = fmt.Sprintf("%s [%s]:", label, steps.Sanitize(start))
+			title = fmt.Sprintf("%s [%s]:", label, start)
 		}
 		i := huh.NewInput().Title(title).Value(&v).Validate(func(s string) error {
 			s = strings.TrimSpace(steps.Sanitize(s))
@@ -482,174 +453,60 @@ func (d *lineDriver) yesNo(q string) (yes, ok bool) {
 	}
 }
 
-func (d *lineDriver) backoff() *steps.Backoff {
-	if d.opts.Backoff != nil {
-		return d.opts.Backoff()
+// maxPrintedRows is the most rows a table prints at once.
+const maxPrintedRows = 50
+
+// table prints the rows and reads one command: a row action, refresh, or
+// done once the step is complete. The rows are those of the moment the
+// question was asked; "refresh" loads them again.
+func (d *lineDriver) table(q steps.Question) (steps.Reply, error) {
+	if q.RowsErr != "" {
+		d.printf("✗ %s\n", steps.Sanitize(q.RowsErr))
 	}
-	return steps.DefaultBackoff()
-}
-
-func sleepCtx(ctx context.Context, dur time.Duration) bool {
-	t := time.NewTimer(dur)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
+	rows := cleanRows(q.Rows)
+	d.printf("%s\n", strings.Join(cleanRows([]steps.Row{{Cells: q.Step.Table.Columns}})[0].Cells, " | "))
+	for i, r := range rows {
+		if i == maxPrintedRows {
+			d.printf("  … and %d more rows\n", len(rows)-maxPrintedRows)
+			break
+		}
+		mark := ""
+		if r.Expected {
+			mark = " (expected)"
+		}
+		note := ""
+		if r.Note != "" {
+			note = " — " + r.Note
+		}
+		d.printf("  %d. %s%s%s\n", i+1, strings.Join(r.Cells, " | "), mark, note)
 	}
-}
-
-// waitEnd is how a wait ended in the line driver.
-type waitEnd int
-
-const (
-	waitStopped   waitEnd = iota // input ended, the user declined, or ctx ended
-	waitDone                     // the poll reported done
-	waitRetry                    // failed; the user asked to try the step again
-	waitRecovered                // failed; its way forward ran and reset the session
-)
-
-// wait polls until done. A failure offers its way forward first, when it
-// has one (a new endpoint after a rejection), then to try again.
-func (d *lineDriver) wait(ctx context.Context, st *steps.Step) (waitEnd, string) {
-	b := d.backoff()
-	last := ""
+	var acts []string
+	for _, a := range q.Step.Table.Actions {
+		acts = append(acts, fmt.Sprintf("%s N = %s", a.Key, steps.Sanitize(a.Label)))
+	}
+	help := "Type " + strings.Join(append(acts, "refresh"), ", ")
+	if q.Complete {
+		help += ", or done to continue"
+	}
 	for {
-		o := execPoll(ctx, st, d.s, d.env, d.now)
-		d.saveWarn(o.saveErr)
-		switch {
-		case o.cancelled:
-			return waitStopped, ""
-		case o.err != nil && o.retryable:
-			d.printf("  (a look failed, trying again: %s)\n", steps.Sanitize(o.err.Error()))
-		case o.err != nil || o.status.Failed:
-			text, hint := o.status.Detail, o.status.Hint
-			if o.err != nil {
-				text = steps.Sanitize(o.err.Error())
-				if h := steps.HintOf(o.err); h != "" {
-					hint = steps.Sanitize(h)
-				}
-			}
-			d.printf("✗ %s\n", text)
-			if hint != "" {
-				d.printf("  hint: %s\n", hint)
-			}
-			if rec := o.status.Recover; o.err == nil && rec != nil {
-				switch end, ok := d.recover(ctx, rec); {
-				case !ok:
-					return waitStopped, ""
-				case end:
-					return waitRecovered, ""
-				}
-			}
-			if again, ok := d.yesNo("Try again?"); ok && again {
-				return waitRetry, ""
-			}
-			return waitStopped, ""
-		case o.status.Done:
-			return waitDone, o.status.Detail
-		default:
-			if seen := o.status.State + " — " + o.status.Detail; seen != last {
-				d.printf("  … %s\n", seen)
-				last = seen
-			}
-		}
-		if !sleepCtx(ctx, b.Next(o.status.State+"|"+o.status.Detail)) {
-			return waitStopped, ""
-		}
-	}
-}
-
-// recover asks whether to take a failed wait's way forward and runs it;
-// ran is true when it reset the session, ok false when input ended.
-func (d *lineDriver) recover(ctx context.Context, fix *steps.Fix) (ran, ok bool) {
-	label := steps.Sanitize(fix.Label)
-	yes, ok := d.yesNo(label + "?")
-	if !ok || !yes {
-		return false, ok
-	}
-	if err := fix.Do(ctx, d.env, d.s); err != nil {
-		d.printf("✗ %s: %s\n", label, steps.Sanitize(err.Error()))
-		if h := steps.HintOf(err); h != "" {
-			d.printf("  hint: %s\n", steps.Sanitize(h))
-		}
-		return false, true
-	}
-	d.saveWarn(d.s.Save(d.now()))
-	d.printf("✓ %s: going on from there.\n", label)
-	return true, true
-}
-
-// table prints the rows and takes commands until the step is complete and
-// the user says done.
-func (d *lineDriver) table(ctx context.Context, st *steps.Step) (done, retry bool) {
-	const maxPrinted = 50
-	for {
-		rows, err := st.Table.Rows(ctx, d.env, d.s)
-		if err != nil {
-			if ctx.Err() != nil {
-				return false, false
-			}
-			d.printf("✗ %s\n", steps.Sanitize(err.Error()))
-			again, ok := d.yesNo("Try again?")
-			if !ok || !again {
-				return false, false
-			}
-			continue
-		}
-		complete := st.Table.Done == nil || st.Table.Done(rows, d.s)
-		clean := cleanRows(rows)
-		d.printf("%s\n", strings.Join(cleanRows([]steps.Row{{Cells: st.Table.Columns}})[0].Cells, " | "))
-		for i, r := range clean {
-			if i == maxPrinted {
-				d.printf("  … and %d more rows\n", len(clean)-maxPrinted)
-				break
-			}
-			mark := ""
-			if r.Expected {
-				mark = " (expected)"
-			}
-			note := ""
-			if r.Note != "" {
-				note = " — " + r.Note
-			}
-			d.printf("  %d. %s%s%s\n", i+1, strings.Join(r.Cells, " | "), mark, note)
-		}
-		var acts []string
-		for _, a := range st.Table.Actions {
-			acts = append(acts, fmt.Sprintf("%s N = %s", a.Key, steps.Sanitize(a.Label)))
-		}
-		help := "Type " + strings.Join(append(acts, "refresh"), ", ")
-		if complete {
-			help += ", or done to continue"
-		}
 		d.printf("%s: ", help)
 		line, ok := d.r.readLine()
 		if !ok {
-			return false, false
+			return steps.Reply{}, errInputEnded
 		}
 		fields := strings.Fields(line)
 		switch {
 		case len(fields) == 0 || fields[0] == "refresh":
-			continue
+			return steps.Reply{Choice: steps.ChoiceRefresh}, nil
 		case fields[0] == "done":
-			if complete {
-				rec := d.s.Step(st.ID)
-				rec.State, rec.FinishedAt = steps.StateDone, d.now()
-				d.saveWarn(d.s.Save(d.now()))
-				return true, false
+			if q.Complete {
+				return steps.Reply{Choice: steps.ChoiceFinish}, nil
 			}
 			d.printf("Not complete yet.\n")
 			continue
 		}
-		var act *steps.RowAction
-		for i := range st.Table.Actions {
-			if st.Table.Actions[i].Key == fields[0] {
-				act = &st.Table.Actions[i]
-			}
-		}
-		if act == nil || len(fields) < 2 {
+		i := slices.IndexFunc(q.Step.Table.Actions, func(a steps.RowAction) bool { return a.Key == fields[0] })
+		if i < 0 || len(fields) < 2 {
 			d.printf("Unknown command %q.\n", line)
 			continue
 		}
@@ -666,24 +523,6 @@ func (d *lineDriver) table(ctx context.Context, st *steps.Step) (done, retry boo
 			d.printf("Give row numbers between 1 and %d.\n", len(rows))
 			continue
 		}
-		if act.Confirm != "" {
-			yes, ok := d.yesNo(fmt.Sprintf("%s %d row(s)? %s", steps.Sanitize(act.Label), len(ids), steps.Sanitize(act.Confirm)))
-			if !ok {
-				return false, false
-			}
-			if !yes {
-				continue
-			}
-		}
-		detail, err := act.Do(ctx, d.env, d.s, ids)
-		d.saveWarn(d.s.Save(d.now()))
-		if err != nil {
-			d.printf("✗ %s: %s\n", steps.Sanitize(act.Label), steps.Sanitize(err.Error()))
-			if h := steps.HintOf(err); h != "" {
-				d.printf("  hint: %s\n", steps.Sanitize(h))
-			}
-			continue
-		}
-		d.printf("✓ %s: %s\n", steps.Sanitize(act.Label), orDash(steps.Sanitize(detail)))
+		return steps.Reply{Choice: steps.ChoiceRowAction, Action: fields[0], Rows: ids}, nil
 	}
 }

@@ -65,11 +65,11 @@ func TestAccessibleWholeFlow(t *testing.T) {
 		"Value: vpce:abcdefghij0123456789",
 		"token: plwiz1.offer.",
 		"2. vpce-0bad | 999988887777 | pendingAcceptance — not named in the request",
-		"Reject 1 row(s)? Rejecting cannot be undone. [y/n]",
+		"Reject vpce-0bad? Rejecting cannot be undone. [y/n]",
 		"✓ Reject: rejected vpce-0bad",
 		"1. vpce-0exp | 444455556666 | available (expected)",
 		"✗ VPC DNS hostnames: expected on, saw off",
-		"✓ Turn on DNS hostnames: done; checking again.",
+		"✓ Turn on DNS hostnames: done; checking again",
 		"All steps done.",
 	} {
 		if !strings.Contains(out, want) {
@@ -160,7 +160,7 @@ func TestAccessibleFailedWaitOffersItsWayForward(t *testing.T) {
 	wantInOrder(t, out,
 		"Step 1 of 2: Create the endpoint", "✓ created vpce-1",
 		"Step 2 of 2: Wait for the provider to accept", "✗ the provider rejected vpce-1", "hint: A rejected endpoint stays rejected.",
-		"create a new endpoint and send a new request? [y/n]", "✓ create a new endpoint and send a new request: going on from there.",
+		"create a new endpoint and send a new request? [y/n]", "✓ create a new endpoint and send a new request: going on from there",
 		"Step 1 of 2: Create the endpoint", "✓ created vpce-2",
 		"Step 2 of 2: Wait for the provider to accept", "✓ vpce-2 is available",
 		"All steps done.")

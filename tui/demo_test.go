@@ -30,13 +30,13 @@ func newDemoHarness(t testing.TB, d *Demo, w, h int) *demoHarness {
 		for _, m := range d.parties {
 			m.Stop()
 		}
-		for d.parties[0].busy || d.parties[1].busy {
+		for !d.parties[0].engineDone || !d.parties[1].engineDone {
 			select {
 			case msg := <-hs.msgs:
 				d.Update(msg)
 			case <-deadline:
-				t.Error("work still in flight after Stop")
-				d.parties[0].busy, d.parties[1].busy = false, false
+				t.Error("an engine still runs after Stop")
+				d.parties[0].engineDone, d.parties[1].engineDone = true, true
 			}
 		}
 		close(hs.done)
@@ -209,12 +209,12 @@ func TestDemoLeave(t *testing.T) {
 		t.Errorf("left: provider %v consumer %v", d.Provider().Left(), d.Consumer().Left())
 	}
 	for _, m := range d.parties {
-		saved, err := steps.LoadSession(m.sess.Path())
+		saved, err := steps.LoadSession(m.engine.Session.Path())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if saved.ID != m.sess.ID {
-			t.Errorf("saved %s, want %s", saved.ID, m.sess.ID)
+		if saved.ID != m.SessionID() {
+			t.Errorf("saved %s, want %s", saved.ID, m.SessionID())
 		}
 	}
 }

@@ -9,22 +9,21 @@
 // Model as a tea.Model for a program of its own, and Run starts that program
 // (or, with Options.Accessible, the line driver).
 //
-// Before a step runs, its inputs are asked: all of a form's or a
-// handoff's, what is known proposed; for the other kinds, each one the
-// session has no answer for yet, optional ones included, its Default taken
-// when the step starts. Answers given before (flags, the demo, a resumed
-// session) are not asked again.
-//
-// Concurrency: every call into the flow (Do, Poll, Rows, Options, Fix, row
-// actions, Skip and Session.Save) runs in a tea.Cmd with a context that is
-// cancelled when the user leaves. At most one such command is in flight per
-// Model, and Update reads or writes the session only while none is, so the
-// flow's closures never race with the UI; View reads only a snapshot taken
-// when a command finished.
+// The step life cycle is not here: a steps.Engine runs the flow (inputs,
+// confirmation, Do, waits on their schedules, retries, fixes, recovery,
+// saving the session) in a goroutine of its own and owns the session. The
+// Model is one of its front ends: the engine's events and questions reach
+// Update as messages through one channel, in order; the Model draws them
+// and answers each question with the user's keys (a form's values, go
+// ahead, yes or no, continue, retry, a fix, a row action). View reads only
+// what those messages brought, sanitised when they arrived. A key is taken
+// only when the question it answers is on screen, except a table's row
+// action, which the next refresh of the same table takes.
 //
 // Accessible mode (Options.Accessible) does not use the Bubble Tea renderer
-// or the alternate screen at all: a line driver walks the same flow, prints
-// one plain line per event and asks with huh's accessible prompts (numbered
+// or the alternate screen at all: a line driver, the engine's third front
+// end beside the Model and the headless Runner, prints one plain line per
+// event and asks with huh's accessible prompts (numbered
 // choices, y/n questions, typed values), which screen readers and dumb
 // terminals read well.
 package tui

@@ -328,17 +328,16 @@ func newHarness(t testing.TB, m *Model, w, h int) *harness {
 		// directory goes.
 		m.Stop()
 		deadline := time.After(5 * time.Second)
-		for m.busy {
+		for !m.engineDone {
 			select {
 			case msg := <-hs.msgs:
-				// What finished may start the next piece of work (a
-				// summary runs as soon as it is reached): let it run
-				// to its end too.
+				// The engine stops at its next call or question; what
+				// it shows on the way is taken until it returns.
 				_, cmd := m.Update(msg)
 				hs.run(cmd)
 			case <-deadline:
-				t.Error("work still in flight after Stop")
-				m.busy = false
+				t.Error("the engine still runs after Stop")
+				m.engineDone = true
 			}
 		}
 		close(hs.done)

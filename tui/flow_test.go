@@ -238,9 +238,7 @@ func TestFlowRejectDeclined(t *testing.T) {
 	h := newHarness(t, m, 80, 24)
 	untilRows(h)
 	h.key("down", "r")
-	if !strings.Contains(plain(m.View()), "Reject vpce-0bad? Rejecting cannot be undone.") {
-		t.Fatalf("no question:\n%s", plain(m.View()))
-	}
+	h.untilScreen("Reject vpce-0bad? Rejecting cannot be undone.")
 	h.key("n")
 	if strings.Contains(plain(m.View()), "Reject vpce-0bad?") {
 		t.Fatalf("question still shown:\n%s", plain(m.View()))

@@ -31,21 +31,18 @@ type formView struct {
 	height  int
 }
 
-// newFormView builds the form. Values start from what the session already
-// has, else the input's Default. submit is the form's SubmitCmd; wrap
+// newFormView builds the form. Values start from start: what the session
+// already has, else the input's Default, as the engine proposed them. submit is the form's SubmitCmd; wrap
 // routes the form's own commands back to it. width is the room the form
 // will have: multi-select choices are cut to it, since huh sizes their
 // list before it knows its width and a wrapped choice would hide the last
 // ones.
-func newFormView(com *Common, inputs []steps.Input, options map[string][]steps.Option, s *steps.Session, accessible bool, width int, submit tea.Cmd, wrap func(tea.Cmd) tea.Cmd) *formView {
+func newFormView(com *Common, inputs []steps.Input, options map[string][]steps.Option, start map[string]string, accessible bool, width int, submit tea.Cmd, wrap func(tea.Cmd) tea.Cmd) *formView {
 	f := &formView{com: com, inputs: inputs, options: options, wrap: wrap,
 		strs: map[string]*string{}, multi: map[string]*[]string{}, bools: map[string]*bool{}}
 	var fields []huh.Field
 	for _, in := range inputs {
-		start := s.Input(in.Key)
-		if start == "" && in.Default != nil {
-			start = in.Default(s)
-		}
+		start := steps.Sanitize(start[in.Key])
 		label := steps.Sanitize(in.Label)
 		desc := steps.Sanitize(in.Help)
 		in := in

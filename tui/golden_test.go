@@ -65,6 +65,7 @@ func scenes() []scene {
 		{name: "table-confirm", upTo: steps.StepConnections, sess: expectEndpoint, drive: func(h *harness) {
 			untilRows(h)
 			h.key("down", "r")
+			h.until("the question", func(m *Model) bool { return m.confirm != nil })
 		}},
 		{name: "check", upTo: steps.StepPreflight, drive: func(h *harness) {
 			h.until("the checks", inPhase(steps.StepPreflight, phaseResult))

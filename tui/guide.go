@@ -38,6 +38,11 @@ func (m *Model) guide() guidance {
 		g.todo, g.needsUser = "answer the question below: y for yes, n for no", true
 		return g
 	}
+	if m.asked == nil && (r.phase == phaseResult || r.phase == phaseFailed || r.phase == phaseReady || r.phase == phaseInput) {
+		// The engine has not asked yet: a key would not be taken.
+		g.todo = "working…"
+		return g
+	}
 	switch r.phase {
 	case phaseStarting, phaseLoading:
 		g.todo = "loading…"

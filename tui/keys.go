@@ -24,6 +24,8 @@ type KeyMap struct {
 	Sort     key.Binding
 	Reverse  key.Binding
 	Clear    key.Binding
+	// Refresh reloads a table's rows now.
+	Refresh key.Binding
 	// Back goes from a form to the one before it in the same step (the
 	// VPC after the subnets were loaded for it).
 	Back key.Binding
@@ -53,6 +55,7 @@ func DefaultKeyMap() *KeyMap {
 		Sort:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort column")),
 		Reverse:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort order")),
 		Clear:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		Refresh:    key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh")),
 		Back:       key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "back")),
 		TokenAlone: key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "token alone")),
 	}

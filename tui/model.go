@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -24,8 +25,8 @@ type Options struct {
 	Light bool
 	// Accessible makes Run use the line driver (see the package doc).
 	Accessible bool
-	// Backoff makes the poll interval of wait and table steps; nil gives
-	// steps.DefaultBackoff.
+	// Backoff, when set, makes the poll interval of every wait and table
+	// (tests poll fast); nil leaves each wait the schedule that fits it.
 	Backoff func() *steps.Backoff
 	// Static stops the spinner and the once-a-second clock redraw, so
 	// tests and golden files see stable frames.
@@ -50,11 +51,12 @@ func (c *Common) now() time.Time {
 	return time.Now()
 }
 
+
 // phase is where the current step stands on its screen.
 type phase int
 
 const (
-	phaseStarting phase = iota // waiting for the first advance
+	phaseStarting phase = iota // the step is set up; the engine moves on
 	phaseLoading               // loading select choices
 	phaseInput                 // a form or an import input is shown
 	phaseReady                 // an action waits for the user's go
@@ -78,26 +80,24 @@ type stepRun struct {
 
 	options map[string][]steps.Option
 	form    *formView
-	// stages are the forms the inputs are asked in, one after another;
-	// stage is the one on screen.
-	stages [][]steps.Input
-	stage  int
-	// answers are the answers of the stages before, shown above the form.
-	answers [][]string
+	// stage and stages place the form on screen among the step's forms;
+	// answers are the answers of the stages before, shown above it.
+	stage, stages int
+	answers       [][]string
+	backTo        string
 
 	status   steps.Status
 	polled   bool
 	pollErr  string
 	nextPoll time.Time
-	backoff  *steps.Backoff
 
 	table     *tableView
 	tableDone bool
 	rowsErr   string
 
 	checks *checkList
-	// recover is the way forward a failed wait offers (a new endpoint
-	// after a rejection).
+	// recover is the way forward a failed step offers (a new endpoint
+	// after a rejection, a resource made again).
 	recover *steps.Fix
 }
 
@@ -105,20 +105,25 @@ type stepRun struct {
 type confirmation struct {
 	question string
 	yes      func() tea.Cmd
+	// no, when set, runs on no (the engine's questions need an answer).
+	no func()
 }
 
 // Model shows one flow. It is a component: the program-level App (or the
 // demo's side-by-side wrapper) gives it its size and focus and renders its
-// View string.
+// View string. The flow runs in a steps.Engine of its own, which owns the
+// session; the Model shows what the engine reports and answers its
+// questions.
 type Model struct {
 	flow *steps.Flow
-	sess *steps.Session
 	env  *steps.Env
 	opts Options
 	com  Common
 
 	ctx    context.Context
 	cancel context.CancelFunc
+	engine *steps.Engine
+	fe     *frontend
 
 	focused  bool
 	help     help.Model
@@ -127,9 +132,21 @@ type Model struct {
 	clockOn  bool
 
 	snap snapshot
+	// busy is true while the engine works (a call is in flight) with no
+	// question for the user.
 	busy bool
-	gen  int
-	cur  *stepRun
+	// engineDone is true once the engine returned.
+	engineDone bool
+	// formGen numbers the forms, so a form's messages reach only it.
+	formGen int
+	cur     *stepRun
+	// asked is the engine's question waiting for the user, if any.
+	asked *asked
+	// table is the last table question, which a row action pressed while
+	// the rows refresh still answers; queued is an answer given before the
+	// first one came.
+	table  *asked
+	queued *steps.Reply
 
 	// tokenAlone shows the export's token alone on the screen, so a mouse
 	// selection takes it whole and nothing else.
@@ -150,8 +167,9 @@ type Model struct {
 }
 
 // New makes a Model for flow, continuing session s (new or resumed) with
-// env's clock. The Model is focused; give it a size with SetSize (App does
-// on the first WindowSizeMsg).
+// env's clock. From Init on, the session is the engine's: the caller must
+// not touch it until the Model is stopped and left. The Model is focused;
+// give it a size with SetSize (App does on the first WindowSizeMsg).
 func New(flow *steps.Flow, s *steps.Session, env *steps.Env, opts Options) *Model {
 	if env == nil {
 		env = &steps.Env{}
@@ -162,12 +180,18 @@ func New(flow *steps.Flow, s *steps.Session, env *steps.Env, opts Options) *Mode
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Model{
-		flow: flow, sess: s, env: env, opts: opts,
+		flow: flow, env: env, opts: opts,
 		com:     Common{Width: 80, Height: 24, Theme: NewTheme(!opts.Light, opts.NoColor), Keys: keys, Now: env.Now},
 		ctx:     ctx,
 		cancel:  cancel,
 		focused: true,
+		busy:    true,
 	}
+	m.engine = &steps.Engine{Flow: flow, Session: s, Env: env}
+	if opts.Backoff != nil {
+		m.engine.Schedule = func(*steps.Step) steps.Schedule { return steps.BackoffSchedule(opts.Backoff()) }
+	}
+	m.fe = newFrontend(m)
 	m.help = help.New()
 	m.help.Styles = m.com.Theme.Help
 	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
@@ -175,9 +199,9 @@ func New(flow *steps.Flow, s *steps.Session, env *steps.Env, opts Options) *Mode
 	return m
 }
 
-// Init starts the flow at its first unfinished step.
+// Init starts the flow's engine at the first unfinished step.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.advanceCmd(), m.clockTick(), m.ensureSpin())
+	return tea.Batch(m.fe.run(m.engine), m.fe.listen(), m.clockTick(), m.ensureSpin())
 }
 
 // SetSize gives the Model the cells it may draw in.
@@ -227,8 +251,20 @@ func (m *Model) ResumeCommand() string {
 // SaveError is the last failure to save the session, if any.
 func (m *Model) SaveError() string { return m.saveErr }
 
-// Stop cancels any step work in flight (the program is ending).
+// Stop cancels the engine (the program is ending); it saves the session on
+// its way out.
 func (m *Model) Stop() { m.cancel() }
+
+// Wait blocks until the engine has returned after Stop, or d passed, and
+// reports whether it did.
+func (m *Model) Wait(d time.Duration) bool {
+	select {
+	case <-m.fe.done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
 
 // SetDark switches between the dark- and light-background themes.
 func (m *Model) SetDark(dark bool) {
@@ -242,33 +278,12 @@ func (m *Model) SetDark(dark bool) {
 	}
 }
 
-func (m *Model) nextGen() int {
-	m.gen++
-	return m.gen
-}
-
-func (m *Model) indexOf(st *steps.Step) int {
-	for i, s := range m.flow.Steps {
-		if s == st {
-			return i
-		}
-	}
-	return -1
-}
-
-func (m *Model) newBackoff() *steps.Backoff {
-	if m.opts.Backoff != nil {
-		return m.opts.Backoff()
-	}
-	return steps.DefaultBackoff()
-}
-
 // animating reports whether something is going on that the spinner shows.
 func (m *Model) animating() bool {
 	if m.left || m.opts.Static {
 		return false
 	}
-	if m.busy {
+	if m.busy && !m.engineDone {
 		return true
 	}
 	return m.cur != nil && (m.cur.phase == phasePolling || m.cur.phase == phaseLoading || m.cur.phase == phaseRunning)
@@ -291,8 +306,10 @@ func (m *Model) clockTick() tea.Cmd {
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{owner: m} })
 }
 
-// Update handles a message: keys when focused, and the results of the
-// Model's own commands (others' are ignored).
+func (m *Model) now() time.Time { return m.com.now() }
+
+// Update handles a message: keys when focused, and the Model's own
+// messages (others' are ignored).
 func (m *Model) Update(msg tea.Msg) (*Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.BackgroundColorMsg:
@@ -314,20 +331,33 @@ func (m *Model) Update(msg tea.Msg) (*Model, tea.Cmd) {
 			return m, nil
 		}
 		return m, m.clockTick()
-	case workMsg:
-		return m.onWork(msg)
-	case pollTickMsg:
-		if msg.owner != m || msg.gen != m.gen || m.cur == nil || m.cur.phase != phasePolling || m.leaving || m.busy {
+	case engineMsg:
+		if msg.owner != m {
 			return m, nil
 		}
-		return m, tea.Batch(m.startPoll(), m.ensureSpin())
+		var cmd tea.Cmd
+		if msg.ev != nil {
+			cmd = m.onEvent(*msg.ev)
+		} else {
+			cmd = m.onAsk(msg.ask)
+		}
+		return m, tea.Batch(cmd, m.fe.listen(), m.ensureSpin())
+	case engineDoneMsg:
+		if msg.owner != m {
+			return m, nil
+		}
+		m.engineDone, m.busy, m.asked = true, false, nil
+		if m.leaving || (!m.finished && errors.Is(msg.err, steps.ErrStopped)) {
+			m.left = true
+		}
+		return m, nil
 	case formMsg:
-		if msg.owner != m || msg.gen != m.gen || m.cur == nil || m.cur.form == nil {
+		if msg.owner != m || msg.gen != m.formGen || m.cur == nil || m.cur.form == nil {
 			return m, nil
 		}
 		return m, m.cur.form.update(msg.msg)
 	case formSubmitMsg:
-		if msg.owner != m || msg.gen != m.gen || m.cur == nil || m.cur.phase != phaseInput || m.busy {
+		if msg.owner != m || msg.gen != m.formGen || m.cur == nil || m.cur.phase != phaseInput {
 			return m, nil
 		}
 		return m, m.submitForm()
@@ -346,265 +376,199 @@ func (m *Model) Update(msg tea.Msg) (*Model, tea.Cmd) {
 	return m, nil
 }
 
-// onWork takes the session back from a finished command and moves the
-// step on.
-func (m *Model) onWork(msg workMsg) (*Model, tea.Cmd) {
-	owner, snap, saveErr := msg.work()
-	if owner != m {
-		return m, nil
+// onEvent shows what the engine reports.
+func (m *Model) onEvent(ev steps.Event) tea.Cmd {
+	m.snap = cleanSnapshot(ev.Snap)
+	m.saveErr = steps.Sanitize(ev.SaveErr)
+	if ev.Kind == steps.EventFinished {
+		m.finished, m.cur, m.busy = true, nil, false
+		return nil
 	}
-	m.busy = false
-	m.snap = snap
-	m.saveErr = ""
-	if saveErr != nil {
-		m.saveErr = steps.Sanitize(saveErr.Error())
+	if ev.Kind == steps.EventSkipped {
+		return nil
 	}
-	if m.leaving {
-		if _, ok := msg.(savedMsg); ok {
-			m.left = true
-			return m, nil
-		}
-		// What was in flight has stopped; save what it left.
-		return m, m.saveCmd()
-	}
-	cmd := m.handleWork(msg)
-	return m, tea.Batch(cmd, m.ensureSpin())
-}
-
-func (m *Model) handleWork(msg workMsg) tea.Cmd {
-	if a, ok := msg.(advanceMsg); ok {
-		if a.step == nil {
-			m.finished = true
-			m.cur = nil
-			return nil
-		}
-		return m.enterStep(a.step, a.index)
+	if ev.Kind == steps.EventStep || m.cur == nil || m.cur.st != ev.Step {
+		m.cur = &stepRun{st: ev.Step, index: ev.Index}
+		m.note, m.noteBad = "", false
+		m.help.ShowAll = false
+		m.asked, m.table, m.queued = nil, nil, nil
 	}
 	r := m.cur
-	if r == nil {
-		return nil
-	}
-	if _, ok := msg.(savedMsg); ok {
-		return nil
-	}
-	m.refreshDetails()
-	switch msg := msg.(type) {
-	case optionsMsg:
-		if msg.gen != m.gen {
-			return nil
-		}
-		r.options = msg.options
-		if msg.err != nil {
-			m.fail(msg.err.Error(), steps.HintOf(msg.err))
-			return nil
-		}
-		return m.buildForm()
-	case doMsg:
-		if msg.gen != m.gen || msg.cancelled {
-			return nil
-		}
-		m.note = strings.TrimSuffix(m.note, checkingAgain)
-		r.result = msg.result
-		if r.st.Kind == steps.KindCheck || len(msg.result.Checks) > 0 {
-			r.checks = newCheckList(&m.com, msg.result.Checks)
-			m.layoutChildren()
-		}
-		if msg.err != nil {
-			rec := m.snap.recs[r.st.ID]
-			hint := steps.HintOf(msg.err)
-			if hint == "" {
-				hint = rec.Hint
-			}
-			m.fail(steps.Sanitize(msg.err.Error()), steps.Sanitize(hint))
-			return nil
-		}
-		if msg.pending {
+	m.setView(ev.View)
+	switch ev.Kind {
+	case steps.EventLoading:
+		r.phase, m.busy = phaseLoading, true
+	case steps.EventRunning:
+		r.phase, m.busy = phaseRunning, true
+		r.errText, r.hint, r.recover = "", "", nil
+		r.status, r.polled = steps.Status{}, false
+	case steps.EventPolling:
+		m.busy = true
+		if r.phase != phasePolling {
 			r.phase = phasePolling
-			r.backoff.Reset()
 			if r.st.Table != nil && r.table == nil {
 				r.table = newTableView(&m.com, r.st.Table)
 				m.layoutChildren()
 			}
-			return m.startPoll()
 		}
-		return m.stepDone()
-	case pollMsg:
-		if msg.gen != m.gen || msg.cancelled {
-			return nil
+	case steps.EventStatus:
+		m.busy = false
+		r.polled, r.status, r.nextPoll = true, cleanStatus(ev.Status), ev.NextPoll
+		r.pollErr = steps.Sanitize(ev.PollErr)
+	case steps.EventRows:
+		r.polled, r.nextPoll = true, ev.NextPoll
+		r.rowsErr = steps.Sanitize(ev.RowsErr)
+		if ev.RowsErr == "" {
+			r.tableDone = ev.Complete
+			r.table.SetRows(cleanRows(ev.Rows))
 		}
-		r.polled = true
-		r.pollErr = ""
-		switch {
-		case msg.err != nil && !msg.retryable:
-			hint := steps.HintOf(msg.err)
-			if hint == "" {
-				hint = msg.status.Hint
-			}
-			m.fail(steps.Sanitize(msg.err.Error()), steps.Sanitize(hint))
-			return nil
-		case msg.err != nil:
-			r.pollErr = steps.Sanitize(msg.err.Error())
-		default:
-			r.status = msg.status
+	case steps.EventRetrying:
+		text := fmt.Sprintf("%s — trying again in %s", steps.Sanitize(ev.Err), fmtDuration(ev.Delay))
+		if ev.Hint != "" {
+			text += " (" + steps.Sanitize(ev.Hint) + ")"
 		}
-		switch {
-		case r.status.Failed:
-			m.fail(r.status.Detail, r.status.Hint)
-			r.recover = r.status.Recover
-			return nil
-		case r.status.Done:
-			if r.status.Detail != "" {
-				r.result.Detail = r.status.Detail
-			}
-			return m.stepDone()
-		}
-		return m.schedulePoll(r.status.State + "|" + r.status.Detail)
-	case rowsMsg:
-		if msg.gen != m.gen || msg.cancelled {
-			return nil
-		}
-		r.polled = true
-		if msg.err != nil {
-			r.rowsErr = steps.Sanitize(msg.err.Error())
-			if h := steps.HintOf(msg.err); h != "" {
-				r.rowsErr += " (" + steps.Sanitize(h) + ")"
-			}
+		if r.phase == phasePolling {
+			r.pollErr = text
 		} else {
-			r.rowsErr = ""
-			r.tableDone = msg.done
-			r.table.SetRows(msg.rows)
+			m.setNote(text, true)
 		}
-		if q := r.table.takeQueued(); q != nil {
-			return m.runRowAction(q.act, q.ids)
+	case steps.EventNote:
+		m.setNote(steps.Sanitize(ev.Note), ev.Bad)
+		if r.table != nil && !ev.Bad {
+			r.table.ClearSelection()
 		}
-		if r.table.finishQueued && r.tableDone {
-			r.table.finishQueued = false
-			return m.finishCmd(r.st, m.gen)
+	case steps.EventDone:
+		// The result screen comes with the engine's question about it
+		// (AskResult), so a key pressed on it is always taken; forms and
+		// waits go straight on to the next step.
+		m.note = strings.TrimSuffix(m.note, checkingAgain)
+		m.showResult(ev.Result)
+	case steps.EventFailed:
+		// Likewise the failure screen comes with AskFailed.
+		m.showResult(ev.Result)
+		r.errText, r.hint = steps.Sanitize(ev.Err), steps.Sanitize(ev.Hint)
+		r.recover = ev.Recover
+		if ev.Status != (steps.Status{}) {
+			r.status = cleanStatus(ev.Status)
 		}
-		return m.schedulePoll(r.table.fingerprint())
-	case rowActionMsg:
-		if msg.err != nil {
-			m.setNote(failNote(msg.label, msg.err), true)
-		} else {
-			text := msg.label + ": done"
-			if msg.detail != "" {
-				text = msg.label + ": " + msg.detail
-			}
-			m.setNote(text, false)
-		}
-		r.table.ClearSelection()
-		r.backoff.Reset()
-		return m.startPollGen(m.nextGen())
-	case fixMsg:
-		if msg.err != nil {
-			m.setNote(failNote(msg.label, msg.err), true)
-			r.phase = phaseFailed
-			if !msg.recover && !r.result.Failed(false) {
-				r.phase = phaseResult
-			}
-			return nil
-		}
-		if msg.recover {
-			// The session was reset to an earlier step: find it.
-			return m.advanceCmd()
-		}
-		m.setNote(msg.label+": done"+checkingAgain, false)
-		return m.runDo()
-	case finishMsg:
-		return m.advanceCmd()
 	}
 	return nil
-}
-
-// failNote is the note of a row action or fix that failed, with its hint.
-func failNote(label string, err error) string {
-	text := fmt.Sprintf("%s failed: %s", label, steps.Sanitize(err.Error()))
-	if h := steps.HintOf(err); h != "" {
-		text += " — " + steps.Sanitize(h)
-	}
-	return text
 }
 
 // checkingAgain ends the note of a fix while its step checks again.
 const checkingAgain = "; checking again"
 
-// enterStep sets up the screen of the next step.
-func (m *Model) enterStep(st *steps.Step, index int) tea.Cmd {
-	m.cur = &stepRun{st: st, index: index, backoff: m.newBackoff()}
-	m.note, m.noteBad = "", false
-	m.help.ShowAll = false
-	m.refreshDetails()
-	if in := m.inputsToAsk(); len(in) > 0 {
-		return m.showInputs()
+func (m *Model) showResult(res steps.Result) {
+	r := m.cur
+	r.result = cleanResult(res)
+	if r.st.Kind == steps.KindCheck || len(r.result.Checks) > 0 {
+		r.checks = newCheckList(&m.com, r.result.Checks)
+		m.layoutChildren()
 	}
-	return m.afterInputs()
 }
 
-// inputsToAsk is what the current step asks before Do.
-func (m *Model) inputsToAsk() []steps.Input { return inputsToAsk(m.cur.st, m.sess) }
-
-// inputsToAsk is what st asks before Do, in the full screen and the line
-// driver alike: every input of a form step, the bundle of an import and
-// the path of an export (its default proposed), since asking them is what
-// those steps are for; and, for the other kinds, every input the session
-// has no answer for yet, optional ones included (acceptance on
-// create-service, writing the TXT record, the connectivity test's HTTP
-// path), so a choice the design leaves to the user is never taken
-// silently. Answers given before (flags, the demo, a resumed session) are
-// not asked again. Each is shown with its Default, evaluated when its form
-// is built, so it sees what the steps before found (the hosted zone).
-func inputsToAsk(st *steps.Step, s *steps.Session) []steps.Input {
-	switch {
-	case st.Kind == steps.KindHandoff && st.Handoff == steps.HandoffImport:
-		if len(st.Inputs) == 0 {
-			return []steps.Input{{Key: st.ID, Label: "Bundle file or token", Type: steps.InputText, Required: true}}
-		}
-		return st.Inputs
-	case st.Kind == steps.KindForm, st.Kind == steps.KindHandoff:
-		return st.Inputs
+// setView shows the step's description and fields as the engine sees them.
+func (m *Model) setView(v steps.StepView) {
+	r := m.cur
+	r.describe = cleanText(v.Describe)
+	if v.Fields == nil && r.fields == nil {
+		return
 	}
-	return steps.UnansweredInputs(st, s)
+	fs := cleanFields(v.Fields)
+	if r.fields == nil {
+		r.fields = newFieldList(&m.com, fs)
+	} else {
+		r.fields.setFields(fs)
+	}
 }
 
-// formStages splits inputs into the forms asked one after another: the
-// choices of a select loaded from AWS may depend on the answers before it
-// (the subnets of the VPC just chosen), so each input with Options starts a
-// stage of its own, loaded once the answers before it are in the session.
-func formStages(inputs []steps.Input) [][]steps.Input {
-	var out [][]steps.Input
-	for i, in := range inputs {
-		if i == 0 || in.Options != nil {
-			out = append(out, nil)
+// onAsk shows the engine's question.
+func (m *Model) onAsk(a *asked) tea.Cmd {
+	q := a.q
+	if m.cur == nil || m.cur.st != q.Step {
+		m.cur = &stepRun{st: q.Step, index: q.Index}
+	}
+	m.snap = cleanSnapshot(q.Snap)
+	m.setView(q.View)
+	m.asked, m.busy = a, false
+	r := m.cur
+	switch q.Kind {
+	case steps.AskInputs:
+		r.stage, r.stages, r.answers, r.backTo = q.Stage, q.Stages, cleanAnswers(q.Answered), steps.Sanitize(q.BackTo)
+		r.options = cleanOptions(q.Options)
+		r.errText, r.hint = "", ""
+		return m.buildForm(q)
+	case steps.AskGo:
+		r.phase = phaseReady
+	case steps.AskConfirm:
+		m.confirm = &confirmation{question: steps.Sanitize(q.Text),
+			yes: func() tea.Cmd { m.reply(steps.Reply{Choice: steps.ChoiceYes}); return nil },
+			no:  func() { m.reply(steps.Reply{Choice: steps.ChoiceNo}) }}
+	case steps.AskResult:
+		r.phase = phaseResult
+	case steps.AskFailed:
+		r.phase = phaseFailed
+		r.recover = q.Recover
+	case steps.AskTable:
+		m.table = a
+		if r.table == nil {
+			r.table = newTableView(&m.com, r.st.Table)
+			m.layoutChildren()
 		}
-		out[len(out)-1] = append(out[len(out)-1], in)
+		r.phase = phasePolling
+		switch {
+		case m.queued != nil:
+			m.reply(*m.queued)
+			m.queued = nil
+		case r.table.finishQueued && q.Complete:
+			r.table.finishQueued = false
+			m.reply(steps.Reply{Choice: steps.ChoiceFinish})
+		}
+	}
+	return nil
+}
+
+func cleanAnswers(in [][]string) [][]string {
+	out := make([][]string, len(in))
+	for i, lines := range in {
+		for _, l := range lines {
+			out[i] = append(out[i], steps.Sanitize(l))
+		}
 	}
 	return out
 }
 
-// showInputs asks the step's inputs from the first stage.
-func (m *Model) showInputs() tea.Cmd {
-	m.cur.stages = formStages(m.inputsToAsk())
-	return m.showStage(0)
-}
-
-// showStage loads the choices of stage i, if it has any, then shows its
-// form.
-func (m *Model) showStage(i int) tea.Cmd {
-	r := m.cur
-	r.stage = i
-	if hasOptions(r.stages[i]) {
-		r.phase = phaseLoading
-		return m.optionsCmd(r.stages[i], m.nextGen())
+// reply answers the question on screen.
+func (m *Model) reply(r steps.Reply) {
+	a := m.asked
+	if a == nil {
+		return
 	}
-	r.options = nil
-	return m.buildForm()
+	m.asked, m.busy = nil, true
+	m.fe.answer(a, r)
 }
 
-func (m *Model) buildForm() tea.Cmd {
+// replyTable answers the table's question, the last one when the rows are
+// being refreshed (the engine takes it with the next).
+func (m *Model) replyTable(r steps.Reply) {
+	if m.asked != nil && m.asked.q.Kind == steps.AskTable {
+		m.reply(r)
+		return
+	}
+	if m.table != nil {
+		m.fe.answer(m.table, r)
+		m.table = nil
+		return
+	}
+	m.queued = &r
+}
+
+func (m *Model) buildForm(q steps.Question) tea.Cmd {
 	r := m.cur
-	gen := m.nextGen()
+	m.formGen++
+	gen := m.formGen
 	w, _ := m.screenSize()
-	r.form = newFormView(&m.com, r.stages[r.stage], r.options, m.sess, m.opts.Accessible, w,
+	r.form = newFormView(&m.com, q.Inputs, r.options, q.Start, m.opts.Accessible, w,
 		func() tea.Msg { return formSubmitMsg{owner: m, gen: gen} },
 		func(c tea.Cmd) tea.Cmd { return m.wrapFormCmd(gen, c) })
 	r.phase = phaseInput
@@ -612,7 +576,7 @@ func (m *Model) buildForm() tea.Cmd {
 	return r.form.init()
 }
 
-// submitForm records the answers and goes on.
+// submitForm gives the engine the answers.
 func (m *Model) submitForm() tea.Cmd {
 	r := m.cur
 	vals, err := r.form.values()
@@ -620,127 +584,16 @@ func (m *Model) submitForm() tea.Cmd {
 		r.form.liveErr = err.Error()
 		return nil
 	}
-	for k, v := range vals {
-		m.sess.SetInput(k, v)
-	}
-	r.answers = append(r.answers[:r.stage], answerLines(r.stages[r.stage], vals, r.options))
 	r.form = nil
-	if r.stage+1 < len(r.stages) {
-		return m.showStage(r.stage + 1)
-	}
-	return m.afterInputs()
-}
-
-// answerLines says what was answered in a stage: a choice by its label.
-func answerLines(inputs []steps.Input, vals map[string]string, options map[string][]steps.Option) []string {
-	var out []string
-	for _, in := range inputs {
-		v := vals[in.Key]
-		if v == "" {
-			continue
-		}
-		// A choice shows its label; several, their values (IDs), so the
-		// line stays short.
-		shown := strings.ReplaceAll(v, ",", ", ")
-		if in.Type == steps.InputSelect {
-			for _, o := range options[in.Key] {
-				if o.Value == v && o.Label != "" {
-					shown = o.Label
-				}
-			}
-		}
-		out = append(out, steps.Sanitize(in.Label)+": "+steps.Sanitize(shown))
-	}
-	return out
-}
-
-func (m *Model) afterInputs() tea.Cmd {
-	r := m.cur
-	// What the step says it will do depends on the answers just given
-	// (acceptance required, who writes the TXT record).
-	m.refreshDetails()
-	if r.st.Kind == steps.KindAction {
-		// An action with nothing to read first (the summary) just runs.
-		if r.st.Describe == nil && r.st.Fields == nil && r.st.Confirm == "" {
-			return m.runDo()
-		}
-		r.phase = phaseReady
-		return nil
-	}
-	if r.st.Confirm != "" {
-		r.phase = phaseReady
-		m.ask(r.st.Confirm, m.runDo)
-		return nil
-	}
-	return m.runDo()
-}
-
-func (m *Model) runDo() tea.Cmd {
-	r := m.cur
-	r.phase = phaseRunning
-	r.errText, r.hint = "", ""
-	r.status, r.polled = steps.Status{}, false
-	return tea.Batch(m.doCmd(r.st, m.nextGen()), m.ensureSpin())
-}
-
-func (m *Model) startPoll() tea.Cmd { return m.startPollGen(m.gen) }
-
-func (m *Model) startPollGen(gen int) tea.Cmd {
-	r := m.cur
-	r.phase = phasePolling
-	if r.st.Table != nil {
-		return m.rowsCmd(r.st, gen)
-	}
-	return m.pollCmd(r.st, gen)
-}
-
-func (m *Model) schedulePoll(observed string) tea.Cmd {
-	d := m.cur.backoff.Next(observed)
-	m.cur.nextPoll = m.now().Add(d)
-	return m.pollAfter(m.gen, d)
-}
-
-// stepDone shows the result; forms and waits go straight on, the other
-// screens stay until the user continues (there may be something to copy).
-func (m *Model) stepDone() tea.Cmd {
-	r := m.cur
-	r.phase = phaseResult
-	if r.st.Kind == steps.KindForm || r.st.Kind == steps.KindWait {
-		return m.advanceCmd()
-	}
+	r.phase = phaseStarting
+	m.reply(steps.Reply{Choice: steps.ChoiceContinue, Values: vals})
 	return nil
-}
-
-func (m *Model) fail(text, hint string) {
-	r := m.cur
-	r.phase = phaseFailed
-	r.errText, r.hint = text, hint
 }
 
 func (m *Model) setNote(s string, bad bool) { m.note, m.noteBad = s, bad }
 
 func (m *Model) ask(q string, yes func() tea.Cmd) {
 	m.confirm = &confirmation{question: q, yes: yes}
-}
-
-// refreshDetails asks the step for its description and fields; the session
-// is Update's while this runs.
-func (m *Model) refreshDetails() {
-	r := m.cur
-	if r == nil || m.busy {
-		return
-	}
-	if r.st.Describe != nil {
-		r.describe = cleanText(r.st.Describe(m.sess))
-	}
-	if r.st.Fields != nil {
-		fs := cleanFields(r.st.Fields(m.sess))
-		if r.fields == nil {
-			r.fields = newFieldList(&m.com, fs)
-		} else {
-			r.fields.setFields(fs)
-		}
-	}
 }
 
 // cleanText sanitises each line of a multi-line text.
@@ -761,15 +614,15 @@ func (m *Model) askLeave() {
 	m.confirmLeave = true
 }
 
-// leave stops the work in flight, saves the session and marks the Model
-// left once the save is done.
+// leave stops the engine, which saves the session on its way out; the
+// Model is left once it has returned.
 func (m *Model) leave() tea.Cmd {
 	m.leaving = true
 	m.cancel()
-	if m.busy {
-		return nil // the command's message will come back; then save
+	if m.engineDone {
+		m.left = true
 	}
-	return m.saveCmd()
+	return nil
 }
 
 func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -781,6 +634,11 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		if m.confirm != nil && m.confirmLeave {
 			m.confirm = nil
 			return m.leave()
+		}
+		if c := m.confirm; c != nil && c.no != nil {
+			// The engine's question stays asked; it comes back after.
+			m.confirm = nil
+			c.no()
 		}
 		m.askLeave()
 		return nil
@@ -799,6 +657,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			return c.yes()
 		case key.Matches(msg, k.No):
 			m.confirm, m.confirmLeave = nil, false
+			if c.no != nil {
+				c.no()
+			}
 		}
 		return nil
 	}
@@ -816,7 +677,10 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if r.phase == phaseInput && r.form != nil {
 		if r.stage > 0 && key.Matches(msg, k.Back) && r.form.atFirstField() {
-			return m.showStage(r.stage - 1)
+			r.form = nil
+			r.phase = phaseLoading
+			m.reply(steps.Reply{Choice: steps.ChoiceBack})
+			return nil
 		}
 		return r.form.update(msg)
 	}

@@ -94,15 +94,15 @@ func TestInputsToAskByAnswer(t *testing.T) {
 	s.SetInput("emptyOpt", "")
 	s.SetInput("req", "")
 	s.SetInput("given", "x")
-	if got, want := inputKeys(inputsToAsk(action, s)), []string{"opt", "req"}; !slices.Equal(got, want) {
+	if got, want := inputKeys(steps.InputsToAsk(action, s)), []string{"opt", "req"}; !slices.Equal(got, want) {
 		t.Errorf("action asks %v, want %v", got, want)
 	}
-	if got, want := inputKeys(inputsToAsk(form, s)), []string{"opt", "emptyOpt", "req", "given"}; !slices.Equal(got, want) {
+	if got, want := inputKeys(steps.InputsToAsk(form, s)), []string{"opt", "emptyOpt", "req", "given"}; !slices.Equal(got, want) {
 		t.Errorf("form asks %v, want %v", got, want)
 	}
 	s.SetInput("opt", "false")
 	s.SetInput("req", "y")
-	if got := inputsToAsk(action, s); len(got) != 0 {
+	if got := steps.InputsToAsk(action, s); len(got) != 0 {
 		t.Errorf("action asks %v once all are answered", inputKeys(got))
 	}
 }
@@ -166,14 +166,14 @@ func TestAnsweredOptionalInputsNotAskedAgain(t *testing.T) {
 	h.until("the zone step's result", inPhase("zone", phaseResult))
 	h.key("enter")
 	h.until("the TXT go-ahead", func(m *Model) bool { return m.cur.st.ID == "txt" && m.cur.phase != phaseStarting && !m.busy })
-	if m.cur.phase != phaseReady || m.cur.stages != nil {
+	if m.cur.phase != phaseReady || m.cur.stages != 0 {
 		t.Fatalf("txt in phase %v with forms %v; want the go-ahead, nothing asked", m.cur.phase, m.cur.stages)
 	}
 	h.key("enter")
 	h.until("the TXT result", inPhase("txt", phaseResult))
 	h.key("enter")
 	h.until("the check's result", func(m *Model) bool { return m.cur.st.ID == "probe" && m.cur.phase == phaseResult && !m.busy })
-	if m.cur.stages != nil {
+	if m.cur.stages != 0 {
 		t.Errorf("the check asked %v", m.cur.stages)
 	}
 	if write, path, runs := seen.get(); write != "false" || path != "/ready" || runs != 1 {

@@ -151,8 +151,9 @@ func TestControlCharactersStripped(t *testing.T) {
 	}
 }
 
-// TestStaleAndForeignMessagesDropped: a poll tick of an earlier attempt,
-// or another Model's result, changes nothing.
+// TestStaleAndForeignMessagesDropped: another Model's engine messages
+// change nothing, and an answer to a question the engine no longer asks
+// does not answer the next one.
 func TestStaleAndForeignMessagesDropped(t *testing.T) {
 	sc := scene{name: "wait", upTo: steps.StepServiceReady, world: func(w *fakeWorld) { w.pollsNeeded = 1000 },
 		drive: func(h *harness) {
@@ -160,25 +161,33 @@ func TestStaleAndForeignMessagesDropped(t *testing.T) {
 		}}
 	hs := startScene(t, sc, 80, 24, goldenOpts())
 	m := hs.m
-	m.Update(pollTickMsg{owner: m, gen: m.gen - 1})
-	if m.busy {
-		t.Error("a stale poll tick started a poll")
-	}
 	other := New(fakeFlow(newWorld()), newSession(t, fakeFlow(newWorld()), steps.StepServiceReady), nil, goldenOpts())
 	defer other.Stop()
-	m.Update(pollTickMsg{owner: other, gen: m.gen})
-	if m.busy {
-		t.Error("another Model's poll tick started a poll")
-	}
 	before := m.cur.status
-	m.Update(pollMsg{workBase: workBase{owner: other, gen: m.gen}, status: steps.Status{Done: true, State: "available"}})
-	if m.cur.status != before || m.cur.phase != phasePolling {
-		t.Error("another Model's poll result was taken")
+	m.Update(engineMsg{owner: other, ev: &steps.Event{Kind: steps.EventStatus, Step: m.cur.st, Status: steps.Status{Done: true, State: "available"}}})
+	m.Update(engineMsg{owner: other, ev: &steps.Event{Kind: steps.EventFinished}})
+	if m.cur == nil || m.cur.status != before || m.cur.phase != phasePolling || m.finished {
+		t.Error("another Model's engine event was taken")
 	}
-	// A current tick does start a poll.
-	hs.send(pollTickMsg{owner: m, gen: m.gen})
-	if !m.busy {
-		t.Error("the current poll tick did not poll")
+
+	// The front end: a reply to question 1 does not answer question 2.
+	f := newFrontend(other)
+	go func() {
+		<-f.msgs // question 1 reaches Update
+		f.answer(&asked{seq: 1, q: steps.Question{Kind: steps.AskConfirm}}, steps.Reply{Choice: steps.ChoiceYes})
+	}()
+	r, err := f.Ask(context.Background(), steps.Question{Kind: steps.AskConfirm, Step: &steps.Step{ID: "x"}})
+	if err != nil || r.Choice != steps.ChoiceYes {
+		t.Fatalf("answer to the question asked: %v %v", r, err)
+	}
+	f.answer(&asked{seq: 1, q: steps.Question{Kind: steps.AskConfirm}}, steps.Reply{Choice: steps.ChoiceNo}) // late, for question 1
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-f.msgs // question 2
+		cancel()
+	}()
+	if r, err := f.Ask(ctx, steps.Question{Kind: steps.AskConfirm, Step: &steps.Step{ID: "x"}}); err == nil {
+		t.Errorf("question 2 took question 1's late answer %v", r)
 	}
 }
 
@@ -277,7 +286,10 @@ func TestStepConfirmAsksFirst(t *testing.T) {
 	if m.cur.phase != phaseReady || m.confirm != nil {
 		t.Fatalf("no did not cancel: phase %v", m.cur.phase)
 	}
-	h.key("enter", "y")
+	h.until("the action again", inPhase("del", phaseReady))
+	h.key("enter")
+	h.untilScreen("? This deletes the endpoint service.")
+	h.key("y")
 	h.until("the result", inPhase("del", phaseResult))
 	if ran != 1 {
 		t.Errorf("ran %d times", ran)

@@ -15,56 +15,67 @@ import (
 func (m *Model) screenKey(msg tea.KeyPressMsg) tea.Cmd {
 	r := m.cur
 	k := m.com.Keys
+	q := m.asked
 	if r.table != nil && r.phase == phasePolling {
 		if !r.table.filtering && key.Matches(msg, k.Continue) {
 			if !r.tableDone {
 				m.setNote("Not finished yet: "+m.tableWaitText(), false)
 				return nil
 			}
-			if m.busy {
+			if q == nil || q.q.Kind != steps.AskTable {
 				r.table.finishQueued = true
 				return nil
 			}
-			return m.finishCmd(r.st, m.gen)
+			m.reply(steps.Reply{Choice: steps.ChoiceFinish})
+			return nil
 		}
-		if req := r.table.update(msg); req != nil {
-			return m.requestRowAction(*req)
+		if !r.table.filtering && key.Matches(msg, k.Refresh) {
+			m.replyTable(steps.Reply{Choice: steps.ChoiceRefresh})
+			return nil
+		}
+		if req := r.table.update(msg); req != nil && req.act.Do != nil {
+			if req.act.Confirm == "" {
+				m.setNote(steps.Sanitize(req.act.Label)+"…", false)
+			}
+			m.replyTable(steps.Reply{Choice: steps.ChoiceRowAction, Action: req.act.Key, Rows: req.ids})
 		}
 		return nil
 	}
 	switch {
-	case r.phase == phaseReady && key.Matches(msg, k.Continue):
-		if r.st.Confirm != "" {
-			m.ask(r.st.Confirm, m.runDo)
-			return nil
+	case r.phase == phaseReady && key.Matches(msg, k.Continue) && q != nil && q.q.Kind == steps.AskGo:
+		m.reply(steps.Reply{Choice: steps.ChoiceYes})
+		if r.st.Confirm == "" {
+			r.phase = phaseStarting
 		}
-		return m.runDo()
 	case r.phase == phaseResult && key.Matches(msg, k.Continue):
-		if m.busy {
+		if q == nil || q.q.Kind != steps.AskResult {
 			return nil
 		}
-		return m.advanceCmd()
-	case r.phase == phaseFailed && r.recover != nil && key.Matches(msg, k.Fix):
-		if m.busy {
+		m.reply(steps.Reply{Choice: steps.ChoiceContinue})
+	case r.phase == phaseFailed && r.recover != nil && key.Matches(msg, k.Fix) && (r.checks == nil || r.checks.selectedFix() == nil):
+		if q == nil || q.q.Kind != steps.AskFailed {
 			return nil
 		}
-		fix := r.recover
-		m.ask(steps.Sanitize(fix.Label)+"?", func() tea.Cmd {
+		label := steps.Sanitize(r.recover.Label)
+		m.ask(label+"?", func() tea.Cmd {
 			r.phase, r.recover = phaseRunning, nil
-			return m.fixCmd(fix, m.gen, true)
+			m.reply(steps.Reply{Choice: steps.ChoiceRecover})
+			return nil
 		})
-		return nil
 	case r.phase == phaseFailed && key.Matches(msg, k.Retry):
-		if m.busy {
+		if q == nil || q.q.Kind != steps.AskFailed {
 			return nil
 		}
-		return m.retry()
+		m.note = ""
+		r.errText, r.hint = "", ""
+		m.reply(steps.Reply{Choice: steps.ChoiceRetry})
+		r.phase = phaseStarting
 	case key.Matches(msg, k.Copy):
 		return m.copySelected()
 	case key.Matches(msg, k.TokenAlone) && r.result.Export != nil && r.result.Export.Token != "":
 		m.tokenAlone = true
 	case key.Matches(msg, k.Fix) && r.checks != nil:
-		return m.offerFix()
+		m.offerFix()
 	case key.Matches(msg, k.Up):
 		m.moveCursor(-1)
 	case key.Matches(msg, k.Down):
@@ -90,27 +101,6 @@ func (m *Model) moveCursor(d int) {
 	}
 }
 
-// retry starts the failed part again: the form for input steps, Do (which
-// is idempotent) for the rest.
-func (m *Model) retry() tea.Cmd {
-	r := m.cur
-	m.note = ""
-	if len(m.inputsToAsk()) > 0 && (r.st.Kind == steps.KindForm || r.st.Kind == steps.KindHandoff || r.options == nil && hasOptions(m.inputsToAsk())) {
-		r.errText, r.hint = "", ""
-		return m.showInputs()
-	}
-	return m.runDo()
-}
-
-func hasOptions(in []steps.Input) bool {
-	for _, i := range in {
-		if i.Options != nil {
-			return true
-		}
-	}
-	return false
-}
-
 // copySelected copies the export token, or the chosen copyable field, with
 // OSC 52.
 func (m *Model) copySelected() tea.Cmd {
@@ -129,45 +119,19 @@ func (m *Model) copySelected() tea.Cmd {
 }
 
 // offerFix asks before running the fix of the check under the cursor.
-func (m *Model) offerFix() tea.Cmd {
+func (m *Model) offerFix() {
 	r := m.cur
+	q := m.asked
 	c := r.checks.selectedFix()
-	if c == nil || m.busy {
-		return nil
+	if c == nil || q == nil || (q.q.Kind != steps.AskFailed && q.q.Kind != steps.AskResult) {
+		return
 	}
-	fix := c.Fix
-	m.ask(fmt.Sprintf("%s? (for the check %q)", steps.Sanitize(fix.Label), c.Name), func() tea.Cmd {
+	i := r.checks.cursor
+	m.ask(fmt.Sprintf("%s? (for the check %q)", steps.Sanitize(c.Fix.Label), c.Name), func() tea.Cmd {
 		r.phase = phaseRunning
-		return m.fixCmd(fix, m.gen, false)
+		m.reply(steps.Reply{Choice: steps.ChoiceFix, Check: i})
+		return nil
 	})
-	return nil
-}
-
-// requestRowAction asks first when the action says so (reject cannot be
-// undone).
-func (m *Model) requestRowAction(req rowRequest) tea.Cmd {
-	if req.act.Do == nil {
-		return nil
-	}
-	if req.act.Confirm != "" {
-		what := fmt.Sprintf("%s %d row(s)", steps.Sanitize(req.act.Label), len(req.ids))
-		if len(req.ids) == 1 {
-			what = fmt.Sprintf("%s %s", steps.Sanitize(req.act.Label), steps.Sanitize(req.ids[0]))
-		}
-		m.ask(what+"? "+steps.Sanitize(req.act.Confirm), func() tea.Cmd { return m.runRowAction(req.act, req.ids) })
-		return nil
-	}
-	return m.runRowAction(req.act, req.ids)
-}
-
-func (m *Model) runRowAction(act steps.RowAction, ids []string) tea.Cmd {
-	if m.busy {
-		// The rows are being refreshed; run when they are back.
-		m.cur.table.queued = &rowRequest{act: act, ids: ids}
-		return nil
-	}
-	m.setNote(steps.Sanitize(act.Label)+"…", false)
-	return m.rowActionCmd(act, ids, m.gen)
 }
 
 // screenKeys is the help of the screen of the moment.
@@ -185,7 +149,7 @@ func (m *Model) screenKeys() keyList {
 	case m.cur.phase == phaseInput && m.cur.form != nil:
 		add(m.cur.form.ShortHelp()...)
 		if m.cur.stage > 0 && m.cur.form.atFirstField() {
-			add(withHelp(k.Back, "back to "+steps.Sanitize(m.cur.stages[m.cur.stage-1][0].Label)))
+			add(withHelp(k.Back, "back to "+m.cur.backTo))
 		}
 	default:
 		r := m.cur

@@ -90,7 +90,7 @@ func TestFormStages(t *testing.T) {
 	opt := func(context.Context, *steps.Env, *steps.Session) ([]steps.Option, error) { return nil, nil }
 	in := []steps.Input{{Key: "a"}, {Key: "b", Options: opt}, {Key: "c"}, {Key: "d", Options: opt}, {Key: "e", Options: opt}}
 	var got []string
-	for _, st := range formStages(in) {
+	for _, st := range steps.FormStages(in) {
 		var keys []string
 		for _, i := range st {
 			keys = append(keys, i.Key)
@@ -100,7 +100,7 @@ func TestFormStages(t *testing.T) {
 	if strings.Join(got, "|") != "a|bc|d|e" {
 		t.Errorf("stages %v", got)
 	}
-	if formStages(nil) != nil {
+	if steps.FormStages(nil) != nil {
 		t.Error("stages of no inputs")
 	}
 }

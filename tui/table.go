@@ -335,7 +335,7 @@ func (t *tableView) ShortHelp() []key.Binding {
 func (t *tableView) FullHelp() [][]key.Binding {
 	k := t.com.Keys
 	short := t.ShortHelp()
-	return [][]key.Binding{short, {k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Reverse, k.Clear}}
+	return [][]key.Binding{short, {k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Reverse, k.Clear, k.Refresh}}
 }
 
 // view draws the header, the rows on screen and a status line.
