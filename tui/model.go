@@ -51,7 +51,6 @@ func (c *Common) now() time.Time {
 	return time.Now()
 }
 
-
 // phase is where the current step stands on its screen.
 type phase int
 
