@@ -12,8 +12,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -28,7 +26,9 @@ import (
 // Defaults for Options.
 const (
 	DefaultTimeout     = 30 * time.Second
-	DefaultMaxAttempts = 5
+	DefaultMaxAttempts = 8
+	// DefaultMaxBackoff caps the pause between two attempts of a call.
+	DefaultMaxBackoff = 2 * time.Second
 )
 
 // Options shape a Client.
@@ -44,7 +44,7 @@ type Options struct {
 	Timeout time.Duration
 	// MaxAttempts per operation (adaptive retry mode); 0 means DefaultMaxAttempts.
 	MaxAttempts int
-	// MaxBackoff caps the wait between retries; 0 keeps the SDK's (20s).
+	// MaxBackoff caps the wait between retries; 0 means DefaultMaxBackoff.
 	MaxBackoff time.Duration
 	// APIOptions are extra SDK middleware, e.g. to count calls in tests.
 	APIOptions []func(*middleware.Stack) error
@@ -109,20 +109,7 @@ func New(cfg aws.Config, o Options) (*Client, error) {
 		o.MaxAttempts = DefaultMaxAttempts
 	}
 	cfg.RetryMaxAttempts = 0 // the retryer below carries the limit
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
-			ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) {
-				so.MaxAttempts = o.MaxAttempts
-				if o.MaxBackoff > 0 {
-					so.MaxBackoff = o.MaxBackoff
-					so.Backoff = retry.NewExponentialJitterBackoff(o.MaxBackoff)
-				}
-				// The wizard makes few calls with bounded attempts; a shared
-				// retry quota would turn a throttled poll loop into hard failures.
-				so.RateLimiter = ratelimit.None
-			})
-		})
-	}
+	cfg.Retryer = func() aws.Retryer { return newRetryer(o) }
 	var lg *attemptLogger
 	if o.LogWriter != nil {
 		lg = &attemptLogger{w: o.LogWriter}

@@ -164,11 +164,20 @@ func TestEndpointURLFlagWinsOverEnvironment(t *testing.T) {
 	if id, err := load(t, Options{EndpointURL: env.URL}).Provider().Identity(sbtest.Context(t)); err != nil || id.Account != acct.ID {
 		t.Fatalf("flag over env: %+v %v", id, err)
 	}
-	// Without the flag the dead URL is used, and the error names it.
-	_, err := load(t, Options{MaxAttempts: 2}).Provider().Identity(sbtest.Context(t))
+	// Without the flag the dead URL is used, and the error names it. A
+	// refused connection is not worth retrying: it fails after one attempt
+	// and is not marked retryable, so a wait ends at once.
+	var log bytes.Buffer
+	_, err := load(t, Options{LogWriter: &log}).Provider().Identity(sbtest.Context(t))
 	e := wantErr(t, err, KindUnreachable, CodeUnreachable, "", "--endpoint-url")
-	if !strings.Contains(e.Cause, dead) || !strings.Contains(e.Hint, dead) || !e.Retryable {
+	if !strings.Contains(e.Cause, dead) || !strings.Contains(e.Hint, dead) {
 		t.Errorf("cause %q / hint %q do not name %s", e.Cause, e.Hint, dead)
+	}
+	if e.Retryable {
+		t.Error("a refused connection is marked retryable")
+	}
+	if n := strings.Count(log.String(), "GetCallerIdentity"); n != 1 {
+		t.Errorf("%d attempts at a refused connection, want 1:\n%s", n, log.String())
 	}
 }
 

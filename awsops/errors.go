@@ -264,7 +264,10 @@ func (c classifier) noCredentials(e *Error) {
 }
 
 func (c classifier) unreachable(e *Error, se *smithyhttp.RequestSendError) {
-	e.Kind, e.Code, e.Retryable = KindUnreachable, CodeUnreachable, true
+	// A refused connection or an unknown host is the endpoint's address
+	// being wrong: waiting will not change it. Other failures to reach it
+	// (a reset, a timeout, a resolver hiccup) may pass.
+	e.Kind, e.Code, e.Retryable = KindUnreachable, CodeUnreachable, !permanentConnError(se.Err)
 	e.Message = clean(se.Err.Error())
 	target := c.endpointURL
 	var uerr *url.Error
