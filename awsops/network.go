@@ -267,7 +267,15 @@ func (c *Consumer) CreateSecurityGroup(ctx context.Context, in CreateSecurityGro
 			return SecurityGroup{}, fmt.Errorf("create security group %s: %w", in.Name, ferr)
 		}
 		if len(existing) == 0 {
-			return SecurityGroup{}, c.fail("create security group "+in.Name, err)
+			// AWS says the group exists but does not show it yet: EC2's
+			// eventual consistency, which passes.
+			ferr := c.fail("create security group "+in.Name, err)
+			var e *Error
+			if errors.As(ferr, &e) {
+				e.Retryable = true
+				e.Cause = "AWS says the group exists but does not show it yet (eventual consistency)."
+			}
+			return SecurityGroup{}, ferr
 		}
 		groupID, prior = existing[0].ID, existing[0].Ingress
 		if allowsAll(existing[0], in.Port, in.CIDRs) {
@@ -276,23 +284,34 @@ func (c *Consumer) CreateSecurityGroup(ctx context.Context, in CreateSecurityGro
 	default:
 		return SecurityGroup{}, c.fail("create security group "+in.Name, err)
 	}
-	var ranges []types.IpRange
-	for _, cidr := range in.CIDRs {
-		ranges = append(ranges, types.IpRange{CidrIp: aws.String(cidr), Description: aws.String("plwiz: service port")})
-	}
-	_, err = api.AuthorizeSecurityGroupIngress(c.with(ctx, opAuthorizeSecurityGroupIngress), &ec2.AuthorizeSecurityGroupIngressInput{
-		GroupId:       aws.String(groupID),
-		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(in.Port), ToPort: aws.Int32(in.Port), IpRanges: ranges}},
-	})
-	if err != nil && CodeOf(c.fail("", err)) != "InvalidPermission.Duplicate" {
-		return SecurityGroup{}, c.fail("allow port on security group "+groupID, err)
-	}
 	// Built from what was sent rather than read back: a fresh group may not
 	// be visible to Describe yet (eventual consistency).
-	return SecurityGroup{
+	sg := SecurityGroup{
 		ID: groupID, Name: in.Name, Description: in.Description, VPCID: in.VPCID, Tags: in.Tags,
 		Ingress: append(prior, IngressRule{Protocol: "tcp", FromPort: in.Port, ToPort: in.Port, CIDRs: slices.Clone(in.CIDRs)}),
-	}, nil
+	}
+	// The group is made even when the rule fails (a group not visible
+	// yet): the caller gets its ID with the error, to record it and try
+	// AllowPort again.
+	return sg, c.AllowPort(ctx, groupID, in.Port, in.CIDRs)
+}
+
+// AllowPort lets TCP on port in from the CIDRs; a rule already there is
+// fine.
+func (c *Consumer) AllowPort(ctx context.Context, groupID string, port int32, cidrs []string) error {
+	var api networkAPI = c.c.ec2
+	var ranges []types.IpRange
+	for _, cidr := range cidrs {
+		ranges = append(ranges, types.IpRange{CidrIp: aws.String(cidr), Description: aws.String("plwiz: service port")})
+	}
+	_, err := api.AuthorizeSecurityGroupIngress(c.with(ctx, opAuthorizeSecurityGroupIngress), &ec2.AuthorizeSecurityGroupIngressInput{
+		GroupId:       aws.String(groupID),
+		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(port), ToPort: aws.Int32(port), IpRanges: ranges}},
+	})
+	if err != nil && CodeOf(c.fail("", err)) != "InvalidPermission.Duplicate" {
+		return c.fail("allow port on security group "+groupID, err)
+	}
+	return nil
 }
 
 func allowsAll(sg SecurityGroup, port int32, cidrs []string) bool {

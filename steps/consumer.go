@@ -67,6 +67,12 @@ func importOfferStep() *Step {
 			s.SetResource(ResOfferZones, strings.Join(offer.AZIDs(), ","))
 			s.SetResource(ResOfferDNS, offer.PrivateDNSName)
 			s.SetResource(ResOfferDNSState, string(offer.PrivateDNSState))
+			s.SetResource(ResOfferAccept, strconv.FormatBool(offer.AcceptanceRequired))
+			var types []string
+			for _, t := range offer.IPAddressTypes {
+				types = append(types, string(t))
+			}
+			s.SetResource(ResOfferIPTypes, strings.Join(types, ","))
 			if len(offer.Ports) > 0 {
 				s.SetResource(ResNLBPort, strconv.Itoa(offer.Ports[0]))
 			}
@@ -88,7 +94,9 @@ func serviceCheckStep() *Step {
 				Hint: "Stop: the service is not owned by the account the offer names, so the offer may not be what it claims. Ask the provider through a channel you trust."}
 			zones := CheckResult{Name: "served AZs", Expected: "at least one AZ"}
 			dns := CheckResult{Name: "private DNS name verified", Expected: "verified", Skipped: !offerHasPrivateDNS(s)}
-			checks := []CheckResult{region, visible, owner, zones, dns}
+			matches := CheckResult{Name: "the offer matches what AWS reports", Expected: "the offer's service ID, private DNS name and its state, acceptance, AZs and IP address types", Fatal: true,
+				Hint: "Stop: the offer does not describe the service AWS shows under its name, so it may be forged, mistyped or out of date. Ask the provider for a new offer through a channel you trust."}
+			checks := []CheckResult{region, visible, owner, zones, dns, matches}
 			if !region.Passed {
 				skipRest(checks[1:], "not run: wrong region")
 				return Result{Checks: checks}, nil
@@ -111,16 +119,69 @@ func serviceCheckStep() *Step {
 				served = append(served, fmt.Sprintf("%s (your %s)", z.ID, z.Name))
 			}
 			checks[3].Passed, checks[3].Seen = len(info.Zones) > 0, strings.Join(served, ", ")
-			s.SetResource(ResOfferZones, strings.Join(info.ZoneIDs(), ","))
+			s.SetResource(ResServedZones, strings.Join(info.ZoneIDs(), ","))
 			if offerHasPrivateDNS(s) {
 				checks[4].Seen = string(info.PrivateDNSState)
 				checks[4].Passed = info.PrivateDNSState == awsops.DNSVerified
 				checks[4].Hint = "Private DNS can be turned on only once the provider has verified the name; the endpoint works through its vpce names meanwhile."
+			}
+			if diffs := offerDiffs(s, info); len(diffs) > 0 {
+				checks[5].Seen = strings.Join(diffs, "; ")
+			} else {
+				checks[5].Passed, checks[5].Seen = true, "all the same"
 				s.SetResource(ResOfferDNSState, string(info.PrivateDNSState))
 			}
 			return Result{Detail: fmt.Sprintf("%s, owner %s", info.Name, info.Owner), Checks: checks}, nil
 		},
 	}
+}
+
+// offerDiffs lists where the offer and AWS disagree about the service.
+// AWS does not tell a consumer which ports a service listens on; the
+// connectivity test tries the offer's.
+func offerDiffs(s *Session, info awsops.ServiceInfo) []string {
+	var out []string
+	differ := func(what, offer, aws string) {
+		out = append(out, fmt.Sprintf("%s: the offer says %s, AWS says %s", what, orDefault(offer, "none"), orDefault(aws, "none")))
+	}
+	if id := s.Resource(ResServiceID); id != info.ID {
+		differ("service ID", id, info.ID)
+	}
+	name, awsName := dnsName(s.Resource(ResOfferDNS)), dnsName(info.PrivateDNSName)
+	if name != awsName {
+		differ("private DNS name", name, awsName)
+	} else if name != "" && s.Resource(ResOfferDNSState) != string(info.PrivateDNSState) {
+		differ("private DNS state", s.Resource(ResOfferDNSState), string(info.PrivateDNSState))
+	}
+	if acc := s.Resource(ResOfferAccept); acc != "" && acc != strconv.FormatBool(info.AcceptanceRequired) {
+		differ("acceptance required", acc, strconv.FormatBool(info.AcceptanceRequired))
+	}
+	if offered, served := sortedList(s.Resource(ResOfferZones)), slices.Sorted(slices.Values(info.ZoneIDs())); !slices.Equal(offered, served) {
+		differ("AZ IDs", strings.Join(offered, ", "), strings.Join(served, ", "))
+	}
+	if types := sortedList(s.Resource(ResOfferIPTypes)); len(types) > 0 && len(info.IPAddressTypes) > 0 {
+		if aws := slices.Sorted(slices.Values(info.IPAddressTypes)); !slices.Equal(types, aws) {
+			differ("IP address types", strings.Join(types, ", "), strings.Join(aws, ", "))
+		}
+	}
+	return out
+}
+
+// dnsName is a DNS name as compared: lower case, no final dot. An IDN in
+// its A-label form stays that form, so api.xn--exmple-cua.com is not
+// api.example.com.
+func dnsName(n string) string { return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(n)), ".") }
+
+func sortedList(v string) []string {
+	out := splitList(v)
+	slices.Sort(out)
+	return out
+}
+
+// servedZones are the AZ IDs AWS says the service serves (the offer's
+// until the service check has run).
+func servedZones(s *Session) []string {
+	return splitList(orDefault(s.Resource(ResServedZones), s.Resource(ResOfferZones)))
 }
 
 func skipRest(checks []CheckResult, why string) {
@@ -155,7 +216,7 @@ func chooseNetworkStep() *Step {
 					if err != nil {
 						return nil, err
 					}
-					served := splitList(s.Resource(ResOfferZones))
+					served := servedZones(s)
 					var opts []Option
 					for _, sn := range subnets {
 						o := Option{Value: sn.ID, Label: fmt.Sprintf("%s %s  %s = %s  %s", sn.ID, sn.Name, sn.Zone.Name, sn.Zone.ID, sn.CIDR)}
@@ -228,7 +289,7 @@ func networkCheckStep() *Step {
 				return Result{}, err
 			}
 			port, _ := strconv.Atoi(s.Resource(ResNLBPort))
-			served := splitList(s.Resource(ResOfferZones))
+			served := servedZones(s)
 			var checks []CheckResult
 
 			dns := CheckResult{Name: "VPC DNS support and DNS hostnames on", Expected: "enableDnsSupport and enableDnsHostnames true",
@@ -328,19 +389,31 @@ func createEndpointStep() *Step {
 			sgID := s.Input(InSecurityGroup)
 			if sgID == "" || sgID == CreateSecurityGroupValue {
 				port, _ := strconv.Atoi(s.Resource(ResNLBPort))
-				sg, err := c.CreateSecurityGroup(ctx, awsops.CreateSecurityGroupInput{
-					VPCID: s.Input(InVPC), Name: "plwiz-" + s.ID, Description: "plwiz: clients in the VPC to the " + s.Resource(ResServiceName) + " endpoint",
-					Port: int32(port), CIDRs: splitList(s.Resource(ResVPCCIDRs)), Tags: awsops.Tags{awsops.TagSession: s.ID},
-				})
-				if err != nil {
-					return Result{}, err
+				cidrs := splitList(s.Resource(ResVPCCIDRs))
+				if made := s.Resource(ResSecurityGroup); made != "" {
+					// Made on a try before: make sure of its rule.
+					if err := c.AllowPort(ctx, made, int32(port), cidrs); err != nil {
+						return Result{}, err
+					}
+					sgID = made
+				} else {
+					sg, err := c.CreateSecurityGroup(ctx, awsops.CreateSecurityGroupInput{
+						VPCID: s.Input(InVPC), Name: "plwiz-" + s.ID, Description: "plwiz: clients in the VPC to the " + s.Resource(ResServiceName) + " endpoint",
+						Port: int32(port), CIDRs: cidrs, Tags: awsops.Tags{awsops.TagSession: s.ID},
+					})
+					if sg.ID != "" {
+						s.SetResource(ResSecurityGroup, sg.ID)
+						s.MarkCreated(ResSecurityGroup, sg.ID, StepCreateEndpoint, env.now())
+					}
+					if err != nil {
+						return Result{}, err
+					}
+					sgID = sg.ID
 				}
-				sgID = sg.ID
-				s.SetResource(ResSecurityGroup, sg.ID)
 			}
 			// The network check kept the chosen subnets the service serves.
 			subnets := splitList(s.Resource(ResEndpointSubnet))
-			attempt := orDefault(s.Resource(ResEndpointTry), "1")
+			attempt := strconv.Itoa(s.Attempt(StepCreateEndpoint))
 			ep, err := c.CreateEndpoint(ctx, awsops.CreateEndpointInput{
 				ServiceName: s.Resource(ResServiceName), VPCID: s.Input(InVPC), SubnetIDs: subnets, SecurityGroupIDs: []string{sgID},
 				ClientToken: s.ClientToken("endpoint-" + attempt),
@@ -350,6 +423,7 @@ func createEndpointStep() *Step {
 				return Result{}, err
 			}
 			s.SetResource(ResEndpointID, ep.ID)
+			s.MarkCreated(ResEndpointID, ep.ID, StepCreateEndpoint, env.now())
 			return Result{Detail: fmt.Sprintf("%s (%s), private DNS off", ep.ID, ep.State)}, nil
 		},
 	}
@@ -380,8 +454,7 @@ func exportRequestStep() *Step {
 // later, so the flow goes back to create a fresh one (with a new
 // ClientToken) and send a new request.
 func NewEndpoint(s *Session) {
-	n, _ := strconv.Atoi(orDefault(s.Resource(ResEndpointTry), "1"))
-	s.SetResource(ResEndpointTry, strconv.Itoa(n+1))
+	s.NextAttempt(StepCreateEndpoint)
 	delete(s.Resources, ResEndpointID)
 	for _, id := range []string{StepCreateEndpoint, StepExportRequest, StepWaitAcceptance, StepEnablePrivate, StepPrivateDNSReady, StepConnectivity, StepSummary} {
 		s.Steps[id] = &StepRecord{State: StatePending}

@@ -428,8 +428,8 @@ func (e *Engine) failed(ctx context.Context, a *attempt, f failure) (outcome, er
 	recover := f.recover
 	if class, id, made := classify(f.err, e.Session, e.now()); recover == nil && (class == failGone || class == failNotYetVisible) {
 		recover = e.recreate(id, made)
-		if recover != nil && hint == "" {
-			hint = fmt.Sprintf("%s, which this session created, is gone.", id)
+		if recover != nil {
+			hint = fmt.Sprintf("%s, which this session created, is gone (deleted, or lost by the endpoint that made it). plwiz can make it again and go on: take the way forward offered, or resume headless with --yes.", id)
 		}
 	}
 	rec := a.rec

@@ -259,7 +259,7 @@ func TestConsumerNetworkCheckFailures(t *testing.T) {
 		_, env, s, unserved := setup(t, nil)
 		// As if the service were served in one AZ none of the consumer's
 		// subnets is in.
-		s.SetResource(steps.ResOfferZones, "use1-az9")
+		s.SetResource(steps.ResServedZones, "use1-az9")
 		res := netCheck(t, env, s)
 		wantFailed(t, check(t, res, "subnet "+unserved[0]+" in a served AZ"), "use1-az", "AZ names differ between accounts, so compare AZ IDs")
 		wantFailed(t, check(t, res, "at least one subnet in a served AZ"), "none", "Choose a subnet in an AZ the service serves")

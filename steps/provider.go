@@ -163,17 +163,24 @@ func createServiceStep() *Step {
 					svc = found
 					break
 				}
+				token := "service"
+				if n := s.Attempt(StepCreateService); n > 1 {
+					token = fmt.Sprintf("service-%d", n)
+				}
 				created, err := p.CreateService(ctx, awsops.CreateServiceInput{
 					NLBARNs:            []string{s.Input(InNLB)},
 					AcceptanceRequired: s.Input(InAcceptance) != "false",
 					SupportedRegions:   splitList(s.Input(InSupportedRegns)),
-					ClientToken:        s.ClientToken("service"),
+					ClientToken:        s.ClientToken(token),
 					Tags:               awsops.Tags{awsops.TagSession: s.ID, "Name": "plwiz-" + s.ID},
 				})
 				if err != nil {
 					return Result{}, err
 				}
 				svc = created
+			}
+			if !adoptsService(s) {
+				s.MarkCreated(ResServiceID, svc.ID, StepCreateService, env.now())
 			}
 			s.SetResource(ResServiceID, svc.ID)
 			s.SetResource(ResServiceName, svc.Name)
@@ -332,6 +339,7 @@ func txtRecordStep() *Step {
 				return Result{}, err
 			}
 			s.SetResource(ResChangeID, change)
+			s.MarkCreated(ResChangeID, change, StepTXTRecord, env.now())
 			s.SetResource(ResTXTWritten, "true")
 			return Result{Detail: fmt.Sprintf("wrote TXT %s to %s", s.Resource(ResTXTName), s.Resource(ResZoneName))}, nil
 		},
@@ -499,6 +507,11 @@ func importRequestStep() *Step {
 			if req.ServiceID != s.Resource(ResServiceID) {
 				return Status{}, badInputf("the request is for service %s, but this session's service is %s; is it the right file?", req.ServiceID, s.Resource(ResServiceID))
 			}
+			// A request is a claim: check it against what AWS says before
+			// anything is accepted on its word.
+			if err := vetRequest(ctx, env, s, req); err != nil {
+				return Status{}, err
+			}
 			s.SetResource(ResExpected, strings.Join(req.EndpointIDs, ","))
 			s.SetResource(ResConsumerAcct, req.ConsumerAccountID)
 			s.SetResource(ResConsumerARN, req.PrincipalARN)
@@ -531,6 +544,9 @@ func refreshExpected(env *Env, s *Session) {
 
 func connectionsStep() *Step {
 	accept := RowAction{Key: "a", Label: "accept", Do: func(ctx context.Context, env *Env, s *Session, ids []string) (string, error) {
+		if err := vetEndpoints(ctx, env, s, ids); err != nil {
+			return "", err
+		}
 		if err := env.provider().AcceptConnections(ctx, s.Resource(ResServiceID), ids); err != nil {
 			return "", err
 		}
@@ -601,6 +617,9 @@ func connectionsStep() *Step {
 				}
 			}
 			if len(pending) > 0 && s.Input(InAutoAccept) != "false" {
+				if bad := refused(conns, pending, s, allowedOnce(ctx, env, s)); len(bad) > 0 {
+					return Status{Failed: true, State: "refused", Detail: "refusing to accept: " + strings.Join(bad, "; "), Hint: forgedHint}, nil
+				}
 				if _, err := accept.Do(ctx, env, s, pending); err != nil {
 					return Status{}, err
 				}
@@ -612,6 +631,123 @@ func connectionsStep() *Step {
 			return Status{OtherParty: len(missing) > 0, State: "waiting", Detail: "waiting for endpoint " + strings.Join(missing, ", ") + " to request a connection"}, nil
 		},
 	}
+}
+
+// forgedHint is what to do when a connection is not what the request
+// claims.
+const forgedHint = "Do not accept it: the request may be forged or mistaken. Ask the consumer, through a channel you trust, for their account ID and endpoint ID, and for a new request."
+
+// vetRequest compares what a consumer's request claims with what AWS
+// reports: its account must be an allowed principal of the service, and
+// each endpoint it names that AWS already shows must belong to that
+// account.
+func vetRequest(ctx context.Context, env *Env, s *Session, req handoff.Request) error {
+	svc := s.Resource(ResServiceID)
+	allowed, err := env.provider().AllowedPrincipals(ctx, svc)
+	if err != nil {
+		return err
+	}
+	if !principalsAllow(allowed, req.ConsumerAccountID) {
+		return badInputf("the request says it comes from account %s, which is not an allowed principal of %s (allowed: %s). %s",
+			req.ConsumerAccountID, svc, principalList(allowed), forgedHint)
+	}
+	conns, err := env.provider().ListConnections(ctx, svc, awsops.ConnectionFilter{EndpointIDs: req.EndpointIDs})
+	if err != nil {
+		return err
+	}
+	for _, c := range conns {
+		if c.Owner != req.ConsumerAccountID {
+			return badInputf("the request says endpoint %s comes from account %s, but AWS says account %s owns it. %s",
+				c.EndpointID, req.ConsumerAccountID, c.Owner, forgedHint)
+		}
+	}
+	return nil
+}
+
+// vetEndpoints refuses to accept an endpoint whose owner is not an allowed
+// principal of the service, or one the consumer's request names whose
+// owner is not the account the request claims.
+func vetEndpoints(ctx context.Context, env *Env, s *Session, ids []string) error {
+	conns, err := env.provider().ListConnections(ctx, s.Resource(ResServiceID), awsops.ConnectionFilter{EndpointIDs: ids})
+	if err != nil {
+		return err
+	}
+	if bad := refused(conns, ids, s, allowedOnce(ctx, env, s)); len(bad) > 0 {
+		return fmt.Errorf("refusing to accept: %s. %s", strings.Join(bad, "; "), forgedHint)
+	}
+	return nil
+}
+
+// allowedOnce reads the service's allowed principals when first needed.
+func allowedOnce(ctx context.Context, env *Env, s *Session) func() ([]awsops.AllowedPrincipal, error) {
+	var (
+		got     []awsops.AllowedPrincipal
+		err     error
+		fetched bool
+	)
+	return func() ([]awsops.AllowedPrincipal, error) {
+		if !fetched {
+			got, err = env.provider().AllowedPrincipals(ctx, s.Resource(ResServiceID))
+			fetched = true
+		}
+		return got, err
+	}
+}
+
+// refused says why each of ids must not be accepted, given the service's
+// connections: not found, owned by an account that is not allowed, or not
+// owned by the account the request claims.
+func refused(conns []awsops.Connection, ids []string, s *Session, allowed func() ([]awsops.AllowedPrincipal, error)) []string {
+	want := expected(s)
+	claimed := s.Resource(ResConsumerAcct)
+	var out []string
+	for _, id := range ids {
+		i := slices.IndexFunc(conns, func(c awsops.Connection) bool { return c.EndpointID == id })
+		if i < 0 {
+			out = append(out, fmt.Sprintf("%s is not a connection of %s", id, s.Resource(ResServiceID)))
+			continue
+		}
+		owner := conns[i].Owner
+		if slices.Contains(want, id) && claimed != "" && owner != claimed {
+			out = append(out, fmt.Sprintf("%s belongs to account %s, but the request claims account %s", id, owner, claimed))
+			continue
+		}
+		list, err := allowed()
+		if err != nil {
+			out = append(out, fmt.Sprintf("could not read the allowed principals to check %s: %v", id, err))
+			continue
+		}
+		if !principalsAllow(list, owner) {
+			out = append(out, fmt.Sprintf("%s belongs to account %s, which is not an allowed principal (allowed: %s)", id, owner, principalList(list)))
+		}
+	}
+	return out
+}
+
+// principalsAllow reports whether an endpoint owned by account may connect:
+// everyone is allowed, or the account, or a principal of it (a role or
+// user ARN in that account).
+func principalsAllow(allowed []awsops.AllowedPrincipal, account string) bool {
+	for _, p := range allowed {
+		if p.ARN == "*" {
+			return true
+		}
+		if f := strings.SplitN(p.ARN, ":", 6); len(f) == 6 && f[0] == "arn" && f[4] == account {
+			return true
+		}
+	}
+	return false
+}
+
+func principalList(allowed []awsops.AllowedPrincipal) string {
+	if len(allowed) == 0 {
+		return "none"
+	}
+	arns := make([]string, len(allowed))
+	for i, p := range allowed {
+		arns[i] = p.ARN
+	}
+	return strings.Join(arns, ", ")
 }
 
 func accepted(st awsops.EndpointState) bool {
@@ -634,6 +770,9 @@ func connectionRows(conns []awsops.Connection, s *Session) []Row {
 		r := Row{ID: c.EndpointID, State: string(c.State), Expected: slices.Contains(want, c.EndpointID),
 			Cells: []string{c.EndpointID, c.Owner, string(c.State), c.CreatedAt.UTC().Format("2006-01-02 15:04"), ""}}
 		switch {
+		case r.Expected && s.Resource(ResConsumerAcct) != "" && c.Owner != s.Resource(ResConsumerAcct):
+			r.Cells[4] = "yes"
+			r.Note = fmt.Sprintf("owned by %s, but the request claims %s: do not accept", c.Owner, s.Resource(ResConsumerAcct))
 		case r.Expected:
 			r.Cells[4] = "yes"
 		case len(want) > 0:
