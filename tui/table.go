@@ -46,7 +46,6 @@ type tableView struct {
 
 	cursor, offset int
 	width, height  int
-	queued         *rowRequest
 	finishQueued   bool
 }
 
@@ -162,27 +161,8 @@ func (t *tableView) clamp() {
 	t.offset = min(max(t.offset, 0), max(n-vis, 0))
 }
 
-// fingerprint changes when any row's content changes, for the adaptive
-// poll interval.
-func (t *tableView) fingerprint() string {
-	var b strings.Builder
-	for _, r := range t.rows {
-		b.WriteString(r.ID)
-		b.WriteByte('=')
-		b.WriteString(r.State)
-		b.WriteByte(';')
-	}
-	return b.String()
-}
-
 // ClearSelection unselects every row (after an action ran on them).
 func (t *tableView) ClearSelection() { clear(t.selected) }
-
-func (t *tableView) takeQueued() *rowRequest {
-	q := t.queued
-	t.queued = nil
-	return q
-}
 
 // targets is the selected rows, or the row under the cursor.
 func (t *tableView) targets() []string {
