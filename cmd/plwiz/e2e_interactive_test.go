@@ -212,7 +212,7 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	cons.paste(strings.Join(selection, "\n") + "\n")
 	cons.press("Enter")
 	cons.at(`from account`, "Enter")
-	cons.at(`5 passed, 0 failed`, "Enter")
+	cons.at(`6 passed, 0 failed`, "Enter")
 	cons.see(`consumer-vpc`)
 	cons.press("C-c")
 	cons.at(`Leave plwiz\?`, "y")
