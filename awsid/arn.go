@@ -23,9 +23,8 @@ const (
 )
 
 // PrincipalShape says what a principal ARN looks like, for messages.
-const PrincipalShape = "a principal ARN: arn:aws:iam::<account>:root, arn:aws:iam::<account>:user/<path/><name>, " +
-	"arn:aws:iam::<account>:role/<path/><name>, arn:aws:sts::<account>:assumed-role/<role>/<session> " +
-	"or arn:aws:sts::<account>:federated-user/<name> (partition aws, aws-cn, aws-us-gov, aws-iso* or aws-eusc)"
+const PrincipalShape = "an IAM or STS principal ARN (arn:<partition>:iam::<account>:root, :user/<path/><name> or :role/<path/><name>; " +
+	"arn:<partition>:sts::<account>:assumed-role/<role>/<session> or :federated-user/<name>)"
 
 // Principal is an IAM or STS principal's ARN, taken apart.
 type Principal struct {

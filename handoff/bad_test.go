@@ -97,17 +97,25 @@ func TestBadInputs(t *testing.T) {
 		// Offer fields.
 		{"service name shape", func(t *testing.T) string {
 			return edit(t, o, set("serviceName", "com.amazonaws.vpce.us-east-1.svc-123"))
-		}, `offer: serviceName: expected com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>, found "com.amazonaws.vpce.us-east-1.svc-123"`},
+		}, `offer: serviceName: expected com.amazonaws.vpce.<region>.vpce-svc-<8 or 17 hex digits>, found "com.amazonaws.vpce.us-east-1.svc-123"`},
 		{"service name in another region", func(t *testing.T) string {
 			return edit(t, o, set("serviceName", "com.amazonaws.vpce.us-west-2."+svc))
 		}, `offer: serviceName: expected com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f67890 (the name of serviceId in region), found "com.amazonaws.vpce.us-west-2.vpce-svc-0a1b2c3d4e5f67890"`},
 		{"service ID shape", func(t *testing.T) string { return edit(t, o, set("serviceId", "vpce-svc-123")) },
-			`offer: serviceId: expected vpce-svc-<17 hex digits>, found "vpce-svc-123"`},
+			`offer: serviceId: expected vpce-svc-<8 or 17 hex digits>, found "vpce-svc-123"`},
 		{"service ID upper case", func(t *testing.T) string {
 			return edit(t, o, set("serviceId", "vpce-svc-0A1B2C3D4E5F67890"))
-		}, `offer: serviceId: expected vpce-svc-<17 hex digits>, found "vpce-svc-0A1B2C3D4E5F67890"`},
+		}, `offer: serviceId: expected vpce-svc-<8 or 17 hex digits>, found "vpce-svc-0A1B2C3D4E5F67890"`},
+		{"legacy service ID one digit short", func(t *testing.T) string { return edit(t, o, set("serviceId", "vpce-svc-1234abc")) },
+			`offer: serviceId: expected vpce-svc-<8 or 17 hex digits>, found "vpce-svc-1234abc"`},
+		{"service name with China's prefix outside China", func(t *testing.T) string {
+			return edit(t, o, set("serviceName", "cn.com.amazonaws.vpce.us-east-1."+svc))
+		}, `offer: serviceName: expected com.amazonaws.vpce.<region>.vpce-svc-<8 or 17 hex digits>, found "cn.com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f67890"`},
+		{"supported region in another partition", func(t *testing.T) string {
+			return edit(t, o, set("supportedRegions", []string{"us-east-1", "us-gov-west-1"}))
+		}, `offer: supportedRegions[1]: expected a region in the partition of us-east-1 (aws), found "us-gov-west-1" (in aws-us-gov)`},
 		{"service ID missing", func(t *testing.T) string { return edit(t, o, del("serviceId")) },
-			`offer: serviceId: expected vpce-svc-<17 hex digits>, found nothing (the field is missing)`},
+			`offer: serviceId: expected vpce-svc-<8 or 17 hex digits>, found nothing (the field is missing)`},
 		{"region shape", func(t *testing.T) string { return edit(t, o, set("region", "US-EAST-1")) },
 			`offer: region: expected a region like us-east-1, found "US-EAST-1"`},
 		{"account too short", func(t *testing.T) string { return edit(t, o, set("providerAccountId", "11112222333")) },
@@ -187,7 +195,7 @@ func TestBadInputs(t *testing.T) {
 			`offer: expected only the fields of a version 1 offer, found unknown field "comment"`},
 		{"field in the wrong case", func(t *testing.T) string {
 			return edit(t, o, both(del("serviceName"), set("ServiceName", o.ServiceName)))
-		}, "offer: serviceName: expected com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>, found nothing (the field is missing)\n" +
+		}, "offer: serviceName: expected com.amazonaws.vpce.<region>.vpce-svc-<8 or 17 hex digits>, found nothing (the field is missing)\n" +
 			`offer: expected only the fields of a version 1 offer, found unknown field "ServiceName" (did you mean "serviceName"?)`},
 		{"duplicate key", func(*testing.T) string {
 			return strings.Replace(offerJSON, `"region": "us-east-1",`, `"region": "us-east-1", "region": "us-west-2",`, 1)
@@ -202,15 +210,15 @@ func TestBadInputs(t *testing.T) {
 			`offer: expected only the fields of a version 1 offer, found unknown field "a\ab"`},
 		{"several problems", func(t *testing.T) string {
 			return edit(t, o, both(del("serviceId"), set("ports", []int{0}), set("region", "mars")))
-		}, "offer: serviceId: expected vpce-svc-<17 hex digits>, found nothing (the field is missing)\n" +
+		}, "offer: serviceId: expected vpce-svc-<8 or 17 hex digits>, found nothing (the field is missing)\n" +
 			"offer: region: expected a region like us-east-1, found \"mars\"\n" +
 			"offer: ports[0]: expected a port from 1 to 65535, found 0"},
 
 		// Request fields.
 		{"endpoint ID shape", func(t *testing.T) string { return edit(t, r, set("endpointIds", []string{"vpce-123"})) },
-			`request: endpointIds[0]: expected vpce-<17 hex digits>, found "vpce-123"`},
+			`request: endpointIds[0]: expected vpce-<8 or 17 hex digits>, found "vpce-123"`},
 		{"service ID as an endpoint ID", func(t *testing.T) string { return edit(t, r, set("endpointIds", []string{svc})) },
-			`request: endpointIds[0]: expected vpce-<17 hex digits>, found "vpce-svc-0a1b2c3d4e5f67890"`},
+			`request: endpointIds[0]: expected vpce-<8 or 17 hex digits>, found "vpce-svc-0a1b2c3d4e5f67890"`},
 		{"endpoint ID twice", func(t *testing.T) string {
 			return edit(t, r, set("endpointIds", []string{"vpce-0123456789abcdef0", "vpce-0123456789abcdef0"}))
 		}, `request: endpointIds[1]: expected each endpoint ID once, found "vpce-0123456789abcdef0" again (also at endpointIds[0])`},
@@ -223,12 +231,21 @@ func TestBadInputs(t *testing.T) {
 		}, `request: principalArn: expected an ARN in the consumer account 444455556666, found "arn:aws:iam::111122223333:role/Admin"`},
 		{"ARN of a group", func(t *testing.T) string {
 			return edit(t, r, set("principalArn", "arn:aws:iam::444455556666:group/devs"))
-		}, `request: principalArn: expected ` + expARN + `, found "arn:aws:iam::444455556666:group/devs"`},
+		}, `request: principalArn: expected ` + expARN + `, found "arn:aws:iam::444455556666:group/devs" (resource "group/devs": an IAM principal is root, user/<name> or role/<name>)`},
 		{"ARN of a bucket", func(t *testing.T) string { return edit(t, r, set("principalArn", "arn:aws:s3:::bucket")) },
-			`request: principalArn: expected ` + expARN + `, found "arn:aws:s3:::bucket"`},
+			`request: principalArn: expected ` + expARN + `, found "arn:aws:s3:::bucket" (service "s3": a principal's ARN is an iam or sts one)`},
 		{"assumed role without session", func(t *testing.T) string {
 			return edit(t, r, set("principalArn", "arn:aws:sts::444455556666:assumed-role/Admin"))
-		}, `request: principalArn: expected ` + expARN + `, found "arn:aws:sts::444455556666:assumed-role/Admin"`},
+		}, `request: principalArn: expected ` + expARN + `, found "arn:aws:sts::444455556666:assumed-role/Admin" (an assumed role's ARN ends in assumed-role/<role>/<session>; the session name is missing)`},
+		{"ARN in another partition", func(t *testing.T) string {
+			return edit(t, r, set("principalArn", "arn:aws-cn:iam::444455556666:role/Admin"))
+		}, `request: principalArn: expected an ARN in partition aws, the consumer region us-east-1's, found "arn:aws-cn:iam::444455556666:role/Admin"`},
+		{"ARN with a space in a role name", func(t *testing.T) string {
+			return edit(t, r, set("principalArn", "arn:aws:sts::444455556666:assumed-role/My Role/alice"))
+		}, `request: principalArn: expected ` + expARN + `, found "arn:aws:sts::444455556666:assumed-role/My Role/alice" (role name "My Role": 1 to 64 letters, digits and + = , . @ _ -)`},
+		{"ARN of an unknown partition", func(t *testing.T) string {
+			return edit(t, r, set("principalArn", "arn:aws-mars:iam::444455556666:root"))
+		}, `request: principalArn: expected ` + expARN + `, found "arn:aws-mars:iam::444455556666:root" (partition "aws-mars" is not one of aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc)`},
 		{"consumer account with letters", func(t *testing.T) string {
 			return edit(t, r, set("consumerAccountId", "4444-5555-6666"))
 		}, `request: consumerAccountId: expected a 12-digit AWS account ID, found "4444-5555-6666"`},

@@ -58,9 +58,10 @@
 // KiB) before it is parsed; keys must match exactly and appear once; unknown
 // fields, unknown kinds and versions other than 1 are refused; no string may
 // hold control characters; IDs, account IDs, ARNs, regions, AZ IDs, DNS names,
-// ports and RFC 3339 timestamps must have AWS's shapes, and the fields that
-// repeat each other (the service name's region and ID, the ARN's account)
-// must agree. createdAt must be after 2020 and at most a day after the
+// ports and RFC 3339 timestamps must have AWS's shapes (package awsid: IDs of
+// 8 or 17 hex digits, every partition, IAM paths and names), and the fields
+// that repeat each other (the service name's region and ID, the ARN's account,
+// the partition of the regions and the ARN) must agree. createdAt must be after 2020 and at most a day after the
 // reader's clock, which callers pass in.
 //
 // Files are written atomically with mode 0600.

@@ -296,7 +296,7 @@ func TestValidationErrorManyProblems(t *testing.T) {
 	if len(lines) != 21 || lines[20] != "request: and 87 more problems" {
 		t.Errorf("message has %d lines, ending %q; want 21 ending with the count left out", len(lines), lines[len(lines)-1])
 	}
-	if lines[0] != "request: serviceId: expected vpce-svc-<17 hex digits>, found nothing (the field is missing)" {
+	if lines[0] != "request: serviceId: expected vpce-svc-<8 or 17 hex digits>, found nothing (the field is missing)" {
 		t.Errorf("first line %q", lines[0])
 	}
 }
