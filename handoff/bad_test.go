@@ -202,10 +202,10 @@ func TestBadInputs(t *testing.T) {
 		}, `offer: region: expected each field once, found "region" again`},
 		{"escape sequence in a value", func(t *testing.T) string {
 			return edit(t, o, set("serviceName", "\x1b[31mcom.amazonaws.vpce"))
-		}, `offer: serviceName: expected text without control characters, found "\x1b[31mcom.amazonaws.vpce"`},
+		}, `offer: serviceName: expected text without control characters, found "\x1b[31mcom.amazonaws.vpce" (U+001B ESCAPE at byte 0)`},
 		{"bidi override in a value", func(t *testing.T) string {
 			return edit(t, o, setAZ(0, "azName", "us-east-1a\u202e"))
-		}, `offer: availabilityZones[0].azName: expected text without control characters, found "us-east-1a\u202e"`},
+		}, `offer: availabilityZones[0].azName: expected text without control characters, found "us-east-1a\u202e" (U+202E RIGHT-TO-LEFT OVERRIDE at byte 10)`},
 		{"control character in a key", func(t *testing.T) string { return edit(t, o, set("a\x07b", 1)) },
 			`offer: expected only the fields of a version 1 offer, found unknown field "a\ab"`},
 		{"several problems", func(t *testing.T) string {
@@ -273,6 +273,22 @@ func TestBadInputs(t *testing.T) {
 			`handoff: token: expected plwiz1.offer.<data> or plwiz1.request.<data>, found "plwiz1.invoice.eyJ9"`},
 		{"token of a newer format", func(t *testing.T) string { return "plwiz2.offer.eyJ9" },
 			`handoff: token: expected a plwiz1 token (this plwiz reads format 1; was it made by a newer plwiz?), found "plwiz2...."`},
+		{"token with an escape sequence", func(t *testing.T) string {
+			tok := mustToken(t, o)
+			return tok[:20] + "\x1b[0m" + tok[20:]
+		}, `offer: token: expected a token without control characters (was a terminal's escape sequence copied with it? copy the token again), found U+001B ESCAPE at byte 20`},
+		{"token with a bidi override", func(t *testing.T) string { return mustToken(t, o)[:30] + "\u202e" + mustToken(t, o)[30:] },
+			`offer: token: expected a token without control characters (was a terminal's escape sequence copied with it? copy the token again), found U+202E RIGHT-TO-LEFT OVERRIDE at byte 30`},
+		{"bidi override before a token", func(t *testing.T) string { return "\u202e" + mustToken(t, o)[:40] },
+			`handoff: expected a plwiz offer or request: a JSON file (starting with {) or a token starting with plwiz1., found "\u202eplwiz1.offer.eyJraW5kIjoib2ZmZXIiLCJ2ZXJ" (U+202E RIGHT-TO-LEFT OVERRIDE at byte 0)`},
+		{"token with a chat client's dash", func(t *testing.T) string { tok := mustToken(t, o); return tok[:40] + "\u2013" + tok[41:] },
+			`offer: token: expected base64url data (A-Z a-z 0-9 - _, no padding) after plwiz1.offer., found "\u2013" (U+2013 EN DASH) at character 28 of the data`},
+		{"token without a dot after the version", func(*testing.T) string { return "plwiz1offer.eyJ9" },
+			`handoff: token: expected plwiz1.offer.<data> or plwiz1.request.<data>, found "plwiz1offer.eyJ9"`},
+		{"raw escape in a JSON file", func(*testing.T) string { return "{\"kind\": \"offer\x1b\"}" },
+			`handoff: expected valid JSON, without control characters, found U+001B ESCAPE at byte 15`},
+		{"raw escape in a token's JSON", func(*testing.T) string { return tokenOf("offer", "{\"kind\":\x1b\"offer\"}") },
+			`offer: expected valid JSON, without control characters, found U+001B ESCAPE at byte 8`},
 		{"token whose JSON is another kind", func(t *testing.T) string { return tokenOf("request", offerJSON) },
 			`request: kind: expected "request", as the token's plwiz1.request. prefix says, found "offer"`},
 		{"token carrying a list", func(t *testing.T) string { return tokenOf("offer", "[1]") },

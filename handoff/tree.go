@@ -63,6 +63,12 @@ const maxDepth = 16
 // fromToken says the JSON came out of a token, so JSON that ends early means
 // the token was cut short.
 func parseTree(data []byte, fromToken bool, ps *problems) *node {
+	// JSON allows no raw C0 control but whitespace, in a string or out;
+	// the decoder's own message would not say which nor exactly where.
+	if i := bytes.IndexFunc(data, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' }); i >= 0 {
+		ps.add("", "valid JSON, without control characters", describeAt(rune(data[i]), i))
+		return nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	n, err := parseValue(dec, "", 0, ps)
@@ -205,7 +211,7 @@ func (ps *problems) stringNode(field string, v *node) string {
 		return ""
 	}
 	if hasControl(v.text) {
-		ps.add(field, "text without control characters", quote(v.text))
+		ps.add(field, expNoControl, foundControl(v.text))
 		return ""
 	}
 	return v.text

@@ -58,7 +58,7 @@ func (ps *problems) text(field, s string) bool {
 		return false
 	}
 	if hasControl(s) {
-		ps.add(field, "text without control characters", quote(s))
+		ps.add(field, expNoControl, foundControl(s))
 		return false
 	}
 	return true
