@@ -180,45 +180,44 @@ func validateOutPath(v string) error {
 	return nil
 }
 
-// validateBundleRef accepts a file path or a pasted token; the file may not
-// exist yet (the other party has not sent it), so only its shape is checked.
+// validateBundleRef accepts a file path or a pasted token (or JSON), cleaned
+// as handoff.Clean cleans every entry; the file may not exist yet (the
+// other party has not sent it), so only its name is checked.
 func validateBundleRef(kind handoff.Kind) func(string) error {
 	return func(v string) error {
-		v = strings.TrimSpace(v)
-		if v == "" {
+		ref, err := handoff.Clean(v)
+		if err != nil {
+			return err
+		}
+		if ref == "" {
 			return errors.New("expected a file path or a pasted token")
 		}
-		if looksLikeToken(v) {
-			b, err := handoff.Decode([]byte(v), time.Now())
-			if err != nil {
-				return err
-			}
-			if b.Kind() != kind {
-				return fmt.Errorf("this is a %s token; this step needs the %s", b.Kind(), kind)
-			}
+		if !handoff.IsInline(ref) {
 			return nil
 		}
-		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			return errors.New("the path contains control characters")
+		b, err := handoff.Decode([]byte(ref), time.Now())
+		if err != nil {
+			return err
+		}
+		if b.Kind() != kind {
+			return fmt.Errorf("this is a %s token; this step needs the %s", b.Kind(), kind)
 		}
 		return nil
 	}
 }
 
-func looksLikeToken(v string) bool {
-	t := strings.ToLower(strings.Trim(strings.TrimSpace(v), "`'\"“”‘’"))
-	return strings.HasPrefix(t, handoff.TokenPrefix)
-}
-
 // readBundle loads a bundle from a token or a file. ok is false when the file
 // does not exist yet, which a wait step treats as "not sent yet".
 func readBundle(v string, now time.Time) (b handoff.Bundle, ok bool, err error) {
-	v = strings.TrimSpace(v)
-	if looksLikeToken(v) {
-		b, err := handoff.Decode([]byte(v), now)
+	ref, err := handoff.Clean(v)
+	if err != nil {
+		return nil, false, err
+	}
+	if handoff.IsInline(ref) {
+		b, err := handoff.Decode([]byte(ref), now)
 		return b, err == nil, err
 	}
-	b, err = handoff.ReadFile(v, now)
+	b, err = handoff.ReadFile(ref, now)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}

@@ -50,7 +50,7 @@ func importOfferStep() *Step {
 		Inputs: []Input{{
 			Key: InOffer, Label: "Offer file or token", Flag: "offer", Type: InputText, Required: true,
 			Help:     "The provider sends it once their endpoint service is ready: a file, or a token starting plwiz1.offer.",
-			Validate: validateBundleRef(handoff.KindOffer),
+			Validate: validateBundleRef(handoff.KindOffer), Normalize: handoff.Clean,
 		}},
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
 			b, waiting, err := awaitBundle(env, s.Input(InOffer), "the provider's offer")

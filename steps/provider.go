@@ -484,7 +484,7 @@ func importRequestStep() *Step {
 		Inputs: []Input{{
 			Key: InRequest, Label: "Request file or token", Flag: "request", Type: InputText, Required: true,
 			Help:     "The consumer sends it after creating their endpoint; it names the endpoint to accept.",
-			Validate: validateBundleRef(handoff.KindRequest),
+			Validate: validateBundleRef(handoff.KindRequest), Normalize: handoff.Clean,
 		}},
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
 			b, waiting, err := awaitBundle(env, s.Input(InRequest), "the consumer's request")
@@ -513,8 +513,8 @@ func expected(s *Session) []string { return splitList(s.Resource(ResExpected)) }
 // connections step must expect that one, not the rejected one. A file that
 // is gone or not a request for this service leaves what was imported.
 func refreshExpected(env *Env, s *Session) {
-	ref := s.Input(InRequest)
-	if ref == "" || looksLikeToken(ref) {
+	ref, err := handoff.Clean(s.Input(InRequest))
+	if err != nil || ref == "" || handoff.IsInline(ref) {
 		return
 	}
 	b, ok, err := readBundle(ref, env.now())

@@ -4,6 +4,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/plwiz/plwiz/handoff"
 )
 
 // TestInputValidators: every ID an input takes is accepted in both lengths
@@ -92,5 +95,57 @@ func TestSplitPrincipals(t *testing.T) {
 		if got := splitPrincipals(in); !slices.Equal(got, want) {
 			t.Errorf("splitPrincipals(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestInputAccept: what every front end stores for a value given to an
+// input — a pasted token cleaned to one line, a control character refused
+// and named.
+func TestInputAccept(t *testing.T) {
+	var offerIn, dnsIn Input
+	for _, st := range ConsumerFlow().Steps {
+		for _, in := range st.Inputs {
+			if in.Key == InOffer {
+				offerIn = in
+			}
+		}
+	}
+	for _, st := range ProviderFlow().Steps {
+		for _, in := range st.Inputs {
+			if in.Key == InPrivateDNS {
+				dnsIn = in
+			}
+		}
+	}
+	tok, err := handoff.EncodeToken(handoff.Offer{
+		ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-1234abcd", ServiceID: "vpce-svc-1234abcd", Region: "us-east-1",
+		SupportedRegions: []string{"us-east-1"}, ProviderAccountID: "111122223333",
+		AvailabilityZones: []handoff.AZ{{ID: "use1-az1"}}, Ports: []int{443}, IPAddressTypes: []handoff.IPAddressType{handoff.IPv4},
+		CreatedAt: time.Now(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"  offer.json\n":                                   "offer.json",
+		"> \"/tmp/offer from alice.json\"":                 "/tmp/offer from alice.json",
+		"```text\n" + tok[:30] + "\n" + tok[30:] + "\n```": tok,
+		"> " + tok[:50] + "\n> " + tok[50:]:                tok,
+	} {
+		if got, err := offerIn.Accept(in); err != nil || got != want {
+			t.Errorf("Accept(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := offerIn.Accept(tok[:40]); err == nil || !strings.Contains(err.Error(), "offer: token:") {
+		t.Errorf("a token cut short: %v", err)
+	}
+	if _, err := offerIn.Accept("offer\x1b.json"); err == nil || !strings.Contains(err.Error(), "U+001B ESCAPE at byte 5") {
+		t.Errorf("escape in a path: %v", err)
+	}
+	if got, err := dnsIn.Accept(" api.example.com "); err != nil || got != "api.example.com" {
+		t.Errorf("Accept = %q, %v", got, err)
+	}
+	if _, err := dnsIn.Accept("api.example.com\u202e"); err == nil || err.Error() != "found a control character, U+202E RIGHT-TO-LEFT OVERRIDE at byte 15; give plain text" {
+		t.Errorf("bidi override: %v", err)
 	}
 }
