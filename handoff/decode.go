@@ -18,9 +18,9 @@ import (
 // now is the reader's clock (see Offer.Validate). Every problem found is
 // returned in one *ValidationError.
 func Decode(data []byte, now time.Time) (Bundle, error) {
-	var ps problems
-	kind, b := decode(data, now, &ps)
-	if err := ps.err(kind); err != nil {
+	var d decoding
+	kind, b := d.decode(data, now)
+	if err := d.ps.err(kind); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -67,9 +67,18 @@ func article(k Kind) string {
 	return "a request"
 }
 
+// decoding is one pass over an input: the problems found, and for Inspect
+// what the input turned out to be and its JSON.
+type decoding struct {
+	ps       problems
+	encoding Encoding
+	root     *node
+}
+
 // decode returns the kind of bundle the input is (or claims to be), for the
 // error's prefix, and the bundle when there were no problems.
-func decode(data []byte, now time.Time, ps *problems) (Kind, Bundle) {
+func (d *decoding) decode(data []byte, now time.Time) (Kind, Bundle) {
+	ps := &d.ps
 	if len(data) > MaxSize {
 		ps.add("", fmt.Sprintf("at most %d bytes", MaxSize), fmt.Sprintf("%d bytes", len(data)))
 		return "", nil
@@ -80,7 +89,8 @@ func decode(data []byte, now time.Time, ps *problems) (Kind, Bundle) {
 	}
 	switch {
 	case f == formJSON:
-		return decodeJSON([]byte(s), "", now, ps)
+		d.encoding = EncodingJSON
+		return d.decodeJSON([]byte(s), "", now)
 	case s == "":
 		ps.add("", expBundle, "nothing")
 		return "", nil
@@ -91,6 +101,7 @@ func decode(data []byte, now time.Time, ps *problems) (Kind, Bundle) {
 		ps.add("", expBundle, quote(s))
 		return "", nil
 	}
+	d.encoding = EncodingToken
 	tokenKind, js := decodeToken(s, ps)
 	if js == nil {
 		return tokenKind, nil
@@ -99,7 +110,7 @@ func decode(data []byte, now time.Time, ps *problems) (Kind, Bundle) {
 		ps.add("token", "UTF-8 JSON inside the token", fmt.Sprintf("invalid UTF-8 at byte %d", invalidUTF8At(js)))
 		return tokenKind, nil
 	}
-	return decodeJSON(js, tokenKind, now, ps)
+	return d.decodeJSON(js, tokenKind, now)
 }
 
 func invalidUTF8At(data []byte) int {
@@ -113,6 +124,13 @@ func invalidUTF8At(data []byte) int {
 	return len(data)
 }
 
+// Hints shared by several problems.
+const (
+	hintCopyAgain = "Copy the whole token again, from " + TokenPrefix + " to its last character: the copy was cut or changed on the way " +
+		"(a chat client may shorten long lines, or turn - into a dash)."
+	hintUpgrade = "The other party's plwiz is newer than this one: upgrade this plwiz (plwiz version says which you have)."
+)
+
 const expBundle = "a plwiz offer or request: a JSON file (starting with {) or a token starting with " + TokenPrefix
 
 // decodeToken checks a cleaned token's prefix and returns the kind it names
@@ -121,6 +139,7 @@ func decodeToken(s string, ps *problems) (Kind, []byte) {
 	if len(s) < len(TokenPrefix) || !strings.EqualFold(s[:len(TokenPrefix)], TokenPrefix) {
 		if v, ok := tokenVersion(s); ok {
 			ps.add("token", "a plwiz1 token (this plwiz reads format 1; was it made by a newer plwiz?)", quote(v+"..."))
+			ps.hint(hintUpgrade)
 			return "", nil
 		}
 		ps.add("token", TokenPrefix+"offer.<data> or "+TokenPrefix+"request.<data>", quote(s))
@@ -152,6 +171,7 @@ func decodeToken(s string, ps *problems) (Kind, []byte) {
 			found = fmt.Sprintf("%s at character %d of the data", quoteRune(r), int(bad)+1)
 		}
 		ps.add("token", "base64url data (A-Z a-z 0-9 - _, no padding) after "+prefix, found)
+		ps.hint(hintCopyAgain)
 		return kind, nil
 	}
 	return kind, js
@@ -185,8 +205,10 @@ func tokenVersion(s string) (string, bool) {
 
 // decodeJSON reads a bundle from JSON. tokenKind is the kind a token's
 // prefix named, or "" for a file; the JSON's own kind must agree with it.
-func decodeJSON(js []byte, tokenKind Kind, now time.Time, ps *problems) (Kind, Bundle) {
+func (d *decoding) decodeJSON(js []byte, tokenKind Kind, now time.Time) (Kind, Bundle) {
+	ps := &d.ps
 	root := parseTree(js, tokenKind != "", ps)
+	d.root = root
 	if root == nil {
 		return tokenKind, nil
 	}
@@ -205,6 +227,7 @@ func decodeJSON(js []byte, tokenKind Kind, now time.Time, ps *problems) (Kind, B
 			// Another version's fields are unknown here: listing them as
 			// problems would only confuse.
 			ps.add("version", fmt.Sprintf("%d (this plwiz reads format version %d only)", Version, Version), strconv.Itoa(n))
+			ps.hint(hintUpgrade)
 			return kind, nil
 		}
 	}

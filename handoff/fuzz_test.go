@@ -37,6 +37,16 @@ func FuzzDecode(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := Decode(data, testNow)
+		// Inspect agrees with Decode and shows nothing unsafe.
+		in := Inspect(data, testNow)
+		if in.Valid() != (err == nil) || !reflect.DeepEqual(in.Bundle, b) {
+			t.Fatalf("Inspect valid=%t bundle %#v; Decode %#v, %v", in.Valid(), in.Bundle, b, err)
+		}
+		for _, fl := range in.Fields {
+			if hasControl(fl.Path) || hasControl(fl.Value) {
+				t.Fatalf("field %q = %q holds a control character", fl.Path, fl.Value)
+			}
+		}
 		if err != nil {
 			if b != nil {
 				t.Fatalf("Decode returned a bundle with an error: %v", err)

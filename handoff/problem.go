@@ -19,6 +19,9 @@ type Problem struct {
 	Field    string
 	Expected string
 	Found    string
+	// Hint, when set, says how to put it right where "expected" does not:
+	// copy a token again, upgrade plwiz, correct a clock.
+	Hint string
 }
 
 // String renders the problem as "field: expected X, found Y".
@@ -68,6 +71,9 @@ type problems struct {
 	list []Problem
 	bad  map[string]bool
 }
+
+// hint sets the Hint of the problem added last.
+func (ps *problems) hint(h string) { ps.list[len(ps.list)-1].Hint = h }
 
 func (ps *problems) add(field, expected, found string) {
 	ps.list = append(ps.list, Problem{Field: field, Expected: expected, Found: found})

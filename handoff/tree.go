@@ -88,6 +88,7 @@ func parseTree(data []byte, fromToken bool, ps *problems) *node {
 		ps.add("", "valid JSON", fmt.Sprintf("%s (at byte %d)", sanitize(se.Error()), se.Offset))
 	case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) && fromToken:
 		ps.add("token", "a whole token", "one cut short (was it copied whole?)")
+		ps.hint(hintCopyAgain)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		ps.add("", "valid JSON", "the input ends before the JSON does")
 	default:

@@ -135,6 +135,7 @@ func (ps *problems) createdAt(field string, t, now time.Time) {
 	case !now.IsZero() && t.After(now.Add(maxClockSkew)):
 		ps.add(field, fmt.Sprintf("a time no later than %s, a day after this computer's clock (is one of the clocks wrong?)",
 			now.Add(maxClockSkew).UTC().Format(time.RFC3339)), t.UTC().Format(time.RFC3339Nano))
+		ps.hint("One of the two computers' clocks is wrong by more than a day: correct it, then make the bundle again if it was the other party's.")
 	}
 }
 
