@@ -102,10 +102,26 @@ func droppable(r rune) bool {
 // straight and curly quotes, guillemets, backticks, angle brackets.
 const chatQuotes = "`'\"\u2018\u2019\u201c\u201d\u00ab\u00bb<>"
 
-// unwrap strips the wrappers Clean lists, outside in.
+// unwrap strips the wrappers Clean lists, outside in, as many layers as
+// there are (a chat quote of a code fence of a quoted token).
 func unwrap(s string) string {
-	s = strings.TrimSpace(strings.TrimPrefix(s, "\ufeff"))
-	s = unquoteChat(s)
+	s = strings.TrimPrefix(strings.TrimSpace(s), "\ufeff")
+	for {
+		t := unwrapOnce(s)
+		if t == s {
+			return s
+		}
+		s = t
+	}
+}
+
+// unwrapOnce takes off the outermost layer: a chat quote, a code fence, or
+// the quotes and whitespace around the text.
+func unwrapOnce(s string) string {
+	s = strings.TrimSpace(s)
+	if t := unquoteChat(s); t != s {
+		return t
+	}
 	for _, fence := range []string{"```", "~~~"} {
 		if rest, ok := strings.CutPrefix(s, fence); ok {
 			rest = strings.TrimLeft(rest, fence[:1])
@@ -113,7 +129,7 @@ func unwrap(s string) string {
 			if i := strings.IndexByte(rest, '\n'); i >= 0 && !strings.ContainsAny(rest[:i], "{.") {
 				rest = rest[i+1:]
 			}
-			s = strings.TrimRight(strings.TrimSpace(rest), fence[:1])
+			return strings.TrimRight(strings.TrimSpace(rest), fence[:1])
 		}
 	}
 	return strings.Trim(s, " \t\r\n"+chatQuotes)

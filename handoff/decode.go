@@ -84,12 +84,17 @@ func (d *decoding) decode(data []byte, now time.Time) (Kind, Bundle) {
 		return "", nil
 	}
 	s, f := clean(string(data), ps)
+	switch f {
+	case formJSON:
+		d.encoding = EncodingJSON
+	case formToken:
+		d.encoding = EncodingToken
+	}
 	if len(ps.list) > 0 {
 		return tokenKindOf(s), nil
 	}
 	switch {
 	case f == formJSON:
-		d.encoding = EncodingJSON
 		return d.decodeJSON([]byte(s), "", now)
 	case s == "":
 		ps.add("", expBundle, "nothing")
@@ -101,7 +106,6 @@ func (d *decoding) decode(data []byte, now time.Time) (Kind, Bundle) {
 		ps.add("", expBundle, quote(s))
 		return "", nil
 	}
-	d.encoding = EncodingToken
 	tokenKind, js := decodeToken(s, ps)
 	if js == nil {
 		return tokenKind, nil

@@ -155,6 +155,8 @@ func TestChatPaste(t *testing.T) {
 			"chat quote":           "> " + wrapEvery(tok, 40, "\n> "),
 			"nested chat quote":    ">> " + wrapEvery(tok, 40, "\n>> ") + "\n>",
 			"quoted code fence":    "> ```\n> " + wrapEvery(tok, 60, "\n> ") + "\n> ```",
+			"fenced chat quote":    "```\n> " + wrapEvery(tok, 60, "\n> ") + "\n```",
+			"quoted in a fence":    "```\n\"" + wrapped + "\"\n```",
 			"tilde fence":          "~~~\n" + wrapped + "\n~~~",
 			"inline code wrapped":  "`" + wrapped + "`",
 			"guillemets":           "\u00ab" + tok + "\u00bb",

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"strconv"
 	"time"
+
+	"github.com/plwiz/plwiz/awsid"
 )
 
 // Encoding is how a bundle was written.
@@ -95,6 +97,10 @@ func InspectFile(path string, now time.Time) (Inspection, error) {
 	return Inspect(data, now), nil
 }
 
+// maxShown bounds a field's value as shown: the longest valid value, an
+// ARN, fits whole; a huge bad one does not flood the terminal.
+const maxShown = awsid.MaxARN
+
 // flatten lists the leaves of a JSON tree under path.
 func flatten(n *node, path string, out []Field) []Field {
 	switch n.typ {
@@ -115,12 +121,12 @@ func flatten(n *node, path string, out []Field) []Field {
 		}
 		return out
 	case nString:
-		return append(out, Field{Path: path, Value: quote(n.text)})
+		return append(out, Field{Path: path, Value: quoteMax(n.text, maxShown)})
 	case nNumber:
 		// A number's literal is plain ASCII; only its length needs bounds.
 		v := n.text
-		if len(v) > maxFound {
-			v = v[:maxFound] + "... (" + strconv.Itoa(len(n.text)) + " digits in all)"
+		if len(v) > maxShown {
+			v = v[:maxShown] + "... (" + strconv.Itoa(len(n.text)) + " characters in all)"
 		}
 		return append(out, Field{Path: path, Value: v})
 	case nBool:

@@ -112,13 +112,16 @@ const maxFound = 80
 // quote renders an untrusted string for a message: double-quoted, with
 // control, format and non-ASCII characters escaped, and cut after maxFound
 // characters.
-func quote(s string) string {
-	if utf8.RuneCountInString(s) <= maxFound {
+func quote(s string) string { return quoteMax(s, maxFound) }
+
+// quoteMax is quote cutting after max characters.
+func quoteMax(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
 		return strconv.QuoteToASCII(s)
 	}
 	n := 0
 	for i := range s {
-		if n == maxFound {
+		if n == max {
 			return strconv.QuoteToASCII(s[:i]) + fmt.Sprintf("... (%d bytes in all)", len(s))
 		}
 		n++

@@ -278,15 +278,19 @@ func (r *objReader) finish(what string) {
 		if r.used[k] {
 			continue
 		}
-		found := "unknown field " + quote(k)
+		found := "an unknown field"
+		if hasControl(k) {
+			found += " whose name holds " + DescribeControl(k)
+		}
 		for u := range r.used {
 			if strings.EqualFold(u, k) {
 				found += " (did you mean " + strconv.Quote(u) + "?)"
 				break
 			}
 		}
-		// Reported against the enclosing object without marking it bad, so
-		// its known fields are still checked.
-		r.ps.list = append(r.ps.list, Problem{Field: r.path, Expected: "only the fields of " + what, Found: found})
+		// Added without marking the object bad, so its known fields are
+		// still checked.
+		r.ps.list = append(r.ps.list, Problem{Field: joinField(r.path, k), Expected: "only the fields of " + what, Found: found,
+			Hint: "Remove the field: plwiz never writes it (was the file edited by hand?)."})
 	}
 }
