@@ -126,6 +126,7 @@ Try it with no AWS account: plwiz demo`,
 		newSandboxCmd(g),
 		newCheckCmd(g),
 		newIAMPolicyCmd(g),
+		newInspectCmd(),
 		newVersionCmd(),
 	)
 	return root
