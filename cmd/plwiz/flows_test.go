@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plwiz/plwiz/handoff"
 	"github.com/plwiz/plwiz/steps"
 )
 
@@ -113,15 +112,7 @@ func TestSessionsListsWhereEachStopped(t *testing.T) {
 func TestFlagsTakeWhatUsersPaste(t *testing.T) {
 	state := t.TempDir()
 	env := map[string]string{"XDG_STATE_HOME": state, "HOME": state}
-	tok, err := handoff.EncodeToken(handoff.Offer{
-		ServiceName: "com.amazonaws.vpce.us-east-1.vpce-svc-1234abcd", ServiceID: "vpce-svc-1234abcd", Region: "us-east-1",
-		SupportedRegions: []string{"us-east-1"}, ProviderAccountID: "111122223333",
-		AvailabilityZones: []handoff.AZ{{ID: "use1-az1"}}, Ports: []int{443}, IPAddressTypes: []handoff.IPAddressType{handoff.IPv4},
-		CreatedAt: time.Now(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := readFixture(t, "../../handoff/testdata/offer.token.golden")
 	var wrapped []string
 	for s := tok; s != ""; {
 		n := min(len(s), 40)
