@@ -57,9 +57,10 @@ fuzz:
 	done
 
 # Regenerate golden files after an intended change to what is rendered.
-# Only packages with golden tests define -update, so pass it to those alone.
+# Only packages with golden tests define -update (themselves or through
+# x/exp/golden), so pass it to those alone.
 golden:
-	@set -e; for dir in $$(grep -rl --include='*_test.go' 'flag.Bool("update"' . | xargs -r -n1 dirname | sort -u); do \
+	@set -e; for dir in $$(grep -rlE --include='*_test.go' 'flag.Bool\("update"|golden\.RequireEqual' . | xargs -r -n1 dirname | sort -u); do \
 		echo "golden $$dir"; $(GO) test $$dir -update; \
 	done
 

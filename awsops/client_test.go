@@ -230,15 +230,29 @@ func TestPrincipalARN(t *testing.T) {
 		{"222222222222", "us-east-1", "arn:aws:iam::222222222222:root", ""},
 		{" 222222222222 ", "cn-north-1", "arn:aws-cn:iam::222222222222:root", ""},
 		{"222222222222", "us-gov-west-1", "arn:aws-us-gov:iam::222222222222:root", ""},
+		{"222222222222", "eusc-de-east-1", "arn:aws-eusc:iam::222222222222:root", ""},
+		{"222222222222", "us-isob-east-1", "arn:aws-iso-b:iam::222222222222:root", ""},
 		{"arn:aws:iam::222222222222:role/app", "us-east-1", "arn:aws:iam::222222222222:role/app", ""},
+		{"arn:aws:iam::222222222222:role/path/to/Role", "us-east-1", "arn:aws:iam::222222222222:role/path/to/Role", ""},
+		{"arn:aws:iam::222222222222:user/team/first.last+ops@example.com", "us-east-1", "arn:aws:iam::222222222222:user/team/first.last+ops@example.com", ""},
+		{"arn:aws-eusc:iam::222222222222:role/app", "eusc-de-east-1", "arn:aws-eusc:iam::222222222222:role/app", ""},
+		{"arn:aws-iso-f:iam::222222222222:root", "us-isof-south-1", "arn:aws-iso-f:iam::222222222222:root", ""},
+		// Before the region is known only the shape is checked.
+		{"arn:aws-cn:iam::222222222222:root", "", "arn:aws-cn:iam::222222222222:root", ""},
 		{"*", "us-east-1", "*", ""},
-		{"2222", "us-east-1", "", "12-digit"},
-		{"arn:aws:s3:::bucket", "us-east-1", "", "not an IAM ARN"},
-		{"arn:aws:iam::222222222222:role/a b", "us-east-1", "", "spaces"},
+		{"2222", "us-east-1", "", "want a 12-digit account ID"},
+		{"arn:aws:s3:::bucket", "us-east-1", "", `principal "arn:aws:s3:::bucket": not an IAM principal's ARN: service "s3"`},
+		{"arn:aws:iam::222222222222:role/a b", "us-east-1", "", `role name "a b"`},
+		{"arn:aws:iam::222222222222:group/devs", "us-east-1", "", `resource "group/devs"`},
+		{"arn:aws:sts::222222222222:assumed-role/Admin/alice", "us-east-1", "", "is a session (assumed-role)"},
+		{"arn:aws-cn:iam::222222222222:root", "us-east-1", "", "is in partition aws-cn, but the service's region us-east-1 is in aws"},
+		// A control character is named, not dropped.
+		{"arn:aws:iam::222222222222:role/a\x1bb", "us-east-1", "", `principal "arn:aws:iam::222222222222:role/a\x1bb"`},
+		{"\x1b", "us-east-1", "", `principal "\x1b": want`},
 	} {
 		got, err := PrincipalARN(tt.in, tt.region)
 		if got != tt.want || (tt.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.err)) {
-			t.Errorf("PrincipalARN(%q) = %q, %v", tt.in, got, err)
+			t.Errorf("PrincipalARN(%q, %q) = %q, %v; want %q, error containing %q", tt.in, tt.region, got, err, tt.want, tt.err)
 		}
 	}
 }

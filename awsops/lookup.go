@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/plwiz/plwiz/awsid"
 )
 
 // lookupAPI is what lookup.go needs from EC2.
@@ -60,7 +62,7 @@ func (c *Consumer) LookupService(ctx context.Context, serviceName string) (Servi
 		err = c.fail("look up endpoint service "+serviceName, err)
 		var e *Error
 		if errors.As(err, &e) && e.Kind == KindServiceNotVisible {
-			if r := serviceNameRegion(serviceName); r != "" && r != c.c.region {
+			if r, _, ok := awsid.ParseServiceName(serviceName); ok && r != c.c.region {
 				e.Hint = fmt.Sprintf("The service is in %s but plwiz is using %s: pass --region %s.", r, c.c.region, r)
 			}
 		}
@@ -128,17 +130,4 @@ func (b *base) pairZones(ctx context.Context, names, ids []string) ([]AZ, error)
 		add(AZ{Name: byID[id], ID: id})
 	}
 	return zones, nil
-}
-
-// serviceNameRegion extracts the region of com.amazonaws.vpce.<region>.vpce-svc-...
-func serviceNameRegion(name string) string {
-	rest, ok := strings.CutPrefix(name, "com.amazonaws.vpce.")
-	if !ok {
-		return ""
-	}
-	region, _, ok := strings.Cut(rest, ".")
-	if !ok {
-		return ""
-	}
-	return region
 }

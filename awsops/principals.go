@@ -3,10 +3,13 @@ package awsops
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/plwiz/plwiz/awsid"
 )
 
 // AllowedPrincipal is one principal allowed to connect to a service.
@@ -18,37 +21,45 @@ type AllowedPrincipal struct {
 
 // PrincipalARN turns what a user types into what AWS takes: a 12-digit
 // account ID becomes the account's root ARN in the region's partition; an
-// IAM ARN is checked for shape; "*" (everyone) passes, and the caller should
-// warn about it.
+// ARN must be an IAM principal's (root, user or role, paths and all) in the
+// region's partition; "*" (everyone) passes, and the caller should warn
+// about it. An empty region skips the partition check, for validating what
+// is typed before the region is known.
 func PrincipalARN(s, region string) (string, error) {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "*":
 		return s, nil
-	case validAccountID(s):
-		return fmt.Sprintf("arn:%s:iam::%s:root", partition(region), s), nil
-	case strings.HasPrefix(s, "arn:"):
-		f := strings.SplitN(s, ":", 6)
-		if len(f) != 6 || !strings.HasPrefix(f[1], "aws") || f[2] != "iam" || f[3] != "" || !validAccountID(f[4]) || f[5] == "" {
-			return "", fmt.Errorf("principal %q: not an IAM ARN (want arn:aws:iam::123456789012:root, :role/NAME or :user/NAME)", clean(s))
-		}
-		if strings.ContainsFunc(s, func(r rune) bool { return isControl(r) || r == ' ' }) {
-			return "", fmt.Errorf("principal %q: contains spaces or control characters", clean(s))
-		}
-		return s, nil
+	case awsid.IsAccount(s):
+		return fmt.Sprintf("arn:%s:iam::%s:root", awsid.PartitionOf(region), s), nil
+	case !strings.HasPrefix(s, "arn:"):
+		return "", fmt.Errorf("principal %s: want a 12-digit account ID, an IAM ARN, or *", quoteInput(s))
 	}
-	return "", fmt.Errorf("principal %q: want a 12-digit account ID, an IAM ARN, or *", clean(s))
+	p, err := awsid.ParsePrincipal(s)
+	if err != nil {
+		return "", fmt.Errorf("principal %s: not an IAM principal's ARN: %w", quoteInput(s), err)
+	}
+	if !p.IAM() {
+		// A session ends; AWS allows the identity behind it.
+		return "", fmt.Errorf("principal %s is a session (%s): an endpoint service allows accounts, IAM users and IAM roles; "+
+			"allow the role or user behind the session, or the account %s", quoteInput(s), p.Type, p.Account)
+	}
+	if region != "" && p.Partition != awsid.PartitionOf(region) {
+		return "", fmt.Errorf("principal %s is in partition %s, but the service's region %s is in %s: "+
+			"only principals of the same partition can connect", quoteInput(s), p.Partition, region, awsid.PartitionOf(region))
+	}
+	return s, nil
 }
 
-// partition is the ARN partition of a region.
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
+// quoteInput renders what a user typed for an error message: quoted with
+// control and non-ASCII characters escaped, so nothing is lost or hidden,
+// and cut when long.
+func quoteInput(s string) string {
+	const max = 100
+	if len(s) > max {
+		return strconv.QuoteToASCII(s[:max]) + "..."
 	}
-	return "aws"
+	return strconv.QuoteToASCII(s)
 }
 
 // AllowPrincipals lets the principals (ARNs; see PrincipalARN) connect.

@@ -97,17 +97,25 @@ func TestBadInputs(t *testing.T) {
 		// Offer fields.
 		{"service name shape", func(t *testing.T) string {
 			return edit(t, o, set("serviceName", "com.amazonaws.vpce.us-east-1.svc-123"))
-		}, `offer: serviceName: expected com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>, found "com.amazonaws.vpce.us-east-1.svc-123"`},
+		}, `offer: serviceName: expected com.amazonaws.vpce.<region>.vpce-svc-<8 or 17 hex digits>, found "com.amazonaws.vpce.us-east-1.svc-123"`},
 		{"service name in another region", func(t *testing.T) string {
 			return edit(t, o, set("serviceName", "com.amazonaws.vpce.us-west-2."+svc))
 		}, `offer: serviceName: expected com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f67890 (the name of serviceId in region), found "com.amazonaws.vpce.us-west-2.vpce-svc-0a1b2c3d4e5f67890"`},
 		{"service ID shape", func(t *testing.T) string { return edit(t, o, set("serviceId", "vpce-svc-123")) },
-			`offer: serviceId: expected vpce-svc-<17 hex digits>, found "vpce-svc-123"`},
+			`offer: serviceId: expected vpce-svc-<8 or 17 hex digits>, found "vpce-svc-123"`},
 		{"service ID upper case", func(t *testing.T) string {
 			return edit(t, o, set("serviceId", "vpce-svc-0A1B2C3D4E5F67890"))
-		}, `offer: serviceId: expected vpce-svc-<17 hex digits>, found "vpce-svc-0A1B2C3D4E5F67890"`},
+		}, `offer: serviceId: expected vpce-svc-<8 or 17 hex digits>, found "vpce-svc-0A1B2C3D4E5F67890"`},
+		{"legacy service ID one digit short", func(t *testing.T) string { return edit(t, o, set("serviceId", "vpce-svc-1234abc")) },
+			`offer: serviceId: expected vpce-svc-<8 or 17 hex digits>, found "vpce-svc-1234abc"`},
+		{"service name with China's prefix outside China", func(t *testing.T) string {
+			return edit(t, o, set("serviceName", "cn.com.amazonaws.vpce.us-east-1."+svc))
+		}, `offer: serviceName: expected com.amazonaws.vpce.<region>.vpce-svc-<8 or 17 hex digits>, found "cn.com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f67890"`},
+		{"supported region in another partition", func(t *testing.T) string {
+			return edit(t, o, set("supportedRegions", []string{"us-east-1", "us-gov-west-1"}))
+		}, `offer: supportedRegions[1]: expected a region in the partition of us-east-1 (aws), found "us-gov-west-1" (in aws-us-gov)`},
 		{"service ID missing", func(t *testing.T) string { return edit(t, o, del("serviceId")) },
-			`offer: serviceId: expected vpce-svc-<17 hex digits>, found nothing (the field is missing)`},
+			`offer: serviceId: expected vpce-svc-<8 or 17 hex digits>, found nothing (the field is missing)`},
 		{"region shape", func(t *testing.T) string { return edit(t, o, set("region", "US-EAST-1")) },
 			`offer: region: expected a region like us-east-1, found "US-EAST-1"`},
 		{"account too short", func(t *testing.T) string { return edit(t, o, set("providerAccountId", "11112222333")) },
@@ -131,7 +139,7 @@ func TestBadInputs(t *testing.T) {
 		{"AZ name in another region", func(t *testing.T) string { return edit(t, o, setAZ(0, "azName", "us-west-2a")) },
 			`offer: availabilityZones[0].azName: expected an AZ name in us-east-1 like us-east-1a, found "us-west-2a"`},
 		{"AZ with an unknown field", func(t *testing.T) string { return edit(t, o, setAZ(0, "zone", "a")) },
-			`offer: availabilityZones[0]: expected only the fields of an availability zone (azId, azName), found unknown field "zone"`},
+			`offer: availabilityZones[0].zone: expected only the fields of an availability zone (azId, azName), found an unknown field`},
 		{"AZ not an object", func(t *testing.T) string {
 			return edit(t, o, set("availabilityZones", []any{"use1-az1"}))
 		}, `offer: availabilityZones[0]: expected an object with azId and azName, found the string "use1-az1"`},
@@ -184,33 +192,33 @@ func TestBadInputs(t *testing.T) {
 		{"time in the future", func(t *testing.T) string { return edit(t, o, set("createdAt", "2026-01-16T12:00:01Z")) },
 			`offer: createdAt: expected a time no later than 2026-01-16T12:00:00Z, a day after this computer's clock (is one of the clocks wrong?), found 2026-01-16T12:00:01Z`},
 		{"unknown field", func(t *testing.T) string { return edit(t, o, set("comment", "hi")) },
-			`offer: expected only the fields of a version 1 offer, found unknown field "comment"`},
+			`offer: comment: expected only the fields of a version 1 offer, found an unknown field`},
 		{"field in the wrong case", func(t *testing.T) string {
 			return edit(t, o, both(del("serviceName"), set("ServiceName", o.ServiceName)))
-		}, "offer: serviceName: expected com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>, found nothing (the field is missing)\n" +
-			`offer: expected only the fields of a version 1 offer, found unknown field "ServiceName" (did you mean "serviceName"?)`},
+		}, "offer: serviceName: expected com.amazonaws.vpce.<region>.vpce-svc-<8 or 17 hex digits>, found nothing (the field is missing)\n" +
+			`offer: ServiceName: expected only the fields of a version 1 offer, found an unknown field (did you mean "serviceName"?)`},
 		{"duplicate key", func(*testing.T) string {
 			return strings.Replace(offerJSON, `"region": "us-east-1",`, `"region": "us-east-1", "region": "us-west-2",`, 1)
 		}, `offer: region: expected each field once, found "region" again`},
 		{"escape sequence in a value", func(t *testing.T) string {
 			return edit(t, o, set("serviceName", "\x1b[31mcom.amazonaws.vpce"))
-		}, `offer: serviceName: expected text without control characters, found "\x1b[31mcom.amazonaws.vpce"`},
+		}, `offer: serviceName: expected text without control characters, found "\x1b[31mcom.amazonaws.vpce" (U+001B ESCAPE at byte 0)`},
 		{"bidi override in a value", func(t *testing.T) string {
 			return edit(t, o, setAZ(0, "azName", "us-east-1a\u202e"))
-		}, `offer: availabilityZones[0].azName: expected text without control characters, found "us-east-1a\u202e"`},
+		}, `offer: availabilityZones[0].azName: expected text without control characters, found "us-east-1a\u202e" (U+202E RIGHT-TO-LEFT OVERRIDE at byte 10)`},
 		{"control character in a key", func(t *testing.T) string { return edit(t, o, set("a\x07b", 1)) },
-			`offer: expected only the fields of a version 1 offer, found unknown field "a\ab"`},
+			`offer: "a\ab": expected only the fields of a version 1 offer, found an unknown field whose name holds U+0007 ALERT at byte 1`},
 		{"several problems", func(t *testing.T) string {
 			return edit(t, o, both(del("serviceId"), set("ports", []int{0}), set("region", "mars")))
-		}, "offer: serviceId: expected vpce-svc-<17 hex digits>, found nothing (the field is missing)\n" +
+		}, "offer: serviceId: expected vpce-svc-<8 or 17 hex digits>, found nothing (the field is missing)\n" +
 			"offer: region: expected a region like us-east-1, found \"mars\"\n" +
 			"offer: ports[0]: expected a port from 1 to 65535, found 0"},
 
 		// Request fields.
 		{"endpoint ID shape", func(t *testing.T) string { return edit(t, r, set("endpointIds", []string{"vpce-123"})) },
-			`request: endpointIds[0]: expected vpce-<17 hex digits>, found "vpce-123"`},
+			`request: endpointIds[0]: expected vpce-<8 or 17 hex digits>, found "vpce-123"`},
 		{"service ID as an endpoint ID", func(t *testing.T) string { return edit(t, r, set("endpointIds", []string{svc})) },
-			`request: endpointIds[0]: expected vpce-<17 hex digits>, found "vpce-svc-0a1b2c3d4e5f67890"`},
+			`request: endpointIds[0]: expected vpce-<8 or 17 hex digits>, found "vpce-svc-0a1b2c3d4e5f67890"`},
 		{"endpoint ID twice", func(t *testing.T) string {
 			return edit(t, r, set("endpointIds", []string{"vpce-0123456789abcdef0", "vpce-0123456789abcdef0"}))
 		}, `request: endpointIds[1]: expected each endpoint ID once, found "vpce-0123456789abcdef0" again (also at endpointIds[0])`},
@@ -223,12 +231,21 @@ func TestBadInputs(t *testing.T) {
 		}, `request: principalArn: expected an ARN in the consumer account 444455556666, found "arn:aws:iam::111122223333:role/Admin"`},
 		{"ARN of a group", func(t *testing.T) string {
 			return edit(t, r, set("principalArn", "arn:aws:iam::444455556666:group/devs"))
-		}, `request: principalArn: expected ` + expARN + `, found "arn:aws:iam::444455556666:group/devs"`},
+		}, `request: principalArn: expected ` + expARN + `, found "arn:aws:iam::444455556666:group/devs" (resource "group/devs": an IAM principal is root, user/<name> or role/<name>)`},
 		{"ARN of a bucket", func(t *testing.T) string { return edit(t, r, set("principalArn", "arn:aws:s3:::bucket")) },
-			`request: principalArn: expected ` + expARN + `, found "arn:aws:s3:::bucket"`},
+			`request: principalArn: expected ` + expARN + `, found "arn:aws:s3:::bucket" (service "s3": a principal's ARN is an iam or sts one)`},
 		{"assumed role without session", func(t *testing.T) string {
 			return edit(t, r, set("principalArn", "arn:aws:sts::444455556666:assumed-role/Admin"))
-		}, `request: principalArn: expected ` + expARN + `, found "arn:aws:sts::444455556666:assumed-role/Admin"`},
+		}, `request: principalArn: expected ` + expARN + `, found "arn:aws:sts::444455556666:assumed-role/Admin" (an assumed role's ARN ends in assumed-role/<role>/<session>; the session name is missing)`},
+		{"ARN in another partition", func(t *testing.T) string {
+			return edit(t, r, set("principalArn", "arn:aws-cn:iam::444455556666:role/Admin"))
+		}, `request: principalArn: expected an ARN in partition aws, the consumer region us-east-1's, found "arn:aws-cn:iam::444455556666:role/Admin"`},
+		{"ARN with a space in a role name", func(t *testing.T) string {
+			return edit(t, r, set("principalArn", "arn:aws:sts::444455556666:assumed-role/My Role/alice"))
+		}, `request: principalArn: expected ` + expARN + `, found "arn:aws:sts::444455556666:assumed-role/My Role/alice" (role name "My Role": 1 to 64 letters, digits and + = , . @ _ -)`},
+		{"ARN of an unknown partition", func(t *testing.T) string {
+			return edit(t, r, set("principalArn", "arn:aws-mars:iam::444455556666:root"))
+		}, `request: principalArn: expected ` + expARN + `, found "arn:aws-mars:iam::444455556666:root" (partition "aws-mars" is not one of aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc)`},
 		{"consumer account with letters", func(t *testing.T) string {
 			return edit(t, r, set("consumerAccountId", "4444-5555-6666"))
 		}, `request: consumerAccountId: expected a 12-digit AWS account ID, found "4444-5555-6666"`},
@@ -237,7 +254,7 @@ func TestBadInputs(t *testing.T) {
 		{"consumer region shape", func(t *testing.T) string { return edit(t, r, set("consumerRegion", "useast1")) },
 			`request: consumerRegion: expected a region like us-east-1, found "useast1"`},
 		{"request with an offer's field", func(t *testing.T) string { return edit(t, r, set("region", "us-east-1")) },
-			`request: expected only the fields of a version 1 request, found unknown field "region"`},
+			`request: region: expected only the fields of a version 1 request, found an unknown field`},
 		{"request time empty", func(t *testing.T) string { return edit(t, r, set("createdAt", "")) },
 			`request: createdAt: expected an RFC 3339 time like 2026-01-15T10:00:00Z, found ""`},
 
@@ -256,6 +273,22 @@ func TestBadInputs(t *testing.T) {
 			`handoff: token: expected plwiz1.offer.<data> or plwiz1.request.<data>, found "plwiz1.invoice.eyJ9"`},
 		{"token of a newer format", func(t *testing.T) string { return "plwiz2.offer.eyJ9" },
 			`handoff: token: expected a plwiz1 token (this plwiz reads format 1; was it made by a newer plwiz?), found "plwiz2...."`},
+		{"token with an escape sequence", func(t *testing.T) string {
+			tok := mustToken(t, o)
+			return tok[:20] + "\x1b[0m" + tok[20:]
+		}, `offer: token: expected a token without control characters (was a terminal's escape sequence copied with it? copy the token again), found U+001B ESCAPE at byte 20`},
+		{"token with a bidi override", func(t *testing.T) string { return mustToken(t, o)[:30] + "\u202e" + mustToken(t, o)[30:] },
+			`offer: token: expected a token without control characters (was a terminal's escape sequence copied with it? copy the token again), found U+202E RIGHT-TO-LEFT OVERRIDE at byte 30`},
+		{"bidi override before a token", func(t *testing.T) string { return "\u202e" + mustToken(t, o)[:40] },
+			`handoff: expected a plwiz offer or request: a JSON file (starting with {) or a token starting with plwiz1., found "\u202eplwiz1.offer.eyJraW5kIjoib2ZmZXIiLCJ2ZXJ" (U+202E RIGHT-TO-LEFT OVERRIDE at byte 0)`},
+		{"token with a chat client's dash", func(t *testing.T) string { tok := mustToken(t, o); return tok[:40] + "\u2013" + tok[41:] },
+			`offer: token: expected base64url data (A-Z a-z 0-9 - _, no padding) after plwiz1.offer., found "\u2013" (U+2013 EN DASH) at character 28 of the data`},
+		{"token without a dot after the version", func(*testing.T) string { return "plwiz1offer.eyJ9" },
+			`handoff: token: expected plwiz1.offer.<data> or plwiz1.request.<data>, found "plwiz1offer.eyJ9"`},
+		{"raw escape in a JSON file", func(*testing.T) string { return "{\"kind\": \"offer\x1b\"}" },
+			`handoff: expected valid JSON, without control characters, found U+001B ESCAPE at byte 15`},
+		{"raw escape in a token's JSON", func(*testing.T) string { return tokenOf("offer", "{\"kind\":\x1b\"offer\"}") },
+			`offer: expected valid JSON, without control characters, found U+001B ESCAPE at byte 8`},
 		{"token whose JSON is another kind", func(t *testing.T) string { return tokenOf("request", offerJSON) },
 			`request: kind: expected "request", as the token's plwiz1.request. prefix says, found "offer"`},
 		{"token carrying a list", func(t *testing.T) string { return tokenOf("offer", "[1]") },

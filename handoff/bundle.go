@@ -69,9 +69,11 @@ type AZ struct {
 // The json tags give the field names of the format; the kind and version are
 // added by the encoders.
 type Offer struct {
-	// ServiceName is com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>.
+	// ServiceName is com.amazonaws.vpce.<region>.<ServiceID> (in China,
+	// cn.com.amazonaws.vpce.<region>.<ServiceID>).
 	ServiceName string `json:"serviceName"`
-	// ServiceID is vpce-svc-<17 hex digits>, the ID part of ServiceName.
+	// ServiceID is vpce-svc- and 8 or 17 hex digits (AWS issued 8 until
+	// 2018), the ID part of ServiceName.
 	ServiceID string `json:"serviceId"`
 	// Region is the service's region, such as us-east-1.
 	Region string `json:"region"`
@@ -105,10 +107,12 @@ type Request struct {
 	ServiceID string `json:"serviceId"`
 	// ConsumerAccountID is the 12-digit account that owns the endpoint.
 	ConsumerAccountID string `json:"consumerAccountId"`
-	// PrincipalARN is the IAM or STS principal that created the endpoint;
-	// its account is ConsumerAccountID.
+	// PrincipalARN is the IAM or STS principal that created the endpoint
+	// (a root, user, role, assumed role or federated user, in any
+	// partition); its account is ConsumerAccountID and its partition the
+	// ConsumerRegion's.
 	PrincipalARN string `json:"principalArn"`
-	// EndpointIDs are the interface endpoints, vpce-<17 hex digits>.
+	// EndpointIDs are the interface endpoints, vpce- and 8 or 17 hex digits.
 	EndpointIDs []string `json:"endpointIds"`
 	// ConsumerRegion is the region the endpoints are in.
 	ConsumerRegion string `json:"consumerRegion"`

@@ -7,21 +7,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
 // Decode reads a bundle in either encoding, telling them apart by their
 // first character: "{" is the JSON file, anything else must be a token.
-// Whitespace, quotes, backticks and code fences that a chat client or a
-// copy adds around a token are ignored, as are line breaks inside it.
+// What a chat client or a copy does to a bundle is undone first, as Clean
+// does.
 //
 // now is the reader's clock (see Offer.Validate). Every problem found is
 // returned in one *ValidationError.
 func Decode(data []byte, now time.Time) (Bundle, error) {
-	var ps problems
-	kind, b := decode(data, now, &ps)
-	if err := ps.err(kind); err != nil {
+	var d decoding
+	kind, b := d.decode(data, now)
+	if err := d.ps.err(kind); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -68,24 +67,44 @@ func article(k Kind) string {
 	return "a request"
 }
 
+// decoding is one pass over an input: the problems found, and for Inspect
+// what the input turned out to be and its JSON.
+type decoding struct {
+	ps       problems
+	encoding Encoding
+	root     *node
+}
+
 // decode returns the kind of bundle the input is (or claims to be), for the
 // error's prefix, and the bundle when there were no problems.
-func decode(data []byte, now time.Time, ps *problems) (Kind, Bundle) {
+func (d *decoding) decode(data []byte, now time.Time) (Kind, Bundle) {
+	ps := &d.ps
 	if len(data) > MaxSize {
 		ps.add("", fmt.Sprintf("at most %d bytes", MaxSize), fmt.Sprintf("%d bytes", len(data)))
 		return "", nil
 	}
-	if !utf8.Valid(data) {
-		ps.add("", "UTF-8 text", fmt.Sprintf("invalid UTF-8 at byte %d", invalidUTF8At(data)))
-		return "", nil
+	s, f := clean(string(data), ps)
+	switch f {
+	case formJSON:
+		d.encoding = EncodingJSON
+	case formToken:
+		d.encoding = EncodingToken
 	}
-	s := unwrapChat(string(data))
-	if s == "" {
+	if len(ps.list) > 0 {
+		return tokenKindOf(s), nil
+	}
+	switch {
+	case f == formJSON:
+		return d.decodeJSON([]byte(s), "", now)
+	case s == "":
 		ps.add("", expBundle, "nothing")
 		return "", nil
-	}
-	if s[0] == '{' {
-		return decodeJSON([]byte(s), "", now, ps)
+	case f == formOther && hasControl(s):
+		ps.add("", expBundle, quote(s)+" ("+DescribeControl(s)+")")
+		return "", nil
+	case f == formOther:
+		ps.add("", expBundle, quote(s))
+		return "", nil
 	}
 	tokenKind, js := decodeToken(s, ps)
 	if js == nil {
@@ -95,7 +114,7 @@ func decode(data []byte, now time.Time, ps *problems) (Kind, Bundle) {
 		ps.add("token", "UTF-8 JSON inside the token", fmt.Sprintf("invalid UTF-8 at byte %d", invalidUTF8At(js)))
 		return tokenKind, nil
 	}
-	return decodeJSON(js, tokenKind, now, ps)
+	return d.decodeJSON(js, tokenKind, now)
 }
 
 func invalidUTF8At(data []byte) int {
@@ -109,47 +128,25 @@ func invalidUTF8At(data []byte) int {
 	return len(data)
 }
 
+// Hints shared by several problems.
+const (
+	hintCopyAgain = "Copy the whole token again, from " + TokenPrefix + " to its last character: the copy was cut or changed on the way " +
+		"(a chat client may shorten long lines, or turn - into a dash)."
+	hintUpgrade = "The other party's plwiz is newer than this one: upgrade this plwiz (plwiz version says which you have)."
+)
+
 const expBundle = "a plwiz offer or request: a JSON file (starting with {) or a token starting with " + TokenPrefix
 
-// chatQuotes are what chat clients and people put around a pasted token:
-// straight and curly quotes, backticks, angle brackets.
-const chatQuotes = "`'\"\u2018\u2019\u201c\u201d<>"
-
-// unwrapChat strips what a chat client or a person adds around a pasted
-// bundle: surrounding whitespace, a byte-order mark, quotes, and a Markdown
-// code fence with or without a language tag.
-func unwrapChat(s string) string {
-	s = strings.TrimSpace(strings.TrimPrefix(s, "\ufeff"))
-	if strings.HasPrefix(s, "```") {
-		s = strings.TrimLeft(s, "`")
-		// A fence's language tag ("```text") ends at the first line break.
-		if i := strings.IndexByte(s, '\n'); i >= 0 && !strings.ContainsAny(s[:i], "{.") {
-			s = s[i+1:]
-		}
-	}
-	return strings.Trim(s, " \t\r\n"+chatQuotes)
-}
-
-// decodeToken checks a token's prefix and returns the kind it names and the
-// JSON it carries, or nil JSON after reporting why there is none.
-func decodeToken(pasted string, ps *problems) (Kind, []byte) {
-	// Chat clients wrap long lines and may insert zero-width spaces; none of
-	// these can be part of base64url, so dropping them loses nothing.
-	s := strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
-			return -1
-		}
-		return r
-	}, pasted)
-	// A phone may capitalise the first letter, and a sentence may end right
-	// after the token.
-	s = strings.TrimRight(s, ".,;")
+// decodeToken checks a cleaned token's prefix and returns the kind it names
+// and the JSON it carries, or nil JSON after reporting why there is none.
+func decodeToken(s string, ps *problems) (Kind, []byte) {
 	if len(s) < len(TokenPrefix) || !strings.EqualFold(s[:len(TokenPrefix)], TokenPrefix) {
 		if v, ok := tokenVersion(s); ok {
 			ps.add("token", "a plwiz1 token (this plwiz reads format 1; was it made by a newer plwiz?)", quote(v+"..."))
+			ps.hint(hintUpgrade)
 			return "", nil
 		}
-		ps.add("", expBundle, quote(pasted))
+		ps.add("token", TokenPrefix+"offer.<data> or "+TokenPrefix+"request.<data>", quote(s))
 		return "", nil
 	}
 	kindPart, data, _ := strings.Cut(s[len(TokenPrefix):], ".")
@@ -175,29 +172,36 @@ func decodeToken(pasted string, ps *problems) (Kind, []byte) {
 		if errors.As(err, &bad) && int(bad) < len(data) && !isBase64URL(data[bad]) {
 			// Every byte before the bad one is ASCII, so it starts a rune.
 			r, _ := utf8.DecodeRuneInString(data[bad:])
-			found = fmt.Sprintf("%s at character %d of the data", quote(string(r)), int(bad)+1)
+			found = fmt.Sprintf("%s at character %d of the data", quoteRune(r), int(bad)+1)
 		}
 		ps.add("token", "base64url data (A-Z a-z 0-9 - _, no padding) after "+prefix, found)
+		ps.hint(hintCopyAgain)
 		return kind, nil
 	}
 	return kind, js
+}
+
+// tokenKindOf is the kind a token's prefix names, or "".
+func tokenKindOf(s string) Kind {
+	kindPart, _, _ := strings.Cut(strings.TrimPrefix(strings.ToLower(s), TokenPrefix), ".")
+	if k := Kind(kindPart); hasTokenPrefix(s) && (k == KindOffer || k == KindRequest) {
+		return k
+	}
+	return ""
 }
 
 func isBase64URL(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }
 
-// tokenVersion recognises a token of another format version, "plwizN.".
+// tokenVersion returns the "plwizN." a token of another format version
+// starts with.
 func tokenVersion(s string) (string, bool) {
-	const p = "plwiz"
-	if len(s) <= len(p) || !strings.EqualFold(s[:len(p)], p) {
-		return "", false
-	}
-	i := len(p)
+	i := len("plwiz")
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 		i++
 	}
-	if i == len(p) || i >= len(s) || s[i] != '.' {
+	if i >= len(s) || s[i] != '.' || strings.EqualFold(s[:i+1], TokenPrefix) {
 		return "", false
 	}
 	return s[:i+1], true
@@ -205,8 +209,10 @@ func tokenVersion(s string) (string, bool) {
 
 // decodeJSON reads a bundle from JSON. tokenKind is the kind a token's
 // prefix named, or "" for a file; the JSON's own kind must agree with it.
-func decodeJSON(js []byte, tokenKind Kind, now time.Time, ps *problems) (Kind, Bundle) {
+func (d *decoding) decodeJSON(js []byte, tokenKind Kind, now time.Time) (Kind, Bundle) {
+	ps := &d.ps
 	root := parseTree(js, tokenKind != "", ps)
+	d.root = root
 	if root == nil {
 		return tokenKind, nil
 	}
@@ -225,6 +231,7 @@ func decodeJSON(js []byte, tokenKind Kind, now time.Time, ps *problems) (Kind, B
 			// Another version's fields are unknown here: listing them as
 			// problems would only confuse.
 			ps.add("version", fmt.Sprintf("%d (this plwiz reads format version %d only)", Version, Version), strconv.Itoa(n))
+			ps.hint(hintUpgrade)
 			return kind, nil
 		}
 	}

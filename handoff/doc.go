@@ -46,9 +46,14 @@
 // A token is the same bundle on one line, for pasting into a chat:
 // "plwiz1.offer." or "plwiz1.request." followed by the compact JSON in
 // base64url without padding (RFC 4648 §5). Decode tells the encodings apart
-// by themselves and forgives what chat clients do to a token: surrounding
-// whitespace, quotes, backticks or a code fence, line breaks inside it, and a
-// capitalised first letter. The kind in the prefix must match the JSON's.
+// by themselves and forgives what chat clients and copies do to a bundle —
+// surrounding whitespace, quotes, backticks or a code fence, a chat quote's
+// "> " on every line, line breaks and zero-width characters inside a token,
+// and a capitalised first letter — through Clean, which every entry that
+// takes a bundle or its file's path shares. A control character that is
+// not whitespace is never forgiven: messages name it by code point and
+// byte offset ("U+001B ESCAPE at byte 12"). The kind in the prefix must
+// match the JSON's.
 //
 // # Validation
 //
@@ -58,9 +63,10 @@
 // KiB) before it is parsed; keys must match exactly and appear once; unknown
 // fields, unknown kinds and versions other than 1 are refused; no string may
 // hold control characters; IDs, account IDs, ARNs, regions, AZ IDs, DNS names,
-// ports and RFC 3339 timestamps must have AWS's shapes, and the fields that
-// repeat each other (the service name's region and ID, the ARN's account)
-// must agree. createdAt must be after 2020 and at most a day after the
+// ports and RFC 3339 timestamps must have AWS's shapes (package awsid: IDs of
+// 8 or 17 hex digits, every partition, IAM paths and names), and the fields
+// that repeat each other (the service name's region and ID, the ARN's account,
+// the partition of the regions and the ARN) must agree. createdAt must be after 2020 and at most a day after the
 // reader's clock, which callers pass in.
 //
 // Files are written atomically with mode 0600.

@@ -26,6 +26,8 @@ func FuzzDecode(f *testing.F) {
 		s := strings.TrimSpace(string(data))
 		f.Add([]byte("```\n" + wrapEvery(s, 60, "\n") + "\n```"))
 		f.Add([]byte(`"` + s + `"`))
+		f.Add([]byte("> " + wrapEvery(s, 50, "\n> ")))
+		f.Add([]byte(s[:20] + "\x1b[0m" + s[20:]))
 	}
 	f.Add([]byte(""))
 	f.Add([]byte("{}"))
@@ -35,6 +37,16 @@ func FuzzDecode(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := Decode(data, testNow)
+		// Inspect agrees with Decode and shows nothing unsafe.
+		in := Inspect(data, testNow)
+		if in.Valid() != (err == nil) || !reflect.DeepEqual(in.Bundle, b) {
+			t.Fatalf("Inspect valid=%t bundle %#v; Decode %#v, %v", in.Valid(), in.Bundle, b, err)
+		}
+		for _, fl := range in.Fields {
+			if hasControl(fl.Path) || hasControl(fl.Value) {
+				t.Fatalf("field %q = %q holds a control character", fl.Path, fl.Value)
+			}
+		}
 		if err != nil {
 			if b != nil {
 				t.Fatalf("Decode returned a bundle with an error: %v", err)
@@ -49,6 +61,15 @@ func FuzzDecode(f *testing.F) {
 				}
 			}
 			return
+		}
+		// Every other entry cleans with Clean first: it must take what
+		// Decode took, to the same bundle.
+		cleaned, err := Clean(string(data))
+		if err != nil || !IsInline(cleaned) {
+			t.Fatalf("Decode accepted what Clean makes %q, %v of", cleaned, err)
+		}
+		if again, err := Decode([]byte(cleaned), testNow); err != nil || !reflect.DeepEqual(again, b) {
+			t.Fatalf("Decode(Clean(data)) = %#v, %v; want %#v", again, err, b)
 		}
 		js, err := EncodeJSON(b)
 		if err != nil {

@@ -152,6 +152,18 @@ func TestChatPaste(t *testing.T) {
 			"capitalised":          "P" + tok[1:],
 			"sentence full stop":   tok + ".",
 			"BOM":                  "\ufeff" + tok,
+			"chat quote":           "> " + wrapEvery(tok, 40, "\n> "),
+			"nested chat quote":    ">> " + wrapEvery(tok, 40, "\n>> ") + "\n>",
+			"quoted code fence":    "> ```\n> " + wrapEvery(tok, 60, "\n> ") + "\n> ```",
+			"fenced chat quote":    "```\n> " + wrapEvery(tok, 60, "\n> ") + "\n```",
+			"quoted in a fence":    "```\n\"" + wrapped + "\"\n```",
+			"tilde fence":          "~~~\n" + wrapped + "\n~~~",
+			"inline code wrapped":  "`" + wrapped + "`",
+			"guillemets":           "\u00ab" + tok + "\u00bb",
+			"soft hyphens":         wrapEvery(tok, 33, "\u00ad"),
+			"no-break spaces":      wrapEvery(tok, 33, "\u00a0"),
+			"JSON in a fence":      "```json\n" + string(mustJSON(t, b)) + "```",
+			"JSON in a chat quote": "> " + strings.ReplaceAll(strings.TrimSpace(string(mustJSON(t, b))), "\n", "\n> "),
 		}
 		for name, pasted := range cases {
 			t.Run(string(b.Kind())+"/"+name, func(t *testing.T) {
@@ -162,8 +174,68 @@ func TestChatPaste(t *testing.T) {
 				if !reflect.DeepEqual(got, b) {
 					t.Errorf("got %#v, want %#v", got, b)
 				}
+				// Clean, which every other entry uses, forgives the same.
+				cleaned, err := Clean(pasted)
+				if err != nil || !IsInline(cleaned) {
+					t.Fatalf("Clean(%q) = %q, %v; want a bundle", pasted, cleaned, err)
+				}
+				if again, err := Decode([]byte(cleaned), testNow); err != nil || !reflect.DeepEqual(again, b) {
+					t.Errorf("Decode(Clean(%q)) = %#v, %v", pasted, again, err)
+				}
 			})
 		}
+	}
+}
+
+// TestCleanReferences: what Clean makes of file paths, and what it refuses
+// in tokens and paths, naming the character.
+func TestCleanReferences(t *testing.T) {
+	tok := mustToken(t, testOffer())
+	for in, want := range map[string]string{
+		"offer.json":                 "offer.json",
+		"  ./offer.json\n":           "./offer.json",
+		`"/tmp/my offer.json"`:       "/tmp/my offer.json",
+		"'/tmp/offer.json'":          "/tmp/offer.json",
+		"`offer.json`":               "offer.json",
+		"> offer.json":               "offer.json",
+		"plwiz1.offer.abc\n  def.":   "plwiz1.offer.abcdef",
+		"Plwiz1.Offer." + tok[13:20]: "Plwiz1.Offer." + tok[13:20],
+		"":                           "",
+	} {
+		got, err := Clean(in)
+		if err != nil || got != want {
+			t.Errorf("Clean(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"offer\x1b[31m.json":         "handoff: expected a file path without control characters, found U+001B ESCAPE at byte 5",
+		"  my\noffer.json":           "handoff: expected a file path without control characters, found U+000A LINE FEED at byte 4",
+		"\"a\tb.json\"":              "handoff: expected a file path without control characters, found U+0009 CHARACTER TABULATION at byte 2",
+		tok[:20] + "\x00" + tok[20:]: "offer: token: expected a token without control characters (was a terminal's escape sequence copied with it? copy the token again), found U+0000 NULL at byte 20",
+		"\u009bplwiz1.request.x":     "handoff: expected a file path without control characters, found U+009B CONTROL SEQUENCE INTRODUCER at byte 0",
+		"offer.json\xff":             "handoff: expected UTF-8 text, found invalid UTF-8 at byte 10",
+	} {
+		got, err := Clean(in)
+		if err == nil || err.Error() != want {
+			t.Errorf("Clean(%q) = %q, %v; want error %q", in, got, err, want)
+		}
+	}
+}
+
+func TestDescribeRune(t *testing.T) {
+	for r, want := range map[rune]string{
+		0x1b: "U+001B ESCAPE", 0x7f: "U+007F DELETE", 0x85: "U+0085 NEXT LINE", 0x200b: "U+200B ZERO WIDTH SPACE",
+		0x202e: "U+202E RIGHT-TO-LEFT OVERRIDE", 'é': "U+00E9 LATIN SMALL LETTER E WITH ACUTE", 0xe000: "U+E000",
+	} {
+		if got := DescribeRune(r); got != want {
+			t.Errorf("DescribeRune(%U) = %q, want %q", r, got, want)
+		}
+	}
+	if got := DescribeControl("ok\u2066x"); got != "U+2066 LEFT-TO-RIGHT ISOLATE at byte 2" {
+		t.Errorf("DescribeControl = %q", got)
+	}
+	if got := DescribeControl("fine"); got != "" {
+		t.Errorf("DescribeControl(fine) = %q", got)
 	}
 }
 
@@ -296,7 +368,7 @@ func TestValidationErrorManyProblems(t *testing.T) {
 	if len(lines) != 21 || lines[20] != "request: and 87 more problems" {
 		t.Errorf("message has %d lines, ending %q; want 21 ending with the count left out", len(lines), lines[len(lines)-1])
 	}
-	if lines[0] != "request: serviceId: expected vpce-svc-<17 hex digits>, found nothing (the field is missing)" {
+	if lines[0] != "request: serviceId: expected vpce-svc-<8 or 17 hex digits>, found nothing (the field is missing)" {
 		t.Errorf("first line %q", lines[0])
 	}
 }

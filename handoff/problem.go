@@ -19,6 +19,9 @@ type Problem struct {
 	Field    string
 	Expected string
 	Found    string
+	// Hint, when set, says how to put it right where "expected" does not:
+	// copy a token again, upgrade plwiz, correct a clock.
+	Hint string
 }
 
 // String renders the problem as "field: expected X, found Y".
@@ -69,6 +72,9 @@ type problems struct {
 	bad  map[string]bool
 }
 
+// hint sets the Hint of the problem added last.
+func (ps *problems) hint(h string) { ps.list[len(ps.list)-1].Hint = h }
+
 func (ps *problems) add(field, expected, found string) {
 	ps.list = append(ps.list, Problem{Field: field, Expected: expected, Found: found})
 	if ps.bad == nil {
@@ -106,13 +112,16 @@ const maxFound = 80
 // quote renders an untrusted string for a message: double-quoted, with
 // control, format and non-ASCII characters escaped, and cut after maxFound
 // characters.
-func quote(s string) string {
-	if utf8.RuneCountInString(s) <= maxFound {
+func quote(s string) string { return quoteMax(s, maxFound) }
+
+// quoteMax is quote cutting after max characters.
+func quoteMax(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
 		return strconv.QuoteToASCII(s)
 	}
 	n := 0
 	for i := range s {
-		if n == maxFound {
+		if n == max {
 			return strconv.QuoteToASCII(s[:i]) + fmt.Sprintf("... (%d bytes in all)", len(s))
 		}
 		n++

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/plwiz/plwiz/awsid"
 )
 
 // gen makes random valid bundles from a seed, covering every optional field,
@@ -15,7 +17,11 @@ type gen struct{ r *rand.Rand }
 
 func newGen(seed uint64) gen { return gen{rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))} }
 
-var genRegions = []string{"us-east-1", "us-west-2", "eu-west-1", "eu-central-2", "ap-southeast-1", "us-gov-west-1", "cn-north-1", "il-central-1"}
+// genRegions are regions of every partition; a bundle's regions are all
+// of one partition, as PrivateLink's are.
+var genRegions = []string{"us-east-1", "us-west-2", "eu-west-1", "eu-central-2", "ap-southeast-1", "il-central-1", "mx-central-1",
+	"us-gov-west-1", "us-gov-east-1", "cn-north-1", "cn-northwest-1", "us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1",
+	"us-isof-south-1", "eusc-de-east-1"}
 
 func (g gen) hex(n int) string {
 	const digits = "0123456789abcdef"
@@ -24,6 +30,25 @@ func (g gen) hex(n int) string {
 		b.WriteByte(digits[g.r.IntN(16)])
 	}
 	return b.String()
+}
+
+// id returns a resource ID of either length AWS has issued: 8 hex digits
+// before 2018, 17 since.
+func (g gen) id(kind awsid.Kind) string {
+	if g.r.IntN(3) == 0 {
+		return string(kind) + "-" + g.hex(8)
+	}
+	return string(kind) + "-" + g.hex(17)
+}
+
+// iamName returns a name of IAM's character set, 1 to max long.
+func (g gen) iamName(min, max int) string {
+	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-"
+	b := make([]byte, min+g.r.IntN(max-min+1))
+	for i := range b {
+		b[i] = chars[g.r.IntN(len(chars))]
+	}
+	return string(b)
 }
 
 func (g gen) account() string { return fmt.Sprintf("%012d", g.r.Int64N(1e12)) }
@@ -74,9 +99,13 @@ func (g gen) time(now time.Time) time.Time {
 
 func (g gen) offer(now time.Time) Offer {
 	region := genRegions[g.r.IntN(len(genRegions))]
-	id := "vpce-svc-" + g.hex(17)
+	id := g.id(awsid.ServiceID)
+	name := "com.amazonaws.vpce." + region + "." + id
+	if awsid.PartitionOf(region) == "aws-cn" && g.r.IntN(2) == 0 {
+		name = "cn." + name
+	}
 	o := Offer{
-		ServiceName:        "com.amazonaws.vpce." + region + "." + id,
+		ServiceName:        name,
 		ServiceID:          id,
 		Region:             region,
 		SupportedRegions:   []string{region},
@@ -85,7 +114,7 @@ func (g gen) offer(now time.Time) Offer {
 		CreatedAt:          g.time(now),
 	}
 	for _, r := range genRegions {
-		if r != region && g.r.IntN(4) == 0 {
+		if r != region && awsid.PartitionOf(r) == awsid.PartitionOf(region) && g.r.IntN(4) == 0 {
 			o.SupportedRegions = append(o.SupportedRegions, r)
 		}
 	}
@@ -118,25 +147,29 @@ func (g gen) offer(now time.Time) Offer {
 
 func (g gen) request(now time.Time) Request {
 	account := g.account()
-	partition := []string{"aws", "aws-cn", "aws-us-gov"}[g.r.IntN(3)]
+	region := genRegions[g.r.IntN(len(genRegions))]
+	prefix := "arn:" + awsid.PartitionOf(region)
 	arns := []string{
-		"arn:" + partition + ":iam::" + account + ":root",
-		"arn:" + partition + ":iam::" + account + ":user/" + g.label(),
-		"arn:" + partition + ":iam::" + account + ":user/division/team/" + g.label(),
-		"arn:" + partition + ":iam::" + account + ":role/" + g.label(),
-		"arn:" + partition + ":sts::" + account + ":assumed-role/AWSReservedSSO_Admin_" + g.hex(16) + "/alice@example.com",
+		prefix + ":iam::" + account + ":root",
+		prefix + ":iam::" + account + ":user/" + g.iamName(1, 64),
+		prefix + ":iam::" + account + ":user/division/team/" + g.iamName(1, 64),
+		prefix + ":iam::" + account + ":role/" + g.iamName(1, 64),
+		prefix + ":iam::" + account + ":role/path/to/" + g.iamName(1, 64),
+		prefix + ":sts::" + account + ":assumed-role/" + g.iamName(1, 64) + "/" + g.iamName(2, 64),
+		prefix + ":sts::" + account + ":assumed-role/AWSReservedSSO_Admin_" + g.hex(16) + "/alice@example.com",
+		prefix + ":sts::" + account + ":federated-user/" + g.iamName(2, 32),
 	}
 	q := Request{
-		ServiceID:         "vpce-svc-" + g.hex(17),
+		ServiceID:         g.id(awsid.ServiceID),
 		ConsumerAccountID: account,
 		PrincipalARN:      arns[g.r.IntN(len(arns))],
-		ConsumerRegion:    genRegions[g.r.IntN(len(genRegions))],
+		ConsumerRegion:    region,
 		AZIDs:             g.azIDs(1 + g.r.IntN(4)),
 		CreatedAt:         g.time(now),
 	}
 	ids := map[string]bool{}
 	for n := 1 + g.r.IntN(3); len(ids) < n; {
-		ids["vpce-"+g.hex(17)] = true
+		ids[g.id(awsid.EndpointID)] = true
 	}
 	for id := range ids {
 		q.EndpointIDs = append(q.EndpointIDs, id)
@@ -182,6 +215,68 @@ func TestRoundTrip(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("seed %d: token round trip:\ngot  %#v\nwant %#v", seed, got, want)
+			}
+		}
+	}
+}
+
+// TestLegacyIDsAndOddARNs: what real accounts hold — IDs from before 2018,
+// principals with paths, SSO sessions named by e-mail, federated users,
+// partitions other than aws — goes through both encodings unchanged.
+func TestLegacyIDsAndOddARNs(t *testing.T) {
+	offers := []Offer{
+		func() Offer {
+			o := testOffer()
+			o.ServiceID, o.ServiceName = "vpce-svc-1234abcd", "com.amazonaws.vpce.us-east-1.vpce-svc-1234abcd"
+			return o
+		}(),
+		func() Offer {
+			o := testOffer()
+			o.Region, o.SupportedRegions = "eusc-de-east-1", []string{"eusc-de-east-1"}
+			o.ServiceID, o.ServiceName = "vpce-svc-1234abcd", "com.amazonaws.vpce.eusc-de-east-1.vpce-svc-1234abcd"
+			o.AvailabilityZones = []AZ{{ID: "euscde1-az1", Name: "eusc-de-east-1a"}}
+			return o
+		}(),
+		func() Offer {
+			o := testOffer()
+			o.Region, o.SupportedRegions = "cn-northwest-1", []string{"cn-northwest-1", "cn-north-1"}
+			o.ServiceID, o.ServiceName = "vpce-svc-070f9283a2c0d1f0c", "cn.com.amazonaws.vpce.cn-northwest-1.vpce-svc-070f9283a2c0d1f0c"
+			o.AvailabilityZones = []AZ{{ID: "cnnw1-az1", Name: "cn-northwest-1a"}}
+			o.PrivateDNSName, o.PrivateDNSState = "", ""
+			return o
+		}(),
+	}
+	requests := []struct{ region, arn string }{
+		{"us-east-1", "arn:aws:sts::444455556666:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/name@example.com"},
+		{"us-east-1", "arn:aws:iam::444455556666:role/path/to/Role"},
+		{"us-east-1", "arn:aws:iam::444455556666:user/division/team/first.last+ops=1,x@example.com"},
+		{"us-east-1", "arn:aws:sts::444455556666:federated-user/Bob"},
+		{"us-gov-west-1", "arn:aws-us-gov:iam::444455556666:root"},
+		{"cn-north-1", "arn:aws-cn:sts::444455556666:assumed-role/Admin/alice"},
+		{"us-iso-east-1", "arn:aws-iso:iam::444455556666:role/R"},
+		{"us-isob-east-1", "arn:aws-iso-b:iam::444455556666:role/R"},
+		{"eu-isoe-west-1", "arn:aws-iso-e:iam::444455556666:role/R"},
+		{"us-isof-south-1", "arn:aws-iso-f:iam::444455556666:role/R"},
+		{"eusc-de-east-1", "arn:aws-eusc:sts::444455556666:assumed-role/Admin/alice@example.com"},
+	}
+	var bundles []Bundle
+	for _, o := range offers {
+		bundles = append(bundles, o)
+	}
+	for _, c := range requests {
+		q := testRequest()
+		q.ServiceID, q.EndpointIDs = "vpce-svc-1234abcd", []string{"vpce-1a2b3c4d", "vpce-0123456789abcdef0"}
+		q.ConsumerRegion, q.PrincipalARN = c.region, c.arn
+		bundles = append(bundles, q)
+	}
+	for _, b := range bundles {
+		for _, enc := range [][]byte{mustJSON(t, b), []byte(mustToken(t, b))} {
+			got, err := Decode(enc, testNow)
+			if err != nil {
+				t.Fatalf("Decode: %v\n%s", err, enc)
+			}
+			if !reflect.DeepEqual(got, b) {
+				t.Errorf("round trip:\ngot  %#v\nwant %#v", got, b)
 			}
 		}
 	}

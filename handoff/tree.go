@@ -63,6 +63,12 @@ const maxDepth = 16
 // fromToken says the JSON came out of a token, so JSON that ends early means
 // the token was cut short.
 func parseTree(data []byte, fromToken bool, ps *problems) *node {
+	// JSON allows no raw C0 control but whitespace, in a string or out;
+	// the decoder's own message would not say which nor exactly where.
+	if i := bytes.IndexFunc(data, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' }); i >= 0 {
+		ps.add("", "valid JSON, without control characters", describeAt(rune(data[i]), i))
+		return nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	n, err := parseValue(dec, "", 0, ps)
@@ -82,6 +88,7 @@ func parseTree(data []byte, fromToken bool, ps *problems) *node {
 		ps.add("", "valid JSON", fmt.Sprintf("%s (at byte %d)", sanitize(se.Error()), se.Offset))
 	case (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)) && fromToken:
 		ps.add("token", "a whole token", "one cut short (was it copied whole?)")
+		ps.hint(hintCopyAgain)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		ps.add("", "valid JSON", "the input ends before the JSON does")
 	default:
@@ -205,7 +212,7 @@ func (ps *problems) stringNode(field string, v *node) string {
 		return ""
 	}
 	if hasControl(v.text) {
-		ps.add(field, "text without control characters", quote(v.text))
+		ps.add(field, expNoControl, foundControl(v.text))
 		return ""
 	}
 	return v.text
@@ -271,15 +278,19 @@ func (r *objReader) finish(what string) {
 		if r.used[k] {
 			continue
 		}
-		found := "unknown field " + quote(k)
+		found := "an unknown field"
+		if hasControl(k) {
+			found += " whose name holds " + DescribeControl(k)
+		}
 		for u := range r.used {
 			if strings.EqualFold(u, k) {
 				found += " (did you mean " + strconv.Quote(u) + "?)"
 				break
 			}
 		}
-		// Reported against the enclosing object without marking it bad, so
-		// its known fields are still checked.
-		r.ps.list = append(r.ps.list, Problem{Field: r.path, Expected: "only the fields of " + what, Found: found})
+		// Added without marking the object bad, so its known fields are
+		// still checked.
+		r.ps.list = append(r.ps.list, Problem{Field: joinField(r.path, k), Expected: "only the fields of " + what, Found: found,
+			Hint: "Remove the field: plwiz never writes it (was the file edited by hand?)."})
 	}
 }

@@ -7,46 +7,34 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/plwiz/plwiz/awsid"
 )
 
 // What each field must look like, as said in messages.
 const (
-	expServiceName = "com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>"
-	expServiceID   = "vpce-svc-<17 hex digits>"
-	expEndpointID  = "vpce-<17 hex digits>"
+	expServiceName = awsid.ServiceNameShape
+	expServiceID   = "vpce-svc-<8 or 17 hex digits>"
+	expEndpointID  = "vpce-<8 or 17 hex digits>"
 	expAccount     = "a 12-digit AWS account ID"
-	expRegion      = "a region like us-east-1"
+	expRegion      = awsid.RegionShape
 	expAZID        = "an AZ ID like use1-az1"
 	expDNSName     = "a DNS name like api.example.com (RFC 1123)"
 	expDNSState    = "pendingVerification, verified or failed"
 	expIPType      = "ipv4, ipv6 or dualstack"
 	expPort        = "a port from 1 to 65535"
 	expTime        = "an RFC 3339 time like 2026-01-15T10:00:00Z"
-	expARN         = "a principal ARN: arn:aws:iam::<account>:root, arn:aws:iam::<account>:user/<name>, " +
-		"arn:aws:iam::<account>:role/<name> or arn:aws:sts::<account>:assumed-role/<role>/<session>"
+	expARN         = awsid.PrincipalShape
 )
 
-// The patterns are AWS's documented shapes. IDs are lower-case hex because
-// AWS only ever prints them so; an upper-case one was mangled on the way.
+// The shapes of AWS's IDs, names and ARNs are awsid's; these are the two
+// the format adds. AZ IDs are use1-az1, and Local Zone IDs such as
+// use1-bos1-az1; an AZ name is its region followed by "a", or by "-bos-1a"
+// for a Local Zone.
 var (
-	reRegion      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
-	reAccount     = regexp.MustCompile(`^[0-9]{12}$`)
-	reServiceID   = regexp.MustCompile(`^vpce-svc-[0-9a-f]{17}$`)
-	reServiceName = regexp.MustCompile(`^com\.amazonaws\.vpce\.([a-z0-9-]+)\.(vpce-svc-[0-9a-f]{17})$`)
-	reEndpointID  = regexp.MustCompile(`^vpce-[0-9a-f]{17}$`)
-	// use1-az1, and Local Zone IDs such as use1-bos1-az1.
-	reAZID = regexp.MustCompile(`^[a-z]{2,}[0-9]+(-[a-z]+[0-9]+)?-az[0-9]+$`)
-	// What follows the region in an AZ name: "a", or "-bos-1a" for a Local Zone.
+	reAZID         = regexp.MustCompile(`^[a-z]{2,}[0-9]+(-[a-z]+[0-9]+)?-az[0-9]+$`)
 	reAZNameSuffix = regexp.MustCompile(`^(-[a-z]+-[0-9]+)?[a-z]$`)
-	reARN          = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):(iam|sts)::([0-9]{12}):(.+)$`)
-	// IAM paths are printable ASCII between slashes; names are IAM's
-	// character set and length.
-	reIAMResource = regexp.MustCompile(`^(root|(user|role)/([!-~]*/)?[\w+=,.@-]{1,64})$`)
-	reSTSResource = regexp.MustCompile(`^assumed-role/[\w+=,.@-]{1,64}/[\w+=,.@-]{2,64}$`)
 )
-
-// maxARN is IAM's limit on an ARN's length.
-const maxARN = 2048
 
 // Bounds on createdAt. Nothing plwiz made predates 2020; a day of slack
 // forgives clock skew between the two parties' computers.
@@ -70,18 +58,18 @@ func (ps *problems) text(field, s string) bool {
 		return false
 	}
 	if hasControl(s) {
-		ps.add(field, "text without control characters", quote(s))
+		ps.add(field, expNoControl, foundControl(s))
 		return false
 	}
 	return true
 }
 
-// match checks s against re; it reports whether s is good.
-func (ps *problems) match(field, s string, re *regexp.Regexp, expected string) bool {
+// match checks s with valid; it reports whether s is good.
+func (ps *problems) match(field, s string, valid func(string) bool, expected string) bool {
 	if !ps.text(field, s) {
 		return false
 	}
-	if !re.MatchString(s) {
+	if !valid(s) {
 		ps.add(field, expected, quote(s))
 		return false
 	}
@@ -147,6 +135,7 @@ func (ps *problems) createdAt(field string, t, now time.Time) {
 	case !now.IsZero() && t.After(now.Add(maxClockSkew)):
 		ps.add(field, fmt.Sprintf("a time no later than %s, a day after this computer's clock (is one of the clocks wrong?)",
 			now.Add(maxClockSkew).UTC().Format(time.RFC3339)), t.UTC().Format(time.RFC3339Nano))
+		ps.hint("One of the two computers' clocks is wrong by more than a day: correct it, then make the bundle again if it was the other party's.")
 	}
 }
 
@@ -193,21 +182,29 @@ func (o Offer) Validate(now time.Time) error {
 }
 
 func (o Offer) check(ps *problems, now time.Time) {
-	regionOK := ps.match("region", o.Region, reRegion, expRegion)
-	idOK := ps.match("serviceId", o.ServiceID, reServiceID, expServiceID)
-	if ps.match("serviceName", o.ServiceName, reServiceName, expServiceName) && regionOK && idOK {
-		if want := "com.amazonaws.vpce." + o.Region + "." + o.ServiceID; o.ServiceName != want {
-			ps.add("serviceName", want+" (the name of serviceId in region)", quote(o.ServiceName))
+	regionOK := ps.match("region", o.Region, awsid.IsRegion, expRegion)
+	idOK := ps.match("serviceId", o.ServiceID, awsid.ServiceID.Valid, expServiceID)
+	if ps.match("serviceName", o.ServiceName, isServiceName, expServiceName) && regionOK && idOK {
+		if region, id, _ := awsid.ParseServiceName(o.ServiceName); region != o.Region || id != o.ServiceID {
+			ps.add("serviceName", "com.amazonaws.vpce."+o.Region+"."+o.ServiceID+" (the name of serviceId in region)", quote(o.ServiceName))
 		}
 	}
 
 	if ps.strList("supportedRegions", o.SupportedRegions, "region", func(f, s string) bool {
-		return ps.match(f, s, reRegion, expRegion)
+		if !ps.match(f, s, awsid.IsRegion, expRegion) {
+			return false
+		}
+		// PrivateLink connects regions of one partition only.
+		if regionOK && awsid.PartitionOf(s) != awsid.PartitionOf(o.Region) {
+			ps.add(f, "a region in the partition of "+o.Region+" ("+awsid.PartitionOf(o.Region)+")", quote(s)+" (in "+awsid.PartitionOf(s)+")")
+			return false
+		}
+		return true
 	}) && regionOK && !slices.Contains(o.SupportedRegions, o.Region) {
 		ps.add("supportedRegions", "a list that includes the offer's region "+o.Region, quoteList(o.SupportedRegions))
 	}
 
-	ps.match("providerAccountId", o.ProviderAccountID, reAccount, expAccount)
+	ps.match("providerAccountId", o.ProviderAccountID, awsid.IsAccount, expAccount)
 
 	o.checkAZs(ps, regionOK)
 
@@ -271,7 +268,7 @@ func (o Offer) checkAZs(ps *problems, regionOK bool) {
 	for i, az := range o.AvailabilityZones {
 		f := indexField(field, i)
 		idField, nameField := f+".azId", f+".azName"
-		if ps.match(idField, az.ID, reAZID, expAZID) {
+		if ps.match(idField, az.ID, reAZID.MatchString, expAZID) {
 			if j, dup := ids[az.ID]; dup {
 				ps.add(idField, "each AZ ID once", fmt.Sprintf("%s again (also at %s)", quote(az.ID), indexField(field, j)))
 			} else {
@@ -304,41 +301,39 @@ func (r Request) Validate(now time.Time) error {
 }
 
 func (r Request) check(ps *problems, now time.Time) {
-	ps.match("serviceId", r.ServiceID, reServiceID, expServiceID)
-	accountOK := ps.match("consumerAccountId", r.ConsumerAccountID, reAccount, expAccount)
-	r.checkARN(ps, accountOK)
+	ps.match("serviceId", r.ServiceID, awsid.ServiceID.Valid, expServiceID)
+	accountOK := ps.match("consumerAccountId", r.ConsumerAccountID, awsid.IsAccount, expAccount)
 	ps.strList("endpointIds", r.EndpointIDs, "endpoint ID", func(f, s string) bool {
-		return ps.match(f, s, reEndpointID, expEndpointID)
+		return ps.match(f, s, awsid.EndpointID.Valid, expEndpointID)
 	})
-	ps.match("consumerRegion", r.ConsumerRegion, reRegion, expRegion)
+	regionOK := ps.match("consumerRegion", r.ConsumerRegion, awsid.IsRegion, expRegion)
+	r.checkARN(ps, accountOK, regionOK)
 	ps.strList("azIds", r.AZIDs, "AZ ID", func(f, s string) bool {
-		return ps.match(f, s, reAZID, expAZID)
+		return ps.match(f, s, reAZID.MatchString, expAZID)
 	})
 	ps.createdAt("createdAt", r.CreatedAt, now)
 }
 
-func (r Request) checkARN(ps *problems, accountOK bool) {
+// checkARN accepts every principal AWS reports as a caller: the account's
+// root, users and roles with paths, assumed roles (SSO's with an e-mail
+// session name among them) and federated users, in any partition, as long
+// as it is in the consumer's account and region's partition.
+func (r Request) checkARN(ps *problems, accountOK, regionOK bool) {
 	const field = "principalArn"
 	if !ps.text(field, r.PrincipalARN) {
 		return
 	}
-	if len(r.PrincipalARN) > maxARN {
-		ps.add(field, fmt.Sprintf("an ARN of at most %d characters", maxARN), fmt.Sprintf("%d characters", len(r.PrincipalARN)))
+	p, err := awsid.ParsePrincipal(r.PrincipalARN)
+	if err != nil {
+		ps.add(field, expARN, quote(r.PrincipalARN)+" ("+err.Error()+")")
 		return
 	}
-	m := reARN.FindStringSubmatch(r.PrincipalARN)
-	if m == nil {
-		ps.add(field, expARN, quote(r.PrincipalARN))
-		return
-	}
-	service, account, resource := m[2], m[3], m[4]
-	if service == "iam" && !reIAMResource.MatchString(resource) ||
-		service == "sts" && !reSTSResource.MatchString(resource) {
-		ps.add(field, expARN, quote(r.PrincipalARN))
-		return
-	}
-	if accountOK && account != r.ConsumerAccountID {
+	if accountOK && p.Account != r.ConsumerAccountID {
 		ps.add(field, "an ARN in the consumer account "+r.ConsumerAccountID, quote(r.PrincipalARN))
+		return
+	}
+	if want := awsid.PartitionOf(r.ConsumerRegion); regionOK && p.Partition != want {
+		ps.add(field, "an ARN in partition "+want+", the consumer region "+r.ConsumerRegion+"'s", quote(r.PrincipalARN))
 	}
 }
 
@@ -348,4 +343,9 @@ func quoteList(items []string) string {
 		q[i] = quote(s)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func isServiceName(s string) bool {
+	_, _, ok := awsid.ParseServiceName(s)
+	return ok
 }

@@ -519,7 +519,7 @@ func TestBadInput(t *testing.T) {
 		{"ip name", func(c *Config) { c.Name = "10.0.0.1" }, "is an IP address, not a DNS name"},
 		{"bad label", func(c *Config) { c.Name = "api..example.com" }, "empty label"},
 		{"hyphen", func(c *Config) { c.Name = "-api.example.com" }, "starts or ends with a hyphen"},
-		{"control", func(c *Config) { c.Name = "api\x1b.example.com" }, `"api.example.com" is not a DNS name`},
+		{"control", func(c *Config) { c.Name = "api\x1b.example.com" }, `"api\x1b.example.com" is not a DNS name: "\x1b" (U+001B) is not a letter`},
 		{"long label", func(c *Config) { c.Name = strings.Repeat("a", 64) + ".com" }, "longer than 63"},
 		{"port 0", func(c *Config) { c.Port = 0 }, "port 0 is out of range 1-65535"},
 		{"port high", func(c *Config) { c.Port = 70000 }, "port 70000 is out of range"},

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -220,30 +221,32 @@ func (c Config) Validate() error {
 }
 
 // ValidateName checks that s is a DNS host name (letters, digits, hyphens
-// and underscores in dot-separated labels, not an IP address).
+// and underscores in dot-separated labels, not an IP address). Its errors
+// show s escaped, never stripped: a control character in it is seen, and
+// named by code point.
 func ValidateName(s string) error {
-	q := sanitize(s)
+	q := strconv.QuoteToASCII(truncate(s, 100))
 	name := strings.TrimSuffix(s, ".")
 	switch {
 	case name == "":
 		return fmt.Errorf("a DNS name is required")
 	case len(name) > 253:
-		return fmt.Errorf("%q is longer than 253 characters", q)
+		return fmt.Errorf("%s is longer than 253 characters", q)
 	}
 	if _, err := netip.ParseAddr(name); err == nil {
-		return fmt.Errorf("%q is an IP address, not a DNS name", q)
+		return fmt.Errorf("%s is an IP address, not a DNS name", q)
 	}
 	for _, label := range strings.Split(name, ".") {
 		if label == "" || len(label) > 63 {
-			return fmt.Errorf("%q has an empty label or one longer than 63 characters", q)
+			return fmt.Errorf("%s has an empty label or one longer than 63 characters", q)
 		}
 		if label[0] == '-' || label[len(label)-1] == '-' {
-			return fmt.Errorf("%q has a label that starts or ends with a hyphen", q)
+			return fmt.Errorf("%s has a label that starts or ends with a hyphen", q)
 		}
 		for _, r := range label {
 			ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
 			if !ok {
-				return fmt.Errorf("%q is not a DNS name: %q is not a letter, digit, hyphen or underscore", q, sanitize(string(r)))
+				return fmt.Errorf("%s is not a DNS name: %s (%U) is not a letter, digit, hyphen or underscore", q, strconv.QuoteToASCII(string(r)), r)
 			}
 		}
 	}

@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/plwiz/plwiz/awsid"
 	"github.com/plwiz/plwiz/awsops"
 	"github.com/plwiz/plwiz/handoff"
 	"github.com/plwiz/plwiz/probe"
@@ -87,32 +89,32 @@ func splitList(v string) []string {
 	return out
 }
 
-var (
-	reNLBARN  = regexp.MustCompile(`^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer/net/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$`)
-	reSvcID   = regexp.MustCompile(`^vpce-svc-[0-9a-f]{17}$`)
-	reVPCID   = regexp.MustCompile(`^vpc-[0-9a-f]{8}([0-9a-f]{9})?$`)
-	reSubnet  = regexp.MustCompile(`^subnet-[0-9a-f]{8}([0-9a-f]{9})?$`)
-	reSGID    = regexp.MustCompile(`^sg-[0-9a-f]{8}([0-9a-f]{9})?$`)
-	reHTTPath = regexp.MustCompile(`^/[\x21-\x7e]*$`)
-)
+var reHTTPath = regexp.MustCompile(`^/[\x21-\x7e]*$`)
+
+// quoteInput renders a value the user gave for an error message: quoted,
+// with control and non-ASCII characters escaped so none is lost or hidden.
+func quoteInput(v string) string { return strconv.QuoteToASCII(v) }
 
 func validateNLBARN(v string) error {
-	if !reNLBARN.MatchString(v) {
-		return fmt.Errorf("expected a network load balancer ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/net/NAME/ID), found %q", Sanitize(v))
+	if !awsid.IsNLBARN(v) {
+		return fmt.Errorf("expected %s, found %s", awsid.NLBARNShape, quoteInput(v))
 	}
 	return nil
 }
 
-func validateServiceID(v string) error {
-	if !reSvcID.MatchString(v) {
-		return fmt.Errorf("expected an endpoint service ID (vpce-svc- and 17 hex digits), found %q", Sanitize(v))
+// validateID returns the Validate of an input that takes an ID of kind.
+func validateID(kind awsid.Kind, what string) func(string) error {
+	return func(v string) error {
+		if !kind.Valid(v) {
+			return fmt.Errorf("expected %s (%s), found %s", what, kind.Shape(), quoteInput(v))
+		}
+		return nil
 	}
-	return nil
 }
 
 func validateBool(v string) error {
 	if v != "true" && v != "false" {
-		return fmt.Errorf("expected true or false, found %q", Sanitize(v))
+		return fmt.Errorf("expected true or false, found %s", quoteInput(v))
 	}
 	return nil
 }
@@ -122,24 +124,48 @@ func validateDNSName(v string) error {
 		return err
 	}
 	if !strings.Contains(strings.TrimSuffix(v, "."), ".") {
-		return fmt.Errorf("expected a fully qualified name such as api.example.com, found %q", Sanitize(v))
+		return fmt.Errorf("expected a fully qualified name such as api.example.com, found %s", quoteInput(v))
 	}
 	return nil
 }
 
-func validatePrincipals(region string) func(string) error {
-	return func(v string) error {
-		list := splitList(v)
-		if len(list) == 0 {
-			return errors.New("expected at least one account ID or IAM ARN")
+// splitPrincipals splits the allowed principals a user typed, separated by
+// commas or spaces. IAM names may hold commas, so a comma-separated piece
+// that is neither an ARN, an account ID nor * continues the ARN before it.
+func splitPrincipals(v string) []string {
+	var out []string
+	for _, field := range strings.Fields(v) {
+		var pieces []string
+		for _, p := range strings.Split(field, ",") {
+			n := len(pieces)
+			if n > 0 && p != "" && !strings.HasPrefix(p, "arn:") && !awsid.IsAccount(p) && p != "*" && strings.HasPrefix(pieces[n-1], "arn:") {
+				pieces[n-1] += "," + p
+				continue
+			}
+			pieces = append(pieces, p)
 		}
-		for _, p := range list {
-			if _, err := awsops.PrincipalARN(p, region); err != nil {
-				return err
+		for _, p := range pieces {
+			if p != "" && !slices.Contains(out, p) {
+				out = append(out, p)
 			}
 		}
-		return nil
 	}
+	return out
+}
+
+// validatePrincipals checks the shape of each principal; its partition is
+// checked against the session's region when the step runs.
+func validatePrincipals(v string) error {
+	list := splitPrincipals(v)
+	if len(list) == 0 {
+		return errors.New("expected at least one account ID or IAM ARN")
+	}
+	for _, p := range list {
+		if _, err := awsops.PrincipalARN(p, ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func validateOutPath(v string) error {
@@ -157,45 +183,44 @@ func validateOutPath(v string) error {
 	return nil
 }
 
-// validateBundleRef accepts a file path or a pasted token; the file may not
-// exist yet (the other party has not sent it), so only its shape is checked.
+// validateBundleRef accepts a file path or a pasted token (or JSON), cleaned
+// as handoff.Clean cleans every entry; the file may not exist yet (the
+// other party has not sent it), so only its name is checked.
 func validateBundleRef(kind handoff.Kind) func(string) error {
 	return func(v string) error {
-		v = strings.TrimSpace(v)
-		if v == "" {
+		ref, err := handoff.Clean(v)
+		if err != nil {
+			return err
+		}
+		if ref == "" {
 			return errors.New("expected a file path or a pasted token")
 		}
-		if looksLikeToken(v) {
-			b, err := handoff.Decode([]byte(v), time.Now())
-			if err != nil {
-				return err
-			}
-			if b.Kind() != kind {
-				return fmt.Errorf("this is a %s token; this step needs the %s", b.Kind(), kind)
-			}
+		if !handoff.IsInline(ref) {
 			return nil
 		}
-		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			return errors.New("the path contains control characters")
+		b, err := handoff.Decode([]byte(ref), time.Now())
+		if err != nil {
+			return err
+		}
+		if b.Kind() != kind {
+			return fmt.Errorf("this is a %s token; this step needs the %s", b.Kind(), kind)
 		}
 		return nil
 	}
 }
 
-func looksLikeToken(v string) bool {
-	t := strings.ToLower(strings.Trim(strings.TrimSpace(v), "`'\"“”‘’"))
-	return strings.HasPrefix(t, handoff.TokenPrefix)
-}
-
 // readBundle loads a bundle from a token or a file. ok is false when the file
 // does not exist yet, which a wait step treats as "not sent yet".
 func readBundle(v string, now time.Time) (b handoff.Bundle, ok bool, err error) {
-	v = strings.TrimSpace(v)
-	if looksLikeToken(v) {
-		b, err := handoff.Decode([]byte(v), now)
+	ref, err := handoff.Clean(v)
+	if err != nil {
+		return nil, false, err
+	}
+	if handoff.IsInline(ref) {
+		b, err := handoff.Decode([]byte(ref), now)
 		return b, err == nil, err
 	}
-	b, err = handoff.ReadFile(v, now)
+	b, err = handoff.ReadFile(ref, now)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plwiz/plwiz/awsid"
 	"github.com/plwiz/plwiz/awsops"
 	"github.com/plwiz/plwiz/handoff"
 	"github.com/plwiz/plwiz/probe"
@@ -49,7 +50,7 @@ func importOfferStep() *Step {
 		Inputs: []Input{{
 			Key: InOffer, Label: "Offer file or token", Flag: "offer", Type: InputText, Required: true,
 			Help:     "The provider sends it once their endpoint service is ready: a file, or a token starting plwiz1.offer.",
-			Validate: validateBundleRef(handoff.KindOffer),
+			Validate: validateBundleRef(handoff.KindOffer), Normalize: handoff.Clean,
 		}},
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
 			b, waiting, err := awaitBundle(env, s.Input(InOffer), "the provider's offer")
@@ -194,7 +195,7 @@ func chooseNetworkStep() *Step {
 	return &Step{
 		ID: StepChooseNetwork, Title: "Choose VPC, subnets and security group", Kind: KindForm,
 		Inputs: []Input{
-			{Key: InVPC, Label: "VPC", Flag: "vpc", Type: InputSelect, Required: true, Validate: validateVPCID,
+			{Key: InVPC, Label: "VPC", Flag: "vpc", Type: InputSelect, Required: true, Validate: validateID(awsid.VPCID, "a VPC ID"),
 				Options: func(ctx context.Context, env *Env, _ *Session) ([]Option, error) {
 					vpcs, err := env.consumer().ListVPCs(ctx)
 					if err != nil {
@@ -247,31 +248,24 @@ func chooseNetworkStep() *Step {
 	}
 }
 
-func validateVPCID(v string) error {
-	if !reVPCID.MatchString(v) {
-		return fmt.Errorf("expected a VPC ID (vpc- and 8 or 17 hex digits), found %q", Sanitize(v))
-	}
-	return nil
-}
-
 func validateSubnetIDs(v string) error {
 	list := splitList(v)
 	if len(list) == 0 {
 		return errors.New("expected at least one subnet ID")
 	}
 	for _, id := range list {
-		if !reSubnet.MatchString(id) {
-			return fmt.Errorf("expected subnet IDs (subnet- and 8 or 17 hex digits), found %q", Sanitize(id))
+		if err := validateID(awsid.SubnetID, "subnet IDs")(id); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 func validateSG(v string) error {
-	if v == CreateSecurityGroupValue || reSGID.MatchString(v) {
+	if v == CreateSecurityGroupValue || awsid.SecurityGroupID.Valid(v) {
 		return nil
 	}
-	return fmt.Errorf("expected a security group ID (sg-...) or %q, found %q", CreateSecurityGroupValue, Sanitize(v))
+	return fmt.Errorf("expected a security group ID (%s) or %q, found %s", awsid.SecurityGroupID.Shape(), CreateSecurityGroupValue, quoteInput(v))
 }
 
 func networkCheckStep() *Step {
@@ -595,7 +589,7 @@ func connectivityStep() *Step {
 			}
 			var vpce []string
 			for _, d := range ep.DNSEntries {
-				if strings.Contains(d.Name, ".vpce.amazonaws.com") {
+				if awsid.IsEndpointDNSName(d.Name, ep.ID) {
 					vpce = append(vpce, d.Name)
 				}
 			}
@@ -639,7 +633,7 @@ func connectivityStep() *Step {
 
 func validateHTTPPath(v string) error {
 	if !reHTTPath.MatchString(v) {
-		return fmt.Errorf("expected a path starting with / and no spaces, found %q", Sanitize(v))
+		return fmt.Errorf("expected a path starting with / and no spaces, found %s", quoteInput(v))
 	}
 	return nil
 }

@@ -155,8 +155,15 @@ func createAvailableService(t *testing.T, sb *sbtest.Env, env *steps.Env, s *ste
 // imported its offer.
 func consumerReady(t *testing.T, sb *sbtest.Env, allow bool) (*steps.Env, *steps.Session) {
 	t.Helper()
+	_, _, cenv, cs := twoParties(t, sb, allow)
+	return cenv, cs
+}
+
+// twoParties is consumerReady with the provider's side too.
+func twoParties(t *testing.T, sb *sbtest.Env, allow bool) (penv *steps.Env, ps *steps.Session, cenv *steps.Env, cs *steps.Session) {
+	t.Helper()
 	ctx := context.Background()
-	penv, ps := manualParty(t, sb, "provider", steps.RoleProvider)
+	penv, ps = manualParty(t, sb, "provider", steps.RoleProvider)
 	createAvailableService(t, sb, penv, ps)
 	pflow := steps.ProviderFlow()
 	if allow {
@@ -170,13 +177,13 @@ func consumerReady(t *testing.T, sb *sbtest.Env, allow bool) (*steps.Env, *steps
 	if err != nil {
 		t.Fatal(err)
 	}
-	cenv, cs := manualParty(t, sb, "consumer", steps.RoleConsumer)
+	cenv, cs = manualParty(t, sb, "consumer", steps.RoleConsumer)
 	cs.SetInput(steps.InOffer, res.Export.Token)
 	st, err := stepOf(t, steps.ConsumerFlow(), steps.StepImportOffer).Poll(ctx, cenv, cs)
 	if err != nil || !st.Done {
 		t.Fatalf("import offer: %+v %v", st, err)
 	}
-	return cenv, cs
+	return penv, ps, cenv, cs
 }
 
 func TestConsumerServiceCheckFailures(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/plwiz/plwiz/awsid"
 	"github.com/plwiz/plwiz/awsops"
 	"github.com/plwiz/plwiz/handoff"
 )
@@ -125,7 +126,7 @@ func createServiceStep() *Step {
 			{Key: InAcceptance, Label: "Require acceptance of each connection", Flag: "acceptance-required", Type: InputConfirm,
 				Validate: validateBool, Default: func(*Session) string { return "true" },
 				Help: "With acceptance on, you approve each consumer's endpoint before traffic flows."},
-			{Key: InServiceID, Label: "Existing endpoint service (optional)", Flag: "service-id", Type: InputText, Validate: validateServiceID,
+			{Key: InServiceID, Label: "Existing endpoint service (optional)", Flag: "service-id", Type: InputText, Validate: validateID(awsid.ServiceID, "an endpoint service ID"),
 				Help: "Manage a service that already exists instead of creating one."},
 		},
 		Describe: func(s *Session) string {
@@ -224,15 +225,13 @@ func allowPrincipalsStep() *Step {
 		ID: StepAllow, Title: "Allow the consumer's principals", Kind: KindForm,
 		Inputs: []Input{{
 			Key: InPrincipals, Label: "Allowed principals", Flag: "allow", Type: InputText, Required: true,
-			Help: "Account IDs (222222222222) or IAM ARNs, separated by commas. Only these can see and connect to the service.",
-			// The region is not known until identity runs; PrincipalARN's
-			// shape check does not depend on it beyond the partition.
-			Validate: validatePrincipals("us-east-1"),
+			Help:     "Account IDs (222222222222) or IAM ARNs, separated by commas. Only these can see and connect to the service.",
+			Validate: validatePrincipals,
 		}},
 		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
 			var arns []string
 			var checks []CheckResult
-			for _, p := range splitList(s.Input(InPrincipals)) {
+			for _, p := range splitPrincipals(s.Input(InPrincipals)) {
 				arn, err := awsops.PrincipalARN(p, s.Region)
 				if err != nil {
 					return Result{}, &BadInputError{Err: err}
@@ -493,7 +492,7 @@ func importRequestStep() *Step {
 		Inputs: []Input{{
 			Key: InRequest, Label: "Request file or token", Flag: "request", Type: InputText, Required: true,
 			Help:     "The consumer sends it after creating their endpoint; it names the endpoint to accept.",
-			Validate: validateBundleRef(handoff.KindRequest),
+			Validate: validateBundleRef(handoff.KindRequest), Normalize: handoff.Clean,
 		}},
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
 			b, waiting, err := awaitBundle(env, s.Input(InRequest), "the consumer's request")
@@ -527,8 +526,8 @@ func expected(s *Session) []string { return splitList(s.Resource(ResExpected)) }
 // connections step must expect that one, not the rejected one. A file that
 // is gone or not a request for this service leaves what was imported.
 func refreshExpected(env *Env, s *Session) {
-	ref := s.Input(InRequest)
-	if ref == "" || looksLikeToken(ref) {
+	ref, err := handoff.Clean(s.Input(InRequest))
+	if err != nil || ref == "" || handoff.IsInline(ref) {
 		return
 	}
 	b, ok, err := readBundle(ref, env.now())

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/plwiz/plwiz/handoff"
 )
 
 // Kind is the shape of a step; the TUI has one screen per kind, never one
@@ -55,10 +58,37 @@ type Input struct {
 	Flag string
 	// Validate checks a value as it is typed; nil accepts anything.
 	Validate func(value string) error
+	// Normalize, when set, undoes what pasting does to a value (a token's
+	// line breaks and code fence) before it is checked and stored; an input
+	// without one refuses control characters. See Accept.
+	Normalize func(value string) (string, error)
 	// Options loads the choices of a select from AWS.
 	Options func(ctx context.Context, env *Env, s *Session) ([]Option, error)
 	// Default proposes a value from what the session knows.
 	Default func(s *Session) string
+}
+
+// Accept prepares a value given for the input, typed, pasted or from a
+// flag, for the session: trimmed, normalised (or, without Normalize,
+// refused if it holds a control character, which is named), and validated.
+// Every front end stores what it returns.
+func (in Input) Accept(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if in.Normalize != nil {
+		n, err := in.Normalize(v)
+		if err != nil {
+			return "", err
+		}
+		v = n
+	} else if c := handoff.DescribeControl(v); c != "" {
+		return "", fmt.Errorf("found a control character, %s; give plain text", c)
+	}
+	if in.Validate != nil && v != "" {
+		if err := in.Validate(v); err != nil {
+			return "", err
+		}
+	}
+	return v, nil
 }
 
 // Status is what one Poll saw.

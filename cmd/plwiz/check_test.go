@@ -141,7 +141,7 @@ func TestCheckBadInputExitsTwo(t *testing.T) {
 		{"no name", []string{}, "--name is required"},
 		{"ip name", []string{"--name", "10.0.0.1"}, "is an IP address, not a DNS name"},
 		{"bad name", []string{"--name", "api_x!.example.com"}, "is not a DNS name"},
-		{"escape in name", []string{"--name", "a\x1b[2Jb.com"}, `"a[2Jb.com" is not a DNS name`},
+		{"escape in name", []string{"--name", "a\x1b[2Jb.com"}, `"a\x1b[2Jb.com" is not a DNS name: "\x1b" (U+001B) is not a letter`},
 		{"port", []string{"--name", "a.example.com", "--port", "0"}, "--port 0 is out of range 1-65535"},
 		{"port high", []string{"--name", "a.example.com", "--port", "65536"}, "--port 65536 is out of range"},
 		{"port text", []string{"--name", "a.example.com", "--port", "https"}, "invalid argument"},

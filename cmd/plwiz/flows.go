@@ -204,15 +204,11 @@ func applyFlagInputs(flow *steps.Flow, sess *steps.Session, o *flowOptions, flag
 			if p, ok := o.bools[in.Key]; ok {
 				v = strconv.FormatBool(*p)
 			} else {
-				v = strings.TrimSpace(*o.inputs[in.Key])
+				v = *o.inputs[in.Key]
 			}
-			if strings.ContainsFunc(v, isControl) {
-				return badInput("--%s contains control characters", in.Flag)
-			}
-			if in.Validate != nil && v != "" {
-				if err := in.Validate(v); err != nil {
-					return badInput("--%s: %v", in.Flag, err)
-				}
+			v, err := in.Accept(v)
+			if err != nil {
+				return badInput("--%s: %v", in.Flag, err)
 			}
 			sess.SetInput(in.Key, v)
 		}

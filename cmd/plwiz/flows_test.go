@@ -103,3 +103,48 @@ func TestSessionsListsWhereEachStopped(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }
+
+// TestFlagsTakeWhatUsersPaste: a token broken over lines, fenced or quoted
+// by a chat client is taken from --offer as from a file, and legacy IDs
+// from --service-id; flags are applied in step order, so the error about a
+// later flag shows the earlier one was accepted. A real control character
+// is refused, named by code point.
+func TestFlagsTakeWhatUsersPaste(t *testing.T) {
+	state := t.TempDir()
+	env := map[string]string{"XDG_STATE_HOME": state, "HOME": state}
+	tok := readFixture(t, "../../handoff/testdata/offer.token.golden")
+	var wrapped []string
+	for s := tok; s != ""; {
+		n := min(len(s), 40)
+		wrapped, s = append(wrapped, s[:n]), s[n:]
+	}
+	for name, offer := range map[string]string{
+		"line breaks":    strings.Join(wrapped, "\n"),
+		"code fence":     "```\n" + strings.Join(wrapped, "\n") + "\n```",
+		"chat quote":     "> " + strings.Join(wrapped, "\n> "),
+		"quotes, spaces": "  \u201c" + tok + "\u201d\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, env, "consumer", "--non-interactive", "--offer", offer, "--vpc", "vpc-xyz")
+			if code != exitBadInput || !strings.Contains(stderr, "--vpc: expected a VPC ID") || strings.Contains(stderr, "--offer") {
+				t.Errorf("exit %d, stderr %q; want --offer taken and --vpc refused", code, stderr)
+			}
+		})
+	}
+	code, _, stderr := runCLI(t, env, "consumer", "--non-interactive", "--offer", tok[:20]+"\x1b[31m"+tok[20:])
+	if want := "--offer: offer: token: expected a token without control characters (was a terminal's escape sequence copied with it? copy the token again), found U+001B ESCAPE at byte 20"; code != exitBadInput || !strings.Contains(stderr, want) {
+		t.Errorf("escape in --offer: exit %d, stderr %q; want %q", code, stderr, want)
+	}
+	code, _, stderr = runCLI(t, env, "provider", "--non-interactive", "--private-dns", "api.example.com\x1b[0m")
+	if want := "--private-dns: found a control character, U+001B ESCAPE at byte 15; give plain text"; code != exitBadInput || !strings.Contains(stderr, want) {
+		t.Errorf("escape in --private-dns: exit %d, stderr %q; want %q", code, stderr, want)
+	}
+	code, _, stderr = runCLI(t, env, "provider", "--non-interactive", "--service-id", "vpce-svc-1234abcd", "--allow", "12345")
+	if code != exitBadInput || !strings.Contains(stderr, "--allow:") || strings.Contains(stderr, "--service-id") {
+		t.Errorf("legacy --service-id: exit %d, stderr %q; want it taken and --allow refused", code, stderr)
+	}
+	code, _, stderr = runCLI(t, env, "provider", "--non-interactive", "--service-id", "vpce-svc-1234abc")
+	if want := `--service-id: expected an endpoint service ID (vpce-svc- and 8 or 17 hex digits), found "vpce-svc-1234abc"`; code != exitBadInput || !strings.Contains(stderr, want) {
+		t.Errorf("short --service-id: exit %d, stderr %q; want %q", code, stderr, want)
+	}
+}

@@ -77,15 +77,16 @@ func TestBadGlobalFlagsAreBadInput(t *testing.T) {
 	}
 }
 
-func TestValidRegion(t *testing.T) {
-	for _, r := range []string{"us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-4"} {
-		if !validRegion(r) {
-			t.Errorf("validRegion(%q) = false", r)
+// TestRegionFlag: --region takes the regions of every partition.
+func TestRegionFlag(t *testing.T) {
+	for _, r := range []string{"us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-4", "cn-north-1", "eusc-de-east-1", "us-isob-east-1"} {
+		if code, _, errOut := runCLI(t, nil, "--region", r, "version"); code != 0 {
+			t.Errorf("--region %s: exit %d: %s", r, code, errOut)
 		}
 	}
-	for _, r := range []string{"", "us-east", "US-EAST-1", "us-east-x", "us--1", "us-east-1-"} {
-		if validRegion(r) {
-			t.Errorf("validRegion(%q) = true", r)
+	for _, r := range []string{"us-east", "US-EAST-1", "us-east-x", "us--1", "us-east-1-"} {
+		if code, _, _ := runCLI(t, nil, "--region", r, "version"); code != 2 {
+			t.Errorf("--region %s: exit %d, want 2", r, code)
 		}
 	}
 }

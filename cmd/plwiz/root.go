@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/plwiz/plwiz/awsid"
 )
 
 // Exit codes shared by every command (the headless runner's contract).
@@ -65,7 +67,7 @@ func (g *globalOptions) validate() error {
 			return badInput("%s contains control characters; pass plain text", name)
 		}
 	}
-	if g.Region != "" && !validRegion(g.Region) {
+	if g.Region != "" && !awsid.IsRegion(g.Region) {
 		return badInput("--region %q is not an AWS region name (expected something like us-east-1)", g.Region)
 	}
 	if g.EndpointURL != "" && !strings.HasPrefix(g.EndpointURL, "http://") && !strings.HasPrefix(g.EndpointURL, "https://") {
@@ -75,21 +77,6 @@ func (g *globalOptions) validate() error {
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
-
-// validRegion accepts region names shaped like us-east-1 or us-gov-west-1.
-func validRegion(s string) bool {
-	parts := strings.Split(s, "-")
-	if len(parts) < 3 || len(parts) > 4 {
-		return false
-	}
-	for _, p := range parts[:len(parts)-1] {
-		if p == "" || strings.IndexFunc(p, func(r rune) bool { return r < 'a' || r > 'z' }) >= 0 {
-			return false
-		}
-	}
-	last := parts[len(parts)-1]
-	return last != "" && strings.IndexFunc(last, func(r rune) bool { return r < '0' || r > '9' }) < 0
-}
 
 func newRootCmd(s streams, getenv func(string) string) *cobra.Command {
 	g := &globalOptions{}
@@ -139,6 +126,7 @@ Try it with no AWS account: plwiz demo`,
 		newSandboxCmd(g),
 		newCheckCmd(g),
 		newIAMPolicyCmd(g),
+		newInspectCmd(),
 		newVersionCmd(),
 	)
 	return root
