@@ -204,10 +204,27 @@ func (e *Engine) inputs(ctx context.Context, a *attempt, force bool) error {
 			return e.stop(nil)
 		}
 		vals := map[string]string{}
+		var bad []error
 		for _, in := range stages[i] {
-			v := strings.TrimSpace(reply.Values[in.Key])
+			// What every entry of a value goes through: trimmed,
+			// normalised (a pasted token's wrapping), validated.
+			v, err := in.Accept(reply.Values[in.Key])
+			if err != nil {
+				bad = append(bad, fmt.Errorf("%s: %w", in.Label, err))
+				continue
+			}
 			vals[in.Key] = v
 			s.SetInput(in.Key, v)
+		}
+		if len(bad) > 0 {
+			out, ferr := e.failed(ctx, a, failure{err: errors.Join(bad...), code: ExitBadInput})
+			if ferr != nil {
+				return ferr
+			}
+			if out == outRecovered {
+				return e.stop(errors.New("the session went back to an earlier step"))
+			}
+			continue // ask this stage again
 		}
 		answered[i] = answerLines(stages[i], vals, opts)
 		i++

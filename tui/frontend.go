@@ -43,7 +43,8 @@ type frontend struct {
 	mu sync.Mutex
 	// seq numbers the questions; a reply names the one it answers.
 	seq int
-	// replies holds the Model's answer until the engine takes it.
+	// replies queues the Model's answers, in order, until the engine
+	// takes them (it drops those of questions it no longer asks).
 	replies chan reply
 }
 
@@ -58,7 +59,7 @@ type reply struct {
 }
 
 func newFrontend(owner *Model) *frontend {
-	return &frontend{owner: owner, msgs: make(chan engineMsg), done: make(chan struct{}), replies: make(chan reply, 1)}
+	return &frontend{owner: owner, msgs: make(chan engineMsg), done: make(chan struct{}), replies: make(chan reply, maxQueuedReplies)}
 }
 
 func (f *frontend) Interactive() bool { return true }
@@ -115,8 +116,12 @@ func (f *frontend) Ask(ctx context.Context, q steps.Question) (steps.Reply, erro
 	}
 }
 
-// answer gives the engine the Model's reply to question a; it never
-// blocks Update (a reply not taken yet is replaced by the newer one).
+// maxQueuedReplies bounds the answers waiting for the engine; they are
+// taken at once unless the engine is busy with a call.
+const maxQueuedReplies = 16
+
+// answer gives the engine the Model's reply to question a. It never blocks
+// Update: when the queue is full, the oldest answer goes.
 func (f *frontend) answer(a *asked, r steps.Reply) {
 	rep := reply{seq: a.seq, r: r}
 	if a.q.Kind == steps.AskTable {
