@@ -259,7 +259,7 @@ func (m *Model) spinView() string {
 func (m *Model) kindView(r *stepRun, w, h int) []string {
 	t := m.com.Theme
 	var out []string
-	if r.describe != "" && r.phase != phaseInput {
+	if r.describe != "" && r.phase != phaseInput && r.phase != phaseStarting {
 		for _, l := range strings.Split(r.describe, "\n") {
 			out = append(out, wrapIndent(l, w, "", t.Value)...)
 		}
