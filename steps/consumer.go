@@ -47,6 +47,7 @@ func offerHasPrivateDNS(s *Session) bool { return s.Resource(ResOfferDNS) != "" 
 func importOfferStep() *Step {
 	return &Step{
 		ID: StepImportOffer, Title: "Import the provider's offer", Kind: KindHandoff, Handoff: HandoffImport,
+		Await: Await{Kind: AwaitFile},
 		Inputs: []Input{{
 			Key: InOffer, Label: "Offer file or token", Flag: "offer", Type: InputText, Required: true,
 			Help:     "The provider sends it once their endpoint service is ready: a file, or a token starting plwiz1.offer.",
@@ -458,6 +459,8 @@ func NewEndpoint(s *Session) {
 func waitAcceptanceStep() *Step {
 	return &Step{
 		ID: StepWaitAcceptance, Title: "Wait for the provider to accept", Kind: KindWait,
+		// The provider accepts, then AWS provisions the endpoint.
+		Await: Await{Kind: AwaitParty, Typical: 2 * time.Minute},
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
 			ep, err := env.consumer().DescribeEndpoint(ctx, s.Resource(ResEndpointID))
 			if err != nil {
@@ -530,6 +533,7 @@ const privateDNSSettle = 2 * time.Minute
 func privateDNSLiveStep() *Step {
 	return &Step{
 		ID: StepPrivateDNSReady, Title: "Wait for private DNS", Kind: KindWait,
+		Await: Await{Kind: AwaitAWS, Typical: 2 * time.Minute},
 		Skip: func(s *Session) bool { return !offerHasPrivateDNS(s) },
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
 			ep, err := env.consumer().DescribeEndpoint(ctx, s.Resource(ResEndpointID))

@@ -352,6 +352,9 @@ func (e *Engine) perform(ctx context.Context, a *attempt) (outcome, error) {
 	}
 	a.res = res
 	rec.Detail = res.Detail
+	// What this party did may be what the other one waits for (the demo
+	// runs both in one process): wake its waits.
+	e.Env.Wake.Broadcast()
 	if res.Failed(false) {
 		return e.failed(ctx, a, failure{err: errors.New("a check that must pass failed"), code: ExitFailed, checks: true})
 	}
@@ -647,7 +650,9 @@ func (e *Engine) table(ctx context.Context, a *attempt) error {
 		} else {
 			complete = st.Table.Done == nil || st.Table.Done(rows, e.Session)
 		}
-		d := sched.Next(Status{State: rowsFingerprint(rows)}, time.Since(start))
+		// A table waits on the other party (a new endpoint, a consumer's
+		// request) and on the user.
+		d := sched.Next(Status{State: rowsFingerprint(rows), OtherParty: true}, time.Since(start))
 		ev := e.event(EventRows, a)
 		ev.Rows, ev.Complete, ev.RowsErr, ev.NextPoll = rows, complete, rowsErr, e.now().Add(d)
 		e.show(ev)
@@ -708,6 +713,7 @@ func (e *Engine) rowAction(ctx context.Context, a *attempt, reply Reply) bool {
 		return err
 	})
 	e.save()
+	e.Env.Wake.Broadcast()
 	switch {
 	case err != nil:
 		e.note(a, failNote(act.Label, err), true)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/plwiz/plwiz/awsid"
 	"github.com/plwiz/plwiz/awsops"
@@ -200,6 +201,7 @@ func orDefault(v, def string) string {
 func serviceAvailableStep() *Step {
 	return &Step{
 		ID: StepServiceReady, Title: "Wait for the service to be Available", Kind: KindWait,
+		Await: Await{Kind: AwaitAWS, Typical: 30 * time.Second},
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
 			svc, err := env.provider().DescribeService(ctx, s.Resource(ResServiceID))
 			if err != nil {
@@ -299,6 +301,8 @@ func privateDNSStep() *Step {
 func txtRecordStep() *Step {
 	return &Step{
 		ID: StepTXTRecord, Title: "Publish the TXT record", Kind: KindAction,
+		// Route 53 says a change is usually INSYNC within 60 seconds.
+		Await: Await{Kind: AwaitAWS, Typical: time.Minute},
 		Skip: func(s *Session) bool { return !hasPrivateDNS(s) },
 		Inputs: []Input{{
 			Key: InWriteTXT, Label: "Write the record to Route 53 now", Flag: "write-txt", Type: InputConfirm, Validate: validateBool,
@@ -362,6 +366,7 @@ func txtRecordStep() *Step {
 func verifyDNSStep() *Step {
 	return &Step{
 		ID: StepVerifyDNS, Title: "Verify the private DNS name", Kind: KindWait,
+		Await: Await{Kind: AwaitAWS, Typical: 5 * time.Minute},
 		Skip: func(s *Session) bool { return !hasPrivateDNS(s) },
 		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
 			p := env.provider()
@@ -489,6 +494,7 @@ func writeBundle(path string, b handoff.Bundle) (*Export, error) {
 func importRequestStep() *Step {
 	return &Step{
 		ID: StepImportRequest, Title: "Import the consumer's request", Kind: KindHandoff, Handoff: HandoffImport,
+		Await: Await{Kind: AwaitFile},
 		Inputs: []Input{{
 			Key: InRequest, Label: "Request file or token", Flag: "request", Type: InputText, Required: true,
 			Help:     "The consumer sends it after creating their endpoint; it names the endpoint to accept.",
@@ -561,6 +567,7 @@ func connectionsStep() *Step {
 		}}
 	return &Step{
 		ID: StepConnections, Title: "Accept the consumer's endpoint", Kind: KindTable,
+		Await: Await{Kind: AwaitParty},
 		Table: &Table{
 			Columns: []string{"Endpoint", "Owner", "State", "Created", "Expected"},
 			Rows: func(ctx context.Context, env *Env, s *Session) ([]Row, error) {
@@ -788,6 +795,7 @@ func connectionRows(conns []awsops.Connection, s *Session) []Row {
 func endpointAvailableStep() *Step {
 	return &Step{
 		ID: StepEndpointActive, Title: "Wait for the endpoint to be available", Kind: KindWait,
+		Await: Await{Kind: AwaitAWS, Typical: 2 * time.Minute},
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
 			ids := mergeIDs(expected(s), splitList(s.Resource(ResAccepted)))
 			if len(ids) == 0 {

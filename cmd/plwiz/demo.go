@@ -126,6 +126,8 @@ type demoSetup struct {
 	sb       *sandbox.Sandbox
 	provider demoParty
 	consumer demoParty
+	// wake is shared by both parties' waits (and the sandbox's changes).
+	wake *steps.Signal
 }
 
 // demoFacts are what a user would look up in the console before starting.
@@ -146,7 +148,7 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 	if err != nil {
 		return nil, fmt.Errorf("demo folder: %w", err)
 	}
-	d := &demoSetup{dir: dir, shared: filepath.Join(dir, "shared")}
+	d := &demoSetup{dir: dir, shared: filepath.Join(dir, "shared"), wake: steps.NewSignal()}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, d.Close())
@@ -222,7 +224,9 @@ func newDemoParty(d *demoSetup, f demoFacts, acct sandbox.Account, flow *steps.F
 	if err := sess.Save(now); err != nil {
 		return demoParty{}, err
 	}
-	return demoParty{flow: flow, sess: sess, env: &steps.Env{AWS: client, BundleDir: d.shared, Probe: probe}}, nil
+	// Both parties share one wake signal: what one does wakes the other's
+	// wait at once instead of at its next look.
+	return demoParty{flow: flow, sess: sess, env: &steps.Env{AWS: client, BundleDir: d.shared, Probe: probe, Wake: d.wake}}, nil
 }
 
 // readDemoFacts finds, in the sandbox's world, the IDs the demo fills in.
