@@ -534,7 +534,7 @@ func privateDNSLiveStep() *Step {
 	return &Step{
 		ID: StepPrivateDNSReady, Title: "Wait for private DNS", Kind: KindWait,
 		Await: Await{Kind: AwaitAWS, Typical: 2 * time.Minute},
-		Skip: func(s *Session) bool { return !offerHasPrivateDNS(s) },
+		Skip:  func(s *Session) bool { return !offerHasPrivateDNS(s) },
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
 			ep, err := env.consumer().DescribeEndpoint(ctx, s.Resource(ResEndpointID))
 			if err != nil {

@@ -303,7 +303,7 @@ func txtRecordStep() *Step {
 		ID: StepTXTRecord, Title: "Publish the TXT record", Kind: KindAction,
 		// Route 53 says a change is usually INSYNC within 60 seconds.
 		Await: Await{Kind: AwaitAWS, Typical: time.Minute},
-		Skip: func(s *Session) bool { return !hasPrivateDNS(s) },
+		Skip:  func(s *Session) bool { return !hasPrivateDNS(s) },
 		Inputs: []Input{{
 			Key: InWriteTXT, Label: "Write the record to Route 53 now", Flag: "write-txt", Type: InputConfirm, Validate: validateBool,
 			Help:    "Yes: plwiz upserts the TXT record below (TTL 1800) in your public hosted zone and waits until Route 53 is in sync. No: you publish it yourself at your DNS provider.",
@@ -367,7 +367,7 @@ func verifyDNSStep() *Step {
 	return &Step{
 		ID: StepVerifyDNS, Title: "Verify the private DNS name", Kind: KindWait,
 		Await: Await{Kind: AwaitAWS, Typical: 5 * time.Minute},
-		Skip: func(s *Session) bool { return !hasPrivateDNS(s) },
+		Skip:  func(s *Session) bool { return !hasPrivateDNS(s) },
 		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
 			p := env.provider()
 			cfg, err := p.PrivateDNSConfig(ctx, s.Resource(ResServiceID))
