@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,28 +31,25 @@ type HostedZone struct {
 }
 
 // FindPublicHostedZone returns the account's public hosted zone that covers
-// name: the zone of the longest suffix of name, if any.
+// name: the zone of the longest suffix of name, if any. Route 53 lists
+// zones sorted by their labels reversed (com.example.api), so listing from
+// the name's last two labels on brings every zone that may cover it first,
+// in one call unless the account has more than a page of zones between
+// them.
 func (p *Provider) FindPublicHostedZone(ctx context.Context, name string) (HostedZone, bool, error) {
 	name, err := dnsName(name)
 	if err != nil {
 		return HostedZone{}, false, fmt.Errorf("find hosted zone: %w", err)
 	}
-	for suffix := name; strings.Contains(suffix, "."); {
-		z, ok, err := p.publicZoneNamed(ctx, suffix)
-		if err != nil || ok {
-			return z, ok, err
-		}
-		_, suffix, _ = strings.Cut(suffix, ".")
+	labels := strings.Split(name, ".")
+	if len(labels) < 2 {
+		return HostedZone{}, false, nil
 	}
-	return HostedZone{}, false, nil
-}
-
-// publicZoneNamed looks for a public zone named exactly name. Route 53 lists
-// zones in name order starting at DNSName, so the zones of that name come
-// first; several (public and private) can share it.
-func (p *Provider) publicZoneNamed(ctx context.Context, name string) (HostedZone, bool, error) {
+	start := strings.Join(labels[len(labels)-2:], ".")
+	target := reversedLabels(name)
 	var api route53API = p.c.r53
-	in := &route53.ListHostedZonesByNameInput{DNSName: aws.String(name), MaxItems: aws.Int32(100)}
+	in := &route53.ListHostedZonesByNameInput{DNSName: aws.String(start), MaxItems: aws.Int32(100)}
+	var best HostedZone
 	for {
 		out, err := api.ListHostedZonesByName(p.with(ctx, opListHostedZonesByName), in)
 		if err != nil {
@@ -59,20 +57,28 @@ func (p *Provider) publicZoneNamed(ctx context.Context, name string) (HostedZone
 		}
 		for _, hz := range out.HostedZones {
 			zn := strings.TrimSuffix(strings.ToLower(str(hz.Name)), ".")
-			if zn != name {
-				return HostedZone{}, false, nil // past the zones of this name
+			covers := zn == name || strings.HasSuffix(name, "."+zn)
+			if !covers && slices.Compare(reversedLabels(zn), target) > 0 {
+				// Past name in Route 53's order: no later zone covers it.
+				return best, best.ID != "", nil
 			}
 			private := hz.Config != nil && hz.Config.PrivateZone
-			if !private {
-				return HostedZone{ID: bareID(str(hz.Id)), Name: zn}, true, nil
+			if covers && !private && len(zn) > len(best.Name) {
+				best = HostedZone{ID: bareID(str(hz.Id)), Name: zn}
 			}
 		}
-		next := strings.TrimSuffix(strings.ToLower(str(out.NextDNSName)), ".")
-		if !out.IsTruncated || next != name {
-			return HostedZone{}, false, nil
+		if !out.IsTruncated {
+			return best, best.ID != "", nil
 		}
 		in = &route53.ListHostedZonesByNameInput{DNSName: out.NextDNSName, HostedZoneId: out.NextHostedZoneId, MaxItems: aws.Int32(100)}
 	}
+}
+
+// reversedLabels is a name's labels from the last, Route 53's sort key.
+func reversedLabels(name string) []string {
+	labels := strings.Split(name, ".")
+	slices.Reverse(labels)
+	return labels
 }
 
 // UpsertTXT creates or replaces the TXT record name with value (TTL 1800),

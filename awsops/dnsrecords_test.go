@@ -1,6 +1,7 @@
 package awsops
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,31 @@ func TestHostedZoneLookupSkipsPrivateZonesAndWalksUp(t *testing.T) {
 	}
 	if _, _, err := w.p.FindPublicHostedZone(ctx, "bad name!"); err == nil || !strings.Contains(err.Error(), "not a DNS name") {
 		t.Fatalf("bad name: %v", err)
+	}
+}
+
+// TestHostedZoneLookupTakesTheLongestSuffixInOneCall: among the zones
+// Route 53 lists from the name's domain on (a.example.com before
+// api.example.com, b.example.com after it), the deepest public zone that
+// covers the name wins, and one call is enough.
+func TestHostedZoneLookupTakesTheLongestSuffixInOneCall(t *testing.T) {
+	t.Parallel()
+	w := startWorld(t, sbtest.Options{})
+	ctx := sbtest.Context(t)
+	w.env.SB.World(func(wd *sandbox.World, _ time.Time) {
+		prov := wd.AccountByName("provider")
+		for i, n := range []string{"a.example.com.", "api.example.com.", "b.example.com.", "x.api.example.com."} {
+			id := fmt.Sprintf("ZSUB%016d", i)
+			wd.HostedZones[id] = &sandbox.HostedZone{ID: id, Name: n, Owner: prov.ID, CallerReference: id}
+		}
+	})
+	before := w.rec.count(RoleProvider, "route53:ListHostedZonesByName")
+	z, found, err := w.p.FindPublicHostedZone(ctx, "_abc.api.example.com")
+	if err != nil || !found || z.Name != "api.example.com" {
+		t.Fatalf("FindPublicHostedZone: %+v %v %v; want api.example.com", z, found, err)
+	}
+	if n := w.rec.count(RoleProvider, "route53:ListHostedZonesByName") - before; n != 1 {
+		t.Errorf("%d calls, want 1", n)
 	}
 }
 

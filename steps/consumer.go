@@ -214,7 +214,7 @@ func chooseNetworkStep() *Step {
 				}},
 			{Key: InSubnets, Label: "Subnets (one per AZ)", Flag: "subnets", Type: InputMultiSelect, Required: true, Validate: validateSubnetIDs,
 				Options: func(ctx context.Context, env *Env, s *Session) ([]Option, error) {
-					subnets, err := env.consumer().ListSubnets(ctx, s.Input(InVPC))
+					subnets, err := env.subnets(ctx, s.Input(InVPC))
 					if err != nil {
 						return nil, err
 					}
@@ -274,12 +274,12 @@ func networkCheckStep() *Step {
 		ID: StepNetworkCheck, Title: "Check the network", Kind: KindCheck,
 		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
 			c := env.consumer()
-			vpc, err := c.DescribeVPC(ctx, s.Input(InVPC))
+			vpc, err := env.vpc(ctx, s.Input(InVPC))
 			if err != nil {
 				return Result{}, err
 			}
 			s.SetResource(ResVPCCIDRs, strings.Join(vpc.CIDRs, ","))
-			subnets, err := c.ListSubnets(ctx, vpc.ID)
+			subnets, err := env.subnets(ctx, vpc.ID)
 			if err != nil {
 				return Result{}, err
 			}
@@ -297,8 +297,16 @@ func networkCheckStep() *Step {
 			if !dns.Passed && !dns.Skipped {
 				dns.Fatal = true
 				vpcID := vpc.ID
+				fixed := vpc
 				dns.Fix = &Fix{Label: "turn on DNS support and hostnames for " + vpcID, Do: func(ctx context.Context, env *Env, _ *Session) error {
-					return env.consumer().EnableVPCDNS(ctx, vpcID)
+					if err := env.consumer().EnableVPCDNS(ctx, vpcID); err != nil {
+						env.forget(vpcKey(vpcID))
+						return err
+					}
+					// What AWS now holds, without asking it again.
+					fixed.DNSSupport, fixed.DNSHostnames = true, true
+					env.remember(vpcKey(vpcID), fixed)
+					return nil
 				}}
 			}
 			checks = append(checks, dns)
@@ -462,7 +470,7 @@ func waitAcceptanceStep() *Step {
 		// The provider accepts, then AWS provisions the endpoint.
 		Await: Await{Kind: AwaitParty, Typical: 2 * time.Minute},
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
-			ep, err := env.consumer().DescribeEndpoint(ctx, s.Resource(ResEndpointID))
+			ep, err := env.readEndpoint(ctx, s.Resource(ResEndpointID))
 			if err != nil {
 				return Status{}, err
 			}
@@ -506,7 +514,8 @@ func enablePrivateDNSStep() *Step {
 		},
 		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
 			c := env.consumer()
-			ep, err := c.DescribeEndpoint(ctx, s.Resource(ResEndpointID))
+			// What the wait for acceptance read last.
+			ep, err := env.endpoint(ctx, s.Resource(ResEndpointID))
 			if err != nil {
 				return Result{}, err
 			}
@@ -519,6 +528,7 @@ func enablePrivateDNSStep() *Step {
 				if err := c.EnablePrivateDNS(ctx, ep.ID); err != nil {
 					return Result{}, err
 				}
+				env.forget(endpointKey(ep.ID))
 			}
 			s.SetResource(ResPrivateDNSOnAt, env.now().Format(time.RFC3339))
 			return Result{Detail: "private DNS on for " + ep.ID}, nil
@@ -536,7 +546,7 @@ func privateDNSLiveStep() *Step {
 		Await: Await{Kind: AwaitAWS, Typical: 2 * time.Minute},
 		Skip:  func(s *Session) bool { return !offerHasPrivateDNS(s) },
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
-			ep, err := env.consumer().DescribeEndpoint(ctx, s.Resource(ResEndpointID))
+			ep, err := env.readEndpoint(ctx, s.Resource(ResEndpointID))
 			if err != nil {
 				return Status{}, err
 			}
@@ -577,7 +587,8 @@ func connectivityStep() *Step {
 		Inputs: []Input{{Key: InHTTPPath, Label: "HTTP path to request (optional)", Flag: "http", Type: InputText, Validate: validateHTTPPath}},
 		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
 			c := env.consumer()
-			ep, err := c.DescribeEndpoint(ctx, s.Resource(ResEndpointID))
+			// What the wait before it read: the endpoint with private DNS on.
+			ep, err := env.endpoint(ctx, s.Resource(ResEndpointID))
 			if err != nil {
 				return Result{}, err
 			}

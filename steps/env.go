@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"crypto/x509"
+	"sync"
 	"time"
 
 	"github.com/plwiz/plwiz/awsops"
@@ -24,6 +25,9 @@ type Env struct {
 	// Wake, when set, makes every wait look again at once when it
 	// broadcasts (the demo's other party acted; AWS reported a change).
 	Wake *Signal
+
+	readsOnce sync.Once
+	recent    *recentReads
 }
 
 // wake is the channel closed at the next Wake broadcast, or nil.

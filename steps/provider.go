@@ -203,7 +203,7 @@ func serviceAvailableStep() *Step {
 		ID: StepServiceReady, Title: "Wait for the service to be Available", Kind: KindWait,
 		Await: Await{Kind: AwaitAWS, Typical: 30 * time.Second},
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
-			svc, err := env.provider().DescribeService(ctx, s.Resource(ResServiceID))
+			svc, err := env.readService(ctx, s.Resource(ResServiceID))
 			if err != nil {
 				return Status{}, err
 			}
@@ -247,6 +247,7 @@ func allowPrincipalsStep() *Step {
 			if err := env.provider().AllowPrincipals(ctx, s.Resource(ResServiceID), arns); err != nil {
 				return Result{}, err
 			}
+			env.forget(allowedKey(s.Resource(ResServiceID)))
 			return Result{Detail: "allowed " + strings.Join(arns, ", "), Checks: checks}, nil
 		},
 	}
@@ -265,18 +266,21 @@ func privateDNSStep() *Step {
 				return Result{Detail: "none: consumers will use the endpoint's own vpce names"}, nil
 			}
 			p := env.provider()
-			cfg, err := p.PrivateDNSConfig(ctx, s.Resource(ResServiceID))
+			id := s.Resource(ResServiceID)
+			svc, err := env.service(ctx, id)
 			if err != nil {
 				return Result{}, err
 			}
-			if !strings.EqualFold(cfg.Name, name) {
-				if err := p.ModifyService(ctx, s.Resource(ResServiceID), awsops.ModifyServiceInput{PrivateDNSName: name}); err != nil {
+			if !strings.EqualFold(svc.PrivateDNS.Name, name) {
+				if err := p.ModifyService(ctx, id, awsops.ModifyServiceInput{PrivateDNSName: name}); err != nil {
 					return Result{}, err
 				}
-				if cfg, err = p.PrivateDNSConfig(ctx, s.Resource(ResServiceID)); err != nil {
+				// The TXT record to publish is only in a fresh read.
+				if svc, err = env.readService(ctx, id); err != nil {
 					return Result{}, err
 				}
 			}
+			cfg := svc.PrivateDNS
 			s.SetResource(ResTXTName, cfg.RecordName)
 			s.SetResource(ResTXTValue, cfg.RecordValue)
 			zone, ok, err := p.FindPublicHostedZone(ctx, name)
@@ -369,24 +373,26 @@ func verifyDNSStep() *Step {
 		Await: Await{Kind: AwaitAWS, Typical: 5 * time.Minute},
 		Skip:  func(s *Session) bool { return !hasPrivateDNS(s) },
 		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
-			p := env.provider()
-			cfg, err := p.PrivateDNSConfig(ctx, s.Resource(ResServiceID))
+			id := s.Resource(ResServiceID)
+			svc, err := env.service(ctx, id)
 			if err != nil {
 				return Result{}, err
 			}
-			if cfg.State == awsops.DNSVerified {
+			if svc.PrivateDNS.State == awsops.DNSVerified {
 				return Result{Detail: "already verified"}, nil
 			}
-			if err := p.StartVerification(ctx, s.Resource(ResServiceID)); err != nil {
+			if err := env.provider().StartVerification(ctx, id); err != nil {
 				return Result{}, err
 			}
+			env.forget(serviceKey(id))
 			return Result{Detail: "verification started"}, nil
 		},
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
-			cfg, err := env.provider().PrivateDNSConfig(ctx, s.Resource(ResServiceID))
+			svc, err := env.readService(ctx, s.Resource(ResServiceID))
 			if err != nil {
 				return Status{}, err
 			}
+			cfg := svc.PrivateDNS
 			st := Status{State: string(cfg.State)}
 			switch cfg.State {
 			case awsops.DNSVerified:
@@ -412,8 +418,8 @@ func exportOfferStep() *Step {
 			Default: func(s *Session) string { return "offer-" + s.Resource(ResServiceID) + ".json" },
 		}},
 		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
-			p := env.provider()
-			svc, err := p.DescribeService(ctx, s.Resource(ResServiceID))
+			// What the wait before it read: the service as verified.
+			svc, err := env.service(ctx, s.Resource(ResServiceID))
 			if err != nil {
 				return Result{}, err
 			}
@@ -552,11 +558,7 @@ func connectionsStep() *Step {
 		if err := vetEndpoints(ctx, env, s, ids); err != nil {
 			return "", err
 		}
-		if err := env.provider().AcceptConnections(ctx, s.Resource(ResServiceID), ids); err != nil {
-			return "", err
-		}
-		s.SetResource(ResAccepted, strings.Join(mergeIDs(splitList(s.Resource(ResAccepted)), ids), ","))
-		return "accepted " + strings.Join(ids, ", "), nil
+		return acceptEndpoints(ctx, env, s, ids)
 	}}
 	reject := RowAction{Key: "r", Label: "reject", Confirm: "Reject the selected endpoint(s)? A rejected endpoint can never be accepted: the consumer would have to create a new one.",
 		Do: func(ctx context.Context, env *Env, s *Session, ids []string) (string, error) {
@@ -623,10 +625,10 @@ func connectionsStep() *Step {
 				}
 			}
 			if len(pending) > 0 && s.Input(InAutoAccept) != "false" {
-				if bad := refused(conns, pending, s, allowedOnce(ctx, env, s)); len(bad) > 0 {
+				if bad := refused(conns, pending, s, allowedLater(ctx, env, s)); len(bad) > 0 {
 					return Status{Failed: true, State: "refused", Detail: "refusing to accept: " + strings.Join(bad, "; "), Hint: forgedHint}, nil
 				}
-				if _, err := accept.Do(ctx, env, s, pending); err != nil {
+				if _, err := acceptEndpoints(ctx, env, s, pending); err != nil {
 					return Status{}, err
 				}
 				done += len(pending)
@@ -649,7 +651,7 @@ const forgedHint = "Do not accept it: the request may be forged or mistaken. Ask
 // account.
 func vetRequest(ctx context.Context, env *Env, s *Session, req handoff.Request) error {
 	svc := s.Resource(ResServiceID)
-	allowed, err := env.provider().AllowedPrincipals(ctx, svc)
+	allowed, err := env.allowedPrincipals(ctx, svc)
 	if err != nil {
 		return err
 	}
@@ -678,26 +680,25 @@ func vetEndpoints(ctx context.Context, env *Env, s *Session, ids []string) error
 	if err != nil {
 		return err
 	}
-	if bad := refused(conns, ids, s, allowedOnce(ctx, env, s)); len(bad) > 0 {
+	if bad := refused(conns, ids, s, allowedLater(ctx, env, s)); len(bad) > 0 {
 		return fmt.Errorf("refusing to accept: %s. %s", strings.Join(bad, "; "), forgedHint)
 	}
 	return nil
 }
 
-// allowedOnce reads the service's allowed principals when first needed.
-func allowedOnce(ctx context.Context, env *Env, s *Session) func() ([]awsops.AllowedPrincipal, error) {
-	var (
-		got     []awsops.AllowedPrincipal
-		err     error
-		fetched bool
-	)
-	return func() ([]awsops.AllowedPrincipal, error) {
-		if !fetched {
-			got, err = env.provider().AllowedPrincipals(ctx, s.Resource(ResServiceID))
-			fetched = true
-		}
-		return got, err
+// acceptEndpoints accepts endpoints already vetted.
+func acceptEndpoints(ctx context.Context, env *Env, s *Session, ids []string) (string, error) {
+	if err := env.provider().AcceptConnections(ctx, s.Resource(ResServiceID), ids); err != nil {
+		return "", err
 	}
+	s.SetResource(ResAccepted, strings.Join(mergeIDs(splitList(s.Resource(ResAccepted)), ids), ","))
+	return "accepted " + strings.Join(ids, ", "), nil
+}
+
+// allowedLater reads the service's allowed principals when needed (an
+// owner to vet), taking a read of moments ago (the request's import).
+func allowedLater(ctx context.Context, env *Env, s *Session) func() ([]awsops.AllowedPrincipal, error) {
+	return func() ([]awsops.AllowedPrincipal, error) { return env.allowedPrincipals(ctx, s.Resource(ResServiceID)) }
 }
 
 // refused says why each of ids must not be accepted, given the service's
