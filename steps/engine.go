@@ -630,14 +630,31 @@ func (e *Engine) table(ctx context.Context, a *attempt) error {
 	st := a.st
 	sched := e.schedule(st)
 	start := time.Now()
+	fullEvery := st.Table.FullEvery
+	if fullEvery <= 0 {
+		fullEvery = DefaultFullEvery
+	}
+	var rows []Row
+	var lastFull time.Time // zero: load every row
 	for {
 		e.show(e.event(EventPolling, a))
-		var rows []Row
+		full := st.Table.Changes == nil || lastFull.IsZero() || time.Since(lastFull) >= fullEvery
 		err := e.retrying(ctx, a, func(ctx context.Context) error {
+			var got []Row
 			var err error
-			rows, err = st.Table.Rows(ctx, e.Env, e.Session)
+			if full {
+				got, err = st.Table.Rows(ctx, e.Env, e.Session)
+			} else {
+				got, err = st.Table.Changes(ctx, e.Env, e.Session, rows)
+			}
+			if err == nil {
+				rows = got
+			}
 			return err
 		})
+		if err == nil && full {
+			lastFull = time.Now()
+		}
 		if ctx.Err() != nil {
 			return e.stop(ctx.Err())
 		}
@@ -677,6 +694,8 @@ func (e *Engine) table(ctx context.Context, a *attempt) error {
 			}
 		case ChoiceStop:
 			return e.stop(nil)
+		case ChoiceRefresh:
+			lastFull = time.Time{} // the user asked for every row
 		case ChoiceRowAction:
 			if e.rowAction(ctx, a, reply) {
 				sched = e.schedule(st) // look often again after an action

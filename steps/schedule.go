@@ -28,6 +28,9 @@ type Await struct {
 	Kind AwaitKind
 	// Typical is how long the change usually takes (AWS-side waits).
 	Typical time.Duration
+	// Slowest, when set, is the longest pause of a wait on the other party
+	// once it has lasted a while (default 5 s).
+	Slowest time.Duration
 }
 
 // Schedule decides when a wait looks again.
@@ -79,6 +82,9 @@ func (s *awaitSchedule) Next(seen Status, waited time.Duration) time.Duration {
 		if seen.OtherParty || !s.aws && seen.State == "" {
 			if waited < 2*time.Minute {
 				return partyPoll
+			}
+			if s.await.Slowest > 0 {
+				return s.await.Slowest
 			}
 			return partyPollMax
 		}

@@ -185,13 +185,24 @@ const (
 // Table is a live list with row actions (the provider's connections).
 type Table struct {
 	Columns []string
-	// Rows loads the current rows; it is polled like a wait step.
+	// Rows loads every row: when the table is shown, on the user's
+	// refresh, and every FullEvery.
 	Rows func(ctx context.Context, env *Env, s *Session) ([]Row, error)
+	// Changes, when set, brings known (the rows of the last load) up to
+	// date cheaply, between full loads: what may have changed, not
+	// everything (10,000 connections are 11 pages).
+	Changes func(ctx context.Context, env *Env, s *Session, known []Row) ([]Row, error)
+	// FullEvery is how often a table with Changes loads every row again,
+	// to catch what Changes does not look at; 0 means DefaultFullEvery.
+	FullEvery time.Duration
 	// Actions apply to the selected rows.
 	Actions []RowAction
 	// Done tells whether the table step is complete given the rows.
 	Done func(rows []Row, s *Session) bool
 }
+
+// DefaultFullEvery is how often a table loads every row again.
+const DefaultFullEvery = 10 * time.Minute
 
 // Row is one line of a table.
 type Row struct {
