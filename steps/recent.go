@@ -72,12 +72,11 @@ func cached[T any](e *Env, key string, read func() (T, error)) (T, error) {
 }
 
 // Keys of what is remembered.
-func serviceKey(id string) string      { return "service:" + id }
-func endpointKey(id string) string     { return "endpoint:" + id }
-func vpcKey(id string) string          { return "vpc:" + id }
-func subnetsKey(vpc string) string     { return "subnets:" + vpc }
-func allowedKey(svc string) string     { return "allowed:" + svc }
-func connectionsKey(svc string) string { return "connections:" + svc }
+func serviceKey(id string) string  { return "service:" + id }
+func endpointKey(id string) string { return "endpoint:" + id }
+func vpcKey(id string) string      { return "vpc:" + id }
+func subnetsKey(vpc string) string { return "subnets:" + vpc }
+func allowedKey(svc string) string { return "allowed:" + svc }
 
 // readService reads an endpoint service now (a poll) and remembers it.
 func (e *Env) readService(ctx context.Context, id string) (awsops.Service, error) {
