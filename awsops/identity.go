@@ -73,3 +73,17 @@ func (c *Client) ResolveCredentials(ctx context.Context) error {
 	}
 	return nil
 }
+
+// NeedsMFA reports whether getting the credentials asks for an MFA code
+// (a role of the profile chain has an mfa_serial).
+func (c *Client) NeedsMFA() bool {
+	if c.cls.plan == nil {
+		return false
+	}
+	for _, h := range c.cls.plan.hops {
+		if h.mfaSerial != "" {
+			return true
+		}
+	}
+	return false
+}
