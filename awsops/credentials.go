@@ -69,6 +69,11 @@ type MFAQuestion struct {
 // the terminal before a full-screen UI starts, or read stdin headless.
 type MFAPrompt func(q MFAQuestion) (string, error)
 
+// ErrMFANotNow is what an MFAPrompt returns once it can no longer ask (a
+// full-screen wizard owns the terminal): the role's session ended and a new
+// one needs a code.
+var ErrMFANotNow = errors.New("the wizard cannot ask for an MFA code while it runs")
+
 // mfaError is a code that could not be had or is not shaped as one.
 type mfaError struct {
 	q    MFAQuestion
@@ -542,6 +547,13 @@ func (c classifier) mfaFailure(e *Error, plan *credPlan, m *mfaError) {
 	case CodeMFARequired:
 		e.Cause = "The profile's role needs an MFA code (mfa_serial) and this command has no way to ask for one."
 		e.Hint = "Run plwiz provider or plwiz consumer, which ask for the code; or use a profile without mfa_serial."
+	case CodeMFACodeMissing:
+		if errors.Is(m.err, ErrMFANotNow) {
+			e.Cause = "The role's session ended while the wizard ran, and a new one needs an MFA code."
+			e.Hint = "Quit (your progress is saved) and resume with plwiz provider|consumer --resume, which asks for the code before the wizard starts. A longer duration_seconds in the profile (up to the role's maximum session) makes this rarer."
+			return
+		}
+		fallthrough
 	default:
 		e.Cause = "The profile's role needs an MFA code (mfa_serial), and none could be read."
 		e.Hint = "Run plwiz in a terminal to be asked for it, or headless pipe it on stdin: echo 123456 | plwiz ... --non-interactive. Check the profile with: " + plan.checkCommand()

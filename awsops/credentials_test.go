@@ -140,6 +140,12 @@ func TestAssumeRoleWithMFAFromAProfile(t *testing.T) {
 			t.Error("a session was issued without a code")
 		}
 	})
+	t.Run("the wizard owns the terminal", func(t *testing.T) {
+		notNow := func(MFAQuestion) (string, error) { return "", ErrMFANotNow }
+		_, err := load(t, Options{Profile: "prod", MFA: notNow}).Consumer().Identity(ctx)
+		e := wantErr(t, err, KindCredentials, CodeMFACodeMissing, "", "--resume")
+		wantText(t, e.Cause, "session ended while the wizard ran")
+	})
 	t.Run("no way to ask", func(t *testing.T) {
 		_, err := load(t, Options{Profile: "prod"}).Consumer().Identity(ctx)
 		wantErr(t, err, KindCredentials, CodeMFARequired, "", "plwiz provider or plwiz consumer")

@@ -31,7 +31,7 @@ func (p *mfaPrompter) prompt(q awsops.MFAQuestion) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return "", errors.New("the role's session expired and the wizard cannot ask for a new code while it runs; quit and resume (plwiz provider|consumer --resume) to enter one")
+		return "", awsops.ErrMFANotNow
 	}
 	fmt.Fprintf(p.err, "plwiz: profile %s assumes role %s with MFA.\nMFA code from %s: ",
 		steps.Sanitize(q.Profile), steps.Sanitize(q.RoleARN), steps.Sanitize(q.SerialNumber))

@@ -111,7 +111,7 @@ func TestAskMFABeforeWizard(t *testing.T) {
 	}
 	// The wizard owns the terminal now: a session needing a new code is an
 	// error that says how to go on, not a prompt under the wizard.
-	if _, err := p.prompt(awsops.MFAQuestion{}); err == nil || !strings.Contains(err.Error(), "--resume") {
+	if _, err := p.prompt(awsops.MFAQuestion{}); !errors.Is(err, awsops.ErrMFANotNow) {
 		t.Errorf("prompt after the wizard started: %v", err)
 	}
 
