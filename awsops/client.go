@@ -14,6 +14,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
@@ -48,6 +49,9 @@ type Options struct {
 	MaxBackoff time.Duration
 	// APIOptions are extra SDK middleware, e.g. to count calls in tests.
 	APIOptions []func(*middleware.Stack) error
+	// MFA asks for the code when the profile's role has an mfa_serial; nil
+	// makes such a profile fail with a clear error.
+	MFA MFAPrompt
 }
 
 // Client is one account's and region's connection to AWS. Use Provider or
@@ -65,12 +69,14 @@ type Client struct {
 }
 
 // Load builds a Client from the SDK's default chain (environment, shared
-// config and credentials files, SSO, container and instance roles) with the
-// profile, region and endpoint URL of o. It makes no AWS call; Identity is
-// the early check.
+// config and credentials files with source_profile chains, MFA,
+// credential_process, IAM Identity Center, container and instance roles)
+// with the profile, region and endpoint URL of o. It makes no AWS call and
+// asks for no MFA code; Identity (or ResolveCredentials) is the early check.
 func Load(ctx context.Context, o Options) (*Client, error) {
 	cls := classifier{profile: o.Profile, region: o.Region, endpointURL: o.EndpointURL}
-	var lo []func(*config.LoadOptions) error
+	wiring := &credWiring{prompt: o.MFA}
+	lo := wiring.loadOptions()
 	if o.Profile != "" {
 		lo = append(lo, config.WithSharedConfigProfile(o.Profile))
 	}
@@ -81,7 +87,21 @@ func Load(ctx context.Context, o Options) (*Client, error) {
 	if err != nil {
 		return nil, cls.loadError(err)
 	}
-	return New(cfg, o)
+	plan := newCredPlan(cfg.ConfigSources, o.Profile != "")
+	wiring.plan = plan
+	if plan.root.kind == rootProcess {
+		wiring.process = &processProvider{profile: plan.root.profile, command: plan.root.command}
+		if aws.IsCredentialsProvider(cfg.Credentials, (*processcreds.Provider)(nil)) {
+			cfg.Credentials = aws.NewCredentialsCache(wiring.process)
+		}
+	}
+	c, err := New(cfg, o)
+	if err != nil {
+		return nil, err
+	}
+	c.cls.plan = plan
+	wiring.setRoute(c.endpointURL, o.EndpointURL != "")
+	return c, nil
 }
 
 // New builds a Client from an aws.Config (tests pass the sandbox's). The
@@ -145,6 +165,9 @@ func (c *Client) EndpointURL() string { return c.endpointURL }
 // loadError explains a failure to read the shared config.
 func (c classifier) loadError(err error) error {
 	e := &Error{Err: err, Kind: KindCredentials, Code: "ConfigError", Message: clean(err.Error())}
+	if c.configError(e, err) {
+		return e
+	}
 	var notExist config.SharedConfigProfileNotExistError
 	if errors.As(err, &notExist) {
 		e.Code = "ProfileNotFound"

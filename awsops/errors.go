@@ -58,6 +58,9 @@ const (
 type Error struct {
 	Service string // SDK service ID, e.g. "EC2"
 	Op      string // API operation, e.g. "CreateVpcEndpoint"
+	// Tried is what plwiz was doing when getting credentials failed, e.g.
+	// "profile prod: assuming role arn:… with MFA device arn:…".
+	Tried   string
 	Kind    Kind
 	Code    string // AWS's error code, or one of plwiz's Code constants
 	Message string // AWS's message, control characters stripped
@@ -72,7 +75,10 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	if e.Op != "" {
+	switch {
+	case e.Tried != "":
+		b.WriteString(e.Tried + ": ")
+	case e.Op != "":
 		fmt.Fprintf(&b, "%s %s: ", e.Service, e.Op)
 	}
 	b.WriteString(e.Code)
@@ -138,6 +144,9 @@ type classifier struct {
 	region      string
 	endpointURL string
 	role        Role
+	// plan is where the credential chain gets its credentials (nil for a
+	// client built from an aws.Config).
+	plan *credPlan
 }
 
 // classify turns any error from an SDK call into an *Error. A nil error
@@ -171,12 +180,12 @@ func (c classifier) classify(err error) error {
 		e.Cause = "plwiz called an AWS operation that is not in its operation table (a bug in plwiz)."
 		e.Hint = "Please report this; the IAM policy plwiz prints would not allow this call."
 		return e
-	case errors.As(err, &ssoErr) || isSSOError(err):
-		c.ssoExpired(e)
-		return e
-	case isCredentialsError(err):
-		c.noCredentials(e)
-		return e
+	case errors.As(err, &ssoErr) || isSSOError(err) || isCredentialsError(err) || isChainError(err):
+		ce := c.credentialsError(err)
+		if ce.Service == "" {
+			ce.Service, ce.Op = e.Service, e.Op
+		}
+		return ce
 	case errors.As(err, &apiErr):
 		e.Code = clean(apiErr.ErrorCode())
 		e.Message = clean(apiMessage(apiErr))
@@ -242,15 +251,6 @@ func (c classifier) profileFlag() string {
 	return " --profile " + c.profile
 }
 
-func (c classifier) ssoExpired(e *Error) {
-	e.Kind, e.Code = KindCredentials, CodeSSOTokenExpired
-	if e.Message == "" {
-		e.Message = clean(e.Err.Error())
-	}
-	e.Cause = "Your AWS IAM Identity Center (SSO) session has expired or was never started."
-	e.Hint = "Run: aws sso login" + c.profileFlag()
-}
-
 func (c classifier) noCredentials(e *Error) {
 	e.Kind, e.Code = KindCredentials, CodeNoCredentials
 	e.Message = clean(e.Err.Error())
@@ -297,7 +297,18 @@ func isCredentialsError(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "get credentials:") || strings.Contains(s, "failed to refresh cached credentials") ||
 		strings.Contains(s, "failed to retrieve credentials") || strings.Contains(s, "no EC2 IMDS role found") ||
-		strings.Contains(s, "static credentials are empty") || strings.Contains(s, "anonymous credentials")
+		strings.Contains(s, "static credentials are empty") || strings.Contains(s, "anonymous credentials") ||
+		strings.Contains(s, "get identity:")
+}
+
+// isChainError recognises the failures plwiz's own credential wiring
+// reports (see credentials.go).
+func isChainError(err error) bool {
+	var m *mfaError
+	var p *processError
+	var s *portalError
+	var h *roleHopError
+	return errors.As(err, &m) || errors.As(err, &p) || errors.As(err, &s) || errors.As(err, &h)
 }
 
 func isSSOError(err error) bool {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -27,26 +26,8 @@ type Identity struct {
 // credentials (so a missing or expired SSO login is reported as such, not as
 // an opaque signing error) and asks STS who they belong to.
 func (b *base) Identity(ctx context.Context) (Identity, error) {
-	cls := b.c.cls
-	cls.role = b.role
-	if b.c.creds == nil {
-		e := &Error{Err: errors.New("no credentials provider"), Op: "GetCallerIdentity", Service: sts.ServiceID}
-		cls.noCredentials(e)
-		return Identity{}, fmt.Errorf("identity: %w", e)
-	}
-	creds, err := b.c.creds.Retrieve(ctx)
-	if err == nil && creds.AccessKeyID == "" {
-		err = errors.New("the credentials have no access key ID (anonymous credentials)")
-	}
-	if err != nil {
-		e := &Error{Err: err, Op: "GetCallerIdentity", Service: sts.ServiceID}
-		var sso *ssocreds.InvalidTokenError
-		if errors.As(err, &sso) || isSSOError(err) {
-			cls.ssoExpired(e)
-		} else {
-			cls.noCredentials(e)
-		}
-		return Identity{}, fmt.Errorf("identity: %w", e)
+	if err := b.c.ResolveCredentials(ctx); err != nil {
+		return Identity{}, fmt.Errorf("identity: %w", err)
 	}
 	var api identityAPI = b.c.sts
 	out, err := api.GetCallerIdentity(b.with(ctx, opGetCallerIdentity), &sts.GetCallerIdentityInput{})
@@ -71,4 +52,38 @@ func validAccountID(s string) bool {
 		}
 	}
 	return true
+}
+
+// ResolveCredentials gets the client's credentials now: it runs the
+// profile's chain (assume-role hops, MFA prompt, credential_process, SSO
+// cache) and explains a failure. Front ends that own the terminal once they
+// start call it before, so an MFA code is asked while it is theirs to ask.
+func (c *Client) ResolveCredentials(ctx context.Context) error {
+	if c.creds == nil {
+		e := &Error{Err: errors.New("no credentials provider"), Kind: KindCredentials}
+		c.cls.noCredentials(e)
+		return e
+	}
+	creds, err := c.creds.Retrieve(ctx)
+	if err == nil && creds.AccessKeyID == "" {
+		err = errors.New("the credentials have no access key ID (anonymous credentials)")
+	}
+	if err != nil {
+		return c.cls.credentialsError(err)
+	}
+	return nil
+}
+
+// NeedsMFA reports whether getting the credentials asks for an MFA code
+// (a role of the profile chain has an mfa_serial).
+func (c *Client) NeedsMFA() bool {
+	if c.cls.plan == nil {
+		return false
+	}
+	for _, h := range c.cls.plan.hops {
+		if h.mfaSerial != "" {
+			return true
+		}
+	}
+	return false
 }

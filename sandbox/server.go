@@ -67,6 +67,7 @@ type call struct {
 	Service   string // ec2 | elasticloadbalancing | sts | route53
 	Action    string
 	Account   *Account
+	Session   *RoleSession  // the role session that signed, nil for an IAM user
 	Params    Params        // Query protocols
 	Req       *http.Request // Route 53 (REST)
 	Body      []byte
@@ -200,6 +201,9 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, "ec2", reqID, Errorf(http.StatusBadRequest, "InvalidRequest", "could not read request body: %v", err))
 		return
 	}
+	if s.serveSSOPortal(w, r, reqID) {
+		return
+	}
 	auth, aerr := parseAuthorization(r)
 	service := auth.Service
 	if service == "" {
@@ -211,14 +215,15 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	acct := s.world.AccountByKey(auth.AccessKeyID)
+	who, perr := s.world.authenticate(service, auth.AccessKeyID, r.Header.Get("X-Amz-Security-Token"))
 	region := s.world.Region
 	s.mu.Unlock()
-	if acct == nil {
-		writeError(w, service, reqID, errUnknownKey(service))
+	if perr != nil {
+		writeError(w, service, reqID, perr)
 		return
 	}
-	if verr := verifySignature(r, body, auth, acct.SecretAccessKey); verr != nil {
+	acct := who.account
+	if verr := verifySignature(r, body, auth, who.secret); verr != nil {
 		writeError(w, service, reqID, verr)
 		return
 	}
@@ -226,8 +231,12 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, service, reqID, verr)
 		return
 	}
+	if verr := who.expired(service, s.clock.Now().UTC()); verr != nil {
+		writeError(w, service, reqID, verr)
+		return
+	}
 
-	c := &call{sb: s, Service: service, Account: acct, Req: r, Body: body, RequestID: reqID}
+	c := &call{sb: s, Service: service, Account: acct, Session: who.session, Req: r, Body: body, RequestID: reqID}
 	if service != "route53" {
 		form, perr := url.ParseQuery(string(body))
 		if perr != nil {

@@ -33,6 +33,9 @@ type World struct {
 	ENIs           map[string]*ENI           `json:"networkInterfaces"`
 	HostedZones    map[string]*HostedZone    `json:"hostedZones"` // by bare zone ID (Z...)
 	Changes        map[string]*Change        `json:"changes"`     // Route 53 changes by bare ID (C...)
+	// RoleSessions are the temporary credentials STS and the SSO portal
+	// issued, by access key ID (see sts.go).
+	RoleSessions map[string]*RoleSession `json:"roleSessions,omitempty"`
 
 	// Seed and Seq make generated IDs deterministic for a given world.
 	Seed uint64 `json:"seed"`

@@ -145,9 +145,15 @@ func runFlow(ctx context.Context, g *globalOptions, o *flowOptions, flow *steps.
 	if err := applyFlagInputs(flow, sess, o, flags); err != nil {
 		return err
 	}
-	env, err := newStepsEnv(ctx, g, o, getenv)
+	mfa := &mfaPrompter{in: s.in, err: s.err}
+	env, err := newStepsEnv(ctx, g, o, getenv, mfa.prompt)
 	if err != nil {
 		return err
+	}
+	if !o.nonInteractive {
+		if err := askMFABeforeWizard(ctx, env.AWS, mfa); err != nil {
+			return err
+		}
 	}
 	if err := sess.Save(now); err != nil {
 		return &exitError{code: exitFailed, err: err}
@@ -220,7 +226,7 @@ func applyFlagInputs(flow *steps.Flow, sess *steps.Session, o *flowOptions, flag
 }
 
 // newStepsEnv builds the AWS client and the connectivity test's settings.
-func newStepsEnv(ctx context.Context, g *globalOptions, o *flowOptions, getenv func(string) string) (*steps.Env, error) {
+func newStepsEnv(ctx context.Context, g *globalOptions, o *flowOptions, getenv func(string) string, mfa awsops.MFAPrompt) (*steps.Env, error) {
 	var logw io.Writer
 	if g.LogFile != "" {
 		f, err := os.OpenFile(g.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
@@ -229,9 +235,9 @@ func newStepsEnv(ctx context.Context, g *globalOptions, o *flowOptions, getenv f
 		}
 		logw = f // closed when the process exits
 	}
-	client, err := awsops.Load(ctx, awsops.Options{Profile: g.Profile, Region: g.Region, EndpointURL: g.EndpointURL, LogWriter: logw})
+	client, err := awsops.Load(ctx, awsops.Options{Profile: g.Profile, Region: g.Region, EndpointURL: g.EndpointURL, LogWriter: logw, MFA: mfa})
 	if err != nil {
-		return nil, &exitError{code: exitFailed, err: err}
+		return nil, &exitError{code: exitFailed, err: explained(err)}
 	}
 	settings := steps.ProbeSettings{CAFile: firstNonEmpty(o.caFile, getenv(envCAFile)), ResolverAddr: firstNonEmpty(o.resolver, getenv(envResolver))}
 	if settings.CAFile != "" {
@@ -350,7 +356,7 @@ func newTeardownCmd(g *globalOptions, s streams, getenv func(string) string) *co
 			if g.Region == "" {
 				g.Region = sess.Region
 			}
-			env, err := newStepsEnv(cmd.Context(), g, &flowOptions{}, getenv)
+			env, err := newStepsEnv(cmd.Context(), g, &flowOptions{}, getenv, (&mfaPrompter{in: s.in, err: s.err}).prompt)
 			if err != nil {
 				return err
 			}
