@@ -21,7 +21,7 @@ import (
 )
 
 // buildPlwiz builds the real binary once per test run.
-func buildPlwiz(t *testing.T) string {
+func buildPlwiz(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "plwiz")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
