@@ -96,7 +96,13 @@ func seedEndpoints(t *testing.T, env *sbtest.Env, svc Service, n int) (pendingID
 func TestTenThousandConnectionsUseFullPagesAndFilters(t *testing.T) {
 	t.Parallel()
 	pl := &pageLog{calls: map[string][]pageCall{}}
-	w := startWorld(t, sbtest.Options{}, func(o *Options) { o.APIOptions = append(o.APIOptions, pl.option) })
+	// A page of 1000 takes a moment to encode and decode, more under the
+	// race detector on a busy machine: the per-call deadline is a guard
+	// against a hang here, not a measure (BenchmarkListConnections is).
+	w := startWorld(t, sbtest.Options{}, func(o *Options) {
+		o.APIOptions = append(o.APIOptions, pl.option)
+		o.Timeout = time.Minute
+	})
 	ctx := sbtest.Context(t)
 	svc := w.availableService(t, ctx, true)
 	const n = 10000
