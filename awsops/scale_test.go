@@ -98,7 +98,7 @@ func TestTenThousandConnectionsUseFullPagesAndFilters(t *testing.T) {
 	pl := &pageLog{calls: map[string][]pageCall{}}
 	// A page of 1000 takes a moment to encode and decode, more under the
 	// race detector on a busy machine: the per-call deadline is a guard
-	// against a hang here, not a measure (BenchmarkListConnections is).
+	// against a hang here, not a measure (sandbox.BenchmarkDescribeConnections10k is).
 	w := startWorld(t, sbtest.Options{}, func(o *Options) {
 		o.APIOptions = append(o.APIOptions, pl.option)
 		o.Timeout = time.Minute
