@@ -7,11 +7,14 @@ import (
 	"strings"
 )
 
-// elbv2Handlers serve DescribeLoadBalancers and DescribeListeners.
+// elbv2Handlers serve the ELBv2 actions.
 func elbv2Handlers() map[string]queryHandler {
 	return map[string]queryHandler{
 		"DescribeLoadBalancers": elbDescribeLoadBalancers,
 		"DescribeListeners":     elbDescribeListeners,
+		"AddTags":               elbAddTags,
+		"RemoveTags":            elbRemoveTags,
+		"DescribeTags":          elbDescribeTags,
 	}
 }
 

@@ -141,6 +141,7 @@ type LoadBalancer struct {
 	VPCID     string    `json:"vpcId"`
 	SubnetIDs []string  `json:"subnetIds"`
 	CreatedAt time.Time `json:"createdAt"`
+	Tags      []Tag     `json:"tags,omitempty"`
 }
 
 // Listener is an ELBv2 listener on a load balancer.
@@ -149,6 +150,7 @@ type Listener struct {
 	LBARN    string `json:"loadBalancerArn"`
 	Port     int32  `json:"port"`
 	Protocol string `json:"protocol"` // TCP | TLS | UDP | TCP_UDP
+	Tags     []Tag  `json:"tags,omitempty"`
 }
 
 // Service states as AWS spells them on the wire.
