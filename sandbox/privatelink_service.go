@@ -401,8 +401,8 @@ func startPrivateDNSVerification(c *call) (any, error) {
 }
 
 type modifyPermissionsResponse struct {
-	Added  []xmlPrincipal `xml:"addedPrincipalSet>item"`
-	Return bool           `xml:"return"`
+	Added  []xmlAddedPrincipal `xml:"addedPrincipalSet>item"`
+	Return bool                `xml:"return"`
 }
 
 func checkPrincipal(arn string) *APIError {
@@ -440,16 +440,19 @@ func modifyServicePermissions(c *call) (any, error) {
 			i = len(s.AllowedPrincipals) - 1
 		}
 		pr := s.AllowedPrincipals[i]
-		out.Added = append(out.Added, xmlPrincipal{
-			PrincipalType: principalType(pr.ARN), Principal: pr.ARN, ServicePermissionID: pr.ID, ServiceID: s.ID,
-		})
+		out.Added = append(out.Added, principalXML(s, pr))
 	}
 	return out, nil
 }
 
+// principalXML is an allowed principal of s on the wire.
+func principalXML(s *Service, pr Principal) xmlAddedPrincipal {
+	return xmlAddedPrincipal{PrincipalType: principalType(pr.ARN), Principal: pr.ARN, ServicePermissionID: pr.ID, ServiceID: s.ID}
+}
+
 type describePermissionsResponse struct {
-	Principals []xmlPrincipal `xml:"allowedPrincipals>item"`
-	NextToken  string         `xml:"nextToken,omitempty"`
+	Principals []xmlAllowedPrincipal `xml:"allowedPrincipals>item"`
+	NextToken  string                `xml:"nextToken,omitempty"`
 }
 
 func describeServicePermissions(c *call) (any, error) {
@@ -479,9 +482,7 @@ func describeServicePermissions(c *call) (any, error) {
 	out := describePermissionsResponse{NextToken: next}
 	for _, id := range pageIDs {
 		pr := byID[id]
-		out.Principals = append(out.Principals, xmlPrincipal{
-			PrincipalType: principalType(pr.ARN), Principal: pr.ARN, ServicePermissionID: pr.ID, ServiceID: s.ID,
-		})
+		out.Principals = append(out.Principals, xmlAllowedPrincipal{xmlAddedPrincipal: principalXML(s, pr)})
 	}
 	return out, nil
 }

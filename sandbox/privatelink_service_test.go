@@ -1,6 +1,9 @@
 package sandbox_test
 
 import (
+	"encoding/xml"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -386,4 +389,68 @@ func TestServicePermissions(t *testing.T) {
 	}
 	_, err = e.cons.DescribeVpcEndpointServicePermissions(e.ctx, &ec2.DescribeVpcEndpointServicePermissionsInput{ServiceId: aws.String(id)})
 	plAPIError(t, err, "InvalidVpcEndpointServiceId.NotFound", "")
+}
+
+// itemFields returns, for each <item> directly under an element named set,
+// the names of its child elements, in order.
+func itemFields(t *testing.T, body, set string) [][]string {
+	t.Helper()
+	dec := xml.NewDecoder(strings.NewReader(body))
+	var stack []string
+	var items [][]string
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return items
+		}
+		if err != nil {
+			t.Fatalf("response is not XML: %v\n%s", err, body)
+		}
+		switch el := tok.(type) {
+		case xml.StartElement:
+			n := len(stack)
+			if n >= 2 && stack[n-2] == set && stack[n-1] == "item" {
+				items[len(items)-1] = append(items[len(items)-1], el.Name.Local)
+			}
+			if n >= 1 && stack[n-1] == set && el.Name.Local == "item" {
+				items = append(items, nil)
+			}
+			stack = append(stack, el.Name.Local)
+		case xml.EndElement:
+			stack = stack[:len(stack)-1]
+		}
+	}
+}
+
+// TestPermissionItemsHaveTheModelsMembers checks the raw XML: an
+// addedPrincipalSet item (AddedPrincipal) has exactly the four members of
+// the EC2 model, no tagSet; an allowedPrincipals item (AllowedPrincipal)
+// nothing outside its model.
+func TestPermissionItemsHaveTheModelsMembers(t *testing.T) {
+	e := newPLEnv(t, sbtest.Options{})
+	id := *e.createService(t, true, "").ServiceId
+	_, body, _ := rawCall(t, e.Env, "provider", "ec2", "POST", "/",
+		"Action=ModifyVpcEndpointServicePermissions&Version=2016-11-15&ServiceId="+id+
+			"&AddAllowedPrincipals.1=arn%3Aaws%3Aiam%3A%3A"+e.consAcct.ID+"%3Aroot&AddAllowedPrincipals.2=*")
+	added := itemFields(t, body, "addedPrincipalSet")
+	if len(added) != 2 {
+		t.Fatalf("%d added items:\n%s", len(added), body)
+	}
+	for _, fields := range added {
+		plEqual(t, "AddedPrincipal members", fields, []string{"principalType", "principal", "servicePermissionId", "serviceId"})
+	}
+	_, body, _ = rawCall(t, e.Env, "provider", "ec2", "POST", "/",
+		"Action=DescribeVpcEndpointServicePermissions&Version=2016-11-15&ServiceId="+id)
+	allowed := itemFields(t, body, "allowedPrincipals")
+	if len(allowed) != 2 {
+		t.Fatalf("%d allowed items:\n%s", len(allowed), body)
+	}
+	model := []string{"principalType", "principal", "servicePermissionId", "tagSet", "serviceId"}
+	for _, fields := range allowed {
+		for _, f := range fields {
+			if !slices.Contains(model, f) {
+				t.Errorf("AllowedPrincipal has %s, not in the model %v", f, model)
+			}
+		}
+	}
 }

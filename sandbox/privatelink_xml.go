@@ -76,12 +76,19 @@ type xmlServiceDetail struct {
 	SupportedIPAddressTypes         []string               `xml:"supportedIpAddressTypeSet>item"`
 }
 
-type xmlPrincipal struct {
-	PrincipalType       string   `xml:"principalType"`
-	Principal           string   `xml:"principal"`
-	ServicePermissionID string   `xml:"servicePermissionId"`
-	ServiceID           string   `xml:"serviceId"`
-	Tags                []xmlTag `xml:"tagSet>item,omitempty"`
+// xmlAddedPrincipal is an item of addedPrincipalSet (AddedPrincipal):
+// unlike AllowedPrincipal, the model gives it no tagSet.
+type xmlAddedPrincipal struct {
+	PrincipalType       string `xml:"principalType"`
+	Principal           string `xml:"principal"`
+	ServicePermissionID string `xml:"servicePermissionId"`
+	ServiceID           string `xml:"serviceId"`
+}
+
+// xmlAllowedPrincipal is an item of allowedPrincipals (AllowedPrincipal).
+type xmlAllowedPrincipal struct {
+	xmlAddedPrincipal
+	Tags []xmlTag `xml:"tagSet>item"`
 }
 
 type xmlDNSEntry struct {

@@ -195,6 +195,9 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.seq++
 	reqID := fmt.Sprintf("00000000-0000-4000-8000-%012x", s.seq)
 	s.mu.Unlock()
+	// Every AWS response carries its request ID in this header, success or
+	// error, whatever the protocol also puts in the body.
+	w.Header().Set("x-amzn-RequestId", reqID)
 
 	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	if err != nil {
@@ -303,7 +306,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "sts":
 		err = writeQuery(w, nsSTS, c.Action, reqID, resp)
 	case "route53":
-		err = writeRoute53(w, status, root, reqID, resp)
+		err = writeRoute53(w, status, root, resp)
 	}
 	if err != nil && s.logf != nil {
 		s.logf("write response: %v", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -151,7 +152,7 @@ func TestFaultConsistencyHidesNewSecurityGroup(t *testing.T) {
 
 // rawCall sends a request signed like the SDK would, for what the SDK
 // cannot send (unknown actions and paths).
-func rawCall(t *testing.T, env *sbtest.Env, account, service, method, path, body string) (int, string) {
+func rawCall(t *testing.T, env *sbtest.Env, account, service, method, path, body string) (int, string, http.Header) {
 	t.Helper()
 	acct := env.Account(t, account)
 	req, err := http.NewRequest(method, env.URL+path, strings.NewReader(body))
@@ -174,7 +175,7 @@ func rawCall(t *testing.T, env *sbtest.Env, account, service, method, path, body
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, string(b), resp.Header
 }
 
 func TestServerRoutingAndEnvelopes(t *testing.T) {
@@ -199,10 +200,22 @@ func TestServerRoutingAndEnvelopes(t *testing.T) {
 				"</GetCallerIdentityResult><ResponseMetadata><RequestId>"}},
 		{"empty list still written", "ec2", "POST", "/", "Action=DescribeNetworkInterfaces&Version=2016-11-15", 200,
 			[]string{"<networkInterfaceSet></networkInterfaceSet>"}},
+		{"elbv2 envelope", "elasticloadbalancing", "POST", "/", "Action=DescribeLoadBalancers&Version=2015-12-01", 200,
+			[]string{"<DescribeLoadBalancersResult><LoadBalancers><member>", "<ResponseMetadata><RequestId>"}},
+		{"elbv2 error", "elasticloadbalancing", "POST", "/", "Action=DescribeTags&Version=2015-12-01&ResourceArns.member.1=nope", 400,
+			[]string{"<Code>ValidationError</Code>", "<RequestId>"}},
+		{"sts error", "sts", "POST", "/", "Action=GetSessionToken&Version=2011-06-15", 400,
+			[]string{"<Code>InvalidAction</Code>"}},
+		{"route53 envelope", "route53", "GET", "/2013-04-01/hostedzone", "", 200,
+			[]string{"<ListHostedZonesResponse"}},
+		{"route53 error", "route53", "GET", "/2013-04-01/hostedzone/ZNOSUCHZONE", "", 404,
+			[]string{"<Code>NoSuchHostedZone</Code>"}},
 	}
+	bodyID := regexp.MustCompile(`<(?:requestId|RequestId|RequestID)>([^<]+)<`)
+	seen := map[string]bool{}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			status, body := rawCall(t, env, "provider", c.service, c.method, c.path, c.body)
+			status, body, header := rawCall(t, env, "provider", c.service, c.method, c.path, c.body)
 			if status != c.status {
 				t.Errorf("status %d, want %d; body %s", status, c.status, body)
 			}
@@ -210,6 +223,16 @@ func TestServerRoutingAndEnvelopes(t *testing.T) {
 				if !strings.Contains(body, s) {
 					t.Errorf("body lacks %q:\n%s", s, body)
 				}
+			}
+			// Every response, success or error, of every protocol, carries
+			// its own request ID in the header, the same as in its body.
+			id := header.Get("x-amzn-RequestId")
+			if id == "" || seen[id] {
+				t.Errorf("x-amzn-RequestId %q (empty or repeated); headers %v", id, header)
+			}
+			seen[id] = true
+			if m := bodyID.FindStringSubmatch(body); m != nil && m[1] != id {
+				t.Errorf("header request ID %q, body's %q", id, m[1])
 			}
 		})
 	}

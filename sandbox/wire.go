@@ -231,7 +231,7 @@ func writeQuery(w http.ResponseWriter, ns, action, requestID string, body any) e
 }
 
 // writeRoute53 writes a REST-XML response whose root element is root.
-func writeRoute53(w http.ResponseWriter, status int, root, requestID string, body any) error {
+func writeRoute53(w http.ResponseWriter, status int, root string, body any) error {
 	inner, err := innerXML(body)
 	if err != nil {
 		return err
@@ -241,7 +241,6 @@ func writeRoute53(w http.ResponseWriter, status int, root, requestID string, bod
 	fmt.Fprintf(&b, "<%s xmlns=%q>", root, nsRoute53)
 	b.Write(inner)
 	fmt.Fprintf(&b, "</%s>", root)
-	w.Header().Set("x-amzn-RequestId", requestID)
 	return writeXML(w, status, b.Bytes())
 }
 
@@ -261,7 +260,6 @@ func writeError(w http.ResponseWriter, service, requestID string, e *APIError) {
 		}
 		fmt.Fprintf(&b, "<ErrorResponse xmlns=%q><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>",
 			ns, typ, xmlEscape(e.Code), xmlEscape(e.Message), requestID)
-		w.Header().Set("x-amzn-RequestId", requestID)
 	}
 	_ = writeXML(w, e.Status, b.Bytes())
 }
