@@ -190,7 +190,7 @@ func collectView(w *World, now time.Time, cache map[string]*epCache) worldView {
 			c:          c,
 			serviceID:  e.ServiceID,
 			available:  e.State == EndpointAvailable,
-			privateDNS: e.PrivateDNSEnabled && !now.Before(e.PrivateDNSLiveAt) && vpcResolvesPrivate(w, e.VPCID),
+			privateDNS: w.privateNameLive(e, now),
 		})
 	}
 	for id, c := range cache {

@@ -467,10 +467,13 @@ func modifyVpcAttribute(c *call) (any, error) {
 		if hostnames && !v.EnableDNSSupport {
 			return nil, errInvalidParameterValue("Cannot enable DNS hostnames for VPC '%s': enableDnsSupport is disabled; enable DNS support first.", v.ID)
 		}
+		c.w.note(c.Now, v.Owner, v.ID+"/enableDnsHostnames", strconv.FormatBool(v.EnableDNSHostnames), strconv.FormatBool(hostnames))
 		v.EnableDNSHostnames = hostnames
 	} else {
+		c.w.note(c.Now, v.Owner, v.ID+"/enableDnsSupport", strconv.FormatBool(v.EnableDNSSupport), strconv.FormatBool(support))
 		v.EnableDNSSupport = support
 	}
+	c.w.recheckVPCDNS(c.Delays(), v, c.Now)
 	return netReturn{Return: true}, nil
 }
 
@@ -500,8 +503,12 @@ type netSubnetsResult struct {
 // availableIPs counts a subnet's free addresses: a /24 has 251 usable (AWS
 // reserves four at the start and the last), minus what ENIs took.
 func availableIPs(sn *Subnet) int {
+	p, err := netip.ParsePrefix(sn.CIDR)
+	if err != nil || !p.Addr().Is4() {
+		return 0
+	}
 	used := max(sn.NextHost, 3) - 3
-	return max(251-used, 0)
+	return max(subnetSize(p)-5-used, 0)
 }
 
 func (c *call) netSubnetXML(sn *Subnet) netSubnet {

@@ -171,23 +171,32 @@ func checkGroups(c *call, vpc *VPC, ids []string) *APIError {
 // newENIs allocates one endpoint network interface per subnet; on failure
 // nothing is left behind.
 func newENIs(c *call, e *Endpoint, subnets []*Subnet) ([]string, *APIError) {
-	var ids []string
+	ids, full := c.w.newENIs(e, subnets)
+	if full != nil {
+		return nil, Errorf(http.StatusBadRequest, "InsufficientFreeAddressesInSubnet",
+			"There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", full.ID)
+	}
+	return ids, nil
+}
+
+// newENIs adds one endpoint network interface of e per subnet. When a
+// subnet has no free address it returns that subnet and adds nothing.
+func (w *World) newENIs(e *Endpoint, subnets []*Subnet) (ids []string, full *Subnet) {
 	for _, sn := range subnets {
-		ip, err := c.w.AllocateIP(sn)
+		ip, err := w.AllocateIP(sn)
 		if err != nil {
 			for _, id := range ids {
-				delete(c.w.ENIs, id)
+				delete(w.ENIs, id)
 			}
-			return nil, Errorf(http.StatusBadRequest, "InsufficientFreeAddressesInSubnet",
-				"There are not enough free addresses in subnet '%s' to satisfy the requested number of instances.", sn.ID)
+			return nil, sn
 		}
 		eni := &ENI{
-			ID: c.w.NewID("eni-"), Owner: e.Owner, SubnetID: sn.ID, VPCID: sn.VPCID, AZID: sn.AZID,
+			ID: w.NewID("eni-"), Owner: e.Owner, SubnetID: sn.ID, VPCID: sn.VPCID, AZID: sn.AZID,
 			PrivateIP: ip.String(), Description: "VPC Endpoint Interface " + e.ID,
 			InterfaceType: "vpc_endpoint", EndpointID: e.ID, Status: "in-use",
 			SecurityGroupIDs: slices.Clone(e.SecurityGroupIDs),
 		}
-		c.w.ENIs[eni.ID] = eni
+		w.ENIs[eni.ID] = eni
 		ids = append(ids, eni.ID)
 	}
 	return ids, nil
@@ -320,6 +329,8 @@ func createEndpoint(c *call) (any, error) {
 		e.PrivateDNSLiveAt = c.Now.Add(c.Delays().PrivateDNSPropagate)
 	}
 	c.w.addEndpoint(c.Delays(), e)
+	c.w.note(c.Now, e.Owner, e.ID, "", e.State)
+	c.w.recheckDNS(c.Delays(), e, c.Now)
 	return createEndpointResponse{VpcEndpoint: c.w.endpointXML(e), ClientToken: token}, nil
 }
 
@@ -486,7 +497,9 @@ func modifyEndpoint(c *call) (any, error) {
 		e.PrivateDNSLiveAt = time.Time{}
 		if privateDNS {
 			e.PrivateDNSLiveAt = c.Now.Add(c.Delays().PrivateDNSPropagate)
+			c.w.scheduleEndpointDNS(c.Delays(), e)
 		}
+		c.w.recheckDNS(c.Delays(), e, c.Now)
 	}
 	return returnResponse{Return: true}, nil
 }
@@ -503,7 +516,11 @@ func deleteEndpoints(c *call) (any, error) {
 			out.Unsuccessful.add(id, Errorf(http.StatusBadRequest, "InvalidVpcEndpoint.NotFound", "The VpcEndpoint Id '%s' does not exist", id))
 			continue
 		}
+		if dns := c.w.privateDNSStatus(e, c.Now); dns != "" {
+			c.w.note(c.Now, e.Owner, e.ID+"/private-dns", dns, "")
+		}
 		c.w.removeEndpoint(c.Delays(), e)
+		c.w.note(c.Now, e.Owner, e.ID, e.State, "")
 	}
 	return out, nil
 }
@@ -601,8 +618,10 @@ func rejectEndpointConnections(c *call) (any, error) {
 		default:
 			// Rejected is final: no transition is scheduled from it, and
 			// accept refuses it.
+			c.w.note(c.Now, e.Owner, e.ID, e.State, EndpointRejected)
 			e.State = EndpointRejected
 			e.StateDue = time.Time{}
+			c.w.recheckDNS(c.Delays(), e, c.Now)
 		}
 	}
 	return out, nil

@@ -1,7 +1,6 @@
 package sandbox_test
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -686,69 +685,18 @@ func TestEventualConsistencyFault(t *testing.T) {
 	e.endpoint(t, *ep.VpcEndpointId)
 }
 
-// seedConnections puts n pendingAcceptance endpoints of the consumer on the
-// service straight into the world (an SDK create per endpoint would run the
-// subnets out of addresses long before 10,000).
-func seedConnections(tb testing.TB, env *sbtest.Env, serviceID string, n int) {
-	tb.Helper()
-	env.SB.World(func(w *sandbox.World, now time.Time) {
-		s := w.Services[serviceID]
-		var consumer, vpcID, subnetID string
-		for _, a := range w.Accounts {
-			if a.Name == "consumer" {
-				consumer = a.ID
-			}
-		}
-		for _, k := range sandbox.SortedKeys(w.Subnets) {
-			if sn := w.Subnets[k]; sn.Owner == consumer {
-				vpcID, subnetID = sn.VPCID, k
-				break
-			}
-		}
-		for i := range n {
-			id := fmt.Sprintf("vpce-%017x", 0x10000000+i)
-			w.Endpoints[id] = &sandbox.Endpoint{
-				ID: id, Owner: consumer, ServiceID: s.ID, ServiceName: s.Name, VPCID: vpcID,
-				SubnetIDs: []string{subnetID}, IPAddressType: "ipv4", State: sandbox.EndpointPendingAcceptance,
-				CreatedAt: now, DNSSuffix: fmt.Sprintf("%08x", i),
-			}
-		}
-	})
-}
-
-func TestTenThousandConnections(t *testing.T) {
-	e := newPLEnv(t, sbtest.Options{})
-	sc := e.availableService(t, true, "")
-	seedConnections(t, e.Env, *sc.ServiceId, 10000)
-	pager := ec2.NewDescribeVpcEndpointConnectionsPaginator(e.prov, &ec2.DescribeVpcEndpointConnectionsInput{
-		Filters:    []types.Filter{{Name: aws.String("vpc-endpoint-state"), Values: []string{"pendingAcceptance"}}},
-		MaxResults: aws.Int32(1000),
-	})
-	ids, pages := drainIDs(t, e.ctx, pager, connectionIDs)
-	seen := map[string]bool{}
-	for _, id := range ids {
-		seen[id] = true
-	}
-	if len(seen) != 10000 || pages != 10 {
-		t.Fatalf("%d distinct connections in %d pages, want 10000 in 10", len(seen), pages)
-	}
-}
-
 // BenchmarkDescribeConnections10k pages through 10,000 connections of one
 // service (10 pages of 1000) per iteration; the "other call" sub-benchmark
 // is a provider call that must not pay for those connections.
 func BenchmarkDescribeConnections10k(b *testing.B) {
-	e := sbtest.Start(b, sbtest.Options{})
+	e := sbtest.Start(b, sbtest.Options{Scenario: "connections=10000"})
 	ctx := sbtest.Context(b)
 	prov := ec2.NewFromConfig(e.Config(b, "provider"))
-	var nlb string
-	e.SB.World(func(w *sandbox.World, _ time.Time) { nlb = sandbox.SortedKeys(w.LoadBalancers)[0] })
-	out, err := prov.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{NetworkLoadBalancerArns: []string{nlb}})
-	if err != nil {
+	out, err := prov.DescribeVpcEndpointServiceConfigurations(ctx, &ec2.DescribeVpcEndpointServiceConfigurationsInput{})
+	if err != nil || len(out.ServiceConfigurations) != 1 {
 		b.Fatal(err)
 	}
-	id := *out.ServiceConfiguration.ServiceId
-	seedConnections(b, e, id, 10000)
+	id := *out.ServiceConfigurations[0].ServiceId
 	b.Run("all pages", func(b *testing.B) {
 		for b.Loop() {
 			pager := ec2.NewDescribeVpcEndpointConnectionsPaginator(prov, &ec2.DescribeVpcEndpointConnectionsInput{

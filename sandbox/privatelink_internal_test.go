@@ -59,7 +59,7 @@ func TestAdvanceUsesDueTimes(t *testing.T) {
 	w, s := tenKWorld(10000)
 	d := DefaultDelays()
 	now := s.CreatedAt
-	advancePrivateLink(w, now, d)
+	w.advance(now, d)
 	if n := w.pl.due.Len(); n != 0 {
 		t.Fatalf("%d due items with nothing scheduled", n)
 	}
@@ -67,7 +67,7 @@ func TestAdvanceUsesDueTimes(t *testing.T) {
 	e.StateDue = now.Add(d.EndpointPending)
 	w.scheduleEndpoint(d, e)
 	// One jump past both delays runs both transitions, from the stored times.
-	advancePrivateLink(w, now.Add(d.EndpointPending+d.EndpointAvailable), d)
+	w.advance(now.Add(d.EndpointPending+d.EndpointAvailable), d)
 	if e.State != EndpointAvailable || !e.StateDue.IsZero() || w.pl.due.Len() != 0 {
 		t.Fatalf("state %s, due %v, heap %d", e.State, e.StateDue, w.pl.due.Len())
 	}
@@ -75,7 +75,7 @@ func TestAdvanceUsesDueTimes(t *testing.T) {
 	e2 := w.Endpoints[fmt.Sprintf("vpce-%017x", 43)]
 	e2.State, e2.StateDue = EndpointPending, now.Add(time.Minute)
 	w.pl = nil
-	advancePrivateLink(w, now.Add(time.Minute), d)
+	w.advance(now.Add(time.Minute), d)
 	if e2.State != EndpointAvailable {
 		t.Fatalf("after rebuild: %s", e2.State)
 	}

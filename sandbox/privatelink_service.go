@@ -199,12 +199,15 @@ func createServiceConfiguration(c *call) (any, error) {
 		State: ServicePending, NLBARNs: nlbs, AcceptanceRequired: acceptance,
 		IPAddressTypes: ipTypes, SupportedRegions: regions,
 		ClientToken: token, RequestHash: hash, CreatedAt: c.Now,
-		Tags: tags,
+		StateDue: c.Now.Add(c.Delays().ServiceAvailable),
+		Tags:     tags,
 	}
 	if dns != "" {
 		c.w.newVerification(s, dns)
 	}
 	c.w.addService(c.Delays(), s)
+	c.w.note(c.Now, s.Owner, s.ID, "", s.State)
+	c.w.note(c.Now, s.Owner, s.ID+"/private-dns", "", s.PrivateDNSState)
 	return createServiceResponse{ClientToken: token, ServiceConfiguration: c.w.serviceConfigXML(s)}, nil
 }
 
@@ -350,12 +353,17 @@ func modifyServiceConfiguration(c *call) (any, error) {
 	if setAcceptance {
 		s.AcceptanceRequired = acceptance
 	}
+	dnsWas := s.PrivateDNSState
 	switch {
 	case remove:
 		s.PrivateDNSName, s.PrivateDNSState, s.VerificationName, s.VerificationValue = "", "", "", ""
 		s.VerificationDue = time.Time{}
 	case dns != "":
 		c.w.newVerification(s, dns)
+	}
+	if remove || dns != "" {
+		c.w.note(c.Now, s.Owner, s.ID+"/private-dns", dnsWas, s.PrivateDNSState)
+		c.w.recheckServiceDNS(c.Delays(), s.ID, c.Now)
 	}
 	return returnResponse{Return: true}, nil
 }
@@ -379,6 +387,9 @@ func deleteServiceConfigurations(c *call) (any, error) {
 			continue
 		}
 		c.w.removeService(c.Delays(), s)
+		c.w.note(c.Now, s.Owner, s.ID+"/private-dns", s.PrivateDNSState, "")
+		c.w.note(c.Now, s.Owner, s.ID, s.State, "")
+		c.w.recheckServiceDNS(c.Delays(), s.ID, c.Now)
 	}
 	return out, nil
 }
@@ -394,6 +405,7 @@ func startPrivateDNSVerification(c *call) (any, error) {
 	if s.PrivateDNSState == DNSVerified {
 		return nil, errInvalidParameter("The private DNS name %s of service %s is already verified.", s.PrivateDNSName, s.ID)
 	}
+	c.w.note(c.Now, s.Owner, s.ID+"/private-dns", s.PrivateDNSState, DNSPendingVerification)
 	s.PrivateDNSState = DNSPendingVerification
 	s.VerificationDue = c.Now.Add(c.Delays().Verification)
 	c.w.scheduleVerification(c.Delays(), s)

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Route 53 is REST-XML: the operation is the method and path, inputs are in
@@ -60,15 +59,6 @@ func (s *Sandbox) serveRoute53(c *call) (root string, status int, body any, err 
 
 func r53UnknownOp(c *call) *APIError {
 	return Errorf(http.StatusNotFound, "UnknownOperationException", "The sandbox's Route 53 does not serve %s %s", c.Req.Method, c.Req.URL.Path)
-}
-
-// advanceRoute53 moves changes from PENDING to INSYNC when due.
-func advanceRoute53(w *World, now time.Time) {
-	for _, ch := range w.Changes {
-		if ch.Status == "PENDING" && !now.Before(ch.Due) {
-			ch.Status = "INSYNC"
-		}
-	}
 }
 
 func r53InvalidInput(format string, args ...any) *APIError {
@@ -442,11 +432,12 @@ func r53ChangeResourceRecordSets(c *call, id string) (any, error) {
 		return nil, Errorf(http.StatusBadRequest, "InvalidChangeBatch", "[%s]", strings.Join(msgs, ", "))
 	}
 	z.Records = records
-	ch := &Change{ID: "C" + strings.ToUpper(c.w.hex(20)), SubmittedAt: c.Now, Status: "PENDING", Due: c.Now.Add(c.Delays().ChangeInsync)}
+	ch := &Change{ID: "C" + strings.ToUpper(c.w.hex(20)), Owner: z.Owner, SubmittedAt: c.Now, Status: "PENDING", Due: c.Now.Add(c.Delays().ChangeInsync)}
 	if c.Delays().ChangeInsync <= 0 {
 		ch.Status = "INSYNC"
 	}
-	c.w.Changes[ch.ID] = ch
+	c.w.addChange(c.Delays(), ch)
+	c.w.note(c.Now, ch.Owner, "/change/"+ch.ID, "", ch.Status)
 	return r53ChangeResult{ChangeInfo: r53ChangeInfoXML(ch, req.ChangeBatch.Comment)}, nil
 }
 

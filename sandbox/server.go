@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +18,7 @@ import (
 
 // Options configure a Sandbox.
 type Options struct {
-	World *World // nil: NewWorld with defaults
+	World *World // nil: NewWorld with defaults (and Scenario)
 	Clock Clock  // nil: RealClock
 	// Speed divides every AWS-side delay (1 = real-world sized).
 	Speed  float64
@@ -33,6 +34,21 @@ type Options struct {
 	StateDir string
 	// DNSListen is the DNS server's address; "" is 127.0.0.1 on a random port.
 	DNSListen string
+
+	// WorldFile, when set, keeps the world in this file, durably: Start
+	// writes it, and every reply waits until the world it was computed
+	// from is on disk (see durable.go), so a kill -9 loses nothing a client
+	// was told. The caller loads an existing file into World first.
+	WorldFile string
+	// Scenario sets a new world up for named situations, comma-separated
+	// ("legacy-ids,connections=100"; see Scenarios). Only with World nil:
+	// Start refuses both, and reports a bad scenario.
+	Scenario string
+	// Events, when set, gets every state change the sandbox makes, in the
+	// order made, before the reply of the call that made it. It runs with
+	// the sandbox locked: it must return quickly and must not call the
+	// Sandbox.
+	Events func(Event)
 }
 
 // Sandbox is the local AWS emulator: one world, one lock, and an HTTP front
@@ -53,6 +69,17 @@ type Sandbox struct {
 
 	dpOpts Options              // the data plane's options, read by Start
 	dp     *dataplane.DataPlane // nil unless Options.DataPlane
+
+	startErr error       // a bad Options.Scenario, reported by Start
+	onEvent  func(Event) // Options.Events
+	file     *worldFile  // nil without Options.WorldFile
+	gen      uint64      // the world's generation: bumped by every change
+
+	// The timer applies due transitions when they fall due, so their
+	// events are written then and not at the next request.
+	wake      chan struct{} // a call may have scheduled something earlier
+	stopTimer chan struct{}
+	timerDone chan struct{}
 }
 
 // queryHandler serves one AWS Query / EC2 action. It runs with the world
@@ -92,10 +119,19 @@ func New(o Options) *Sandbox {
 	if o.Clock == nil {
 		o.Clock = RealClock{}
 	}
-	if o.World == nil {
-		o.World = NewWorld(WorldOptions{Now: o.Clock.Now().UTC()})
+	var startErr error
+	switch {
+	case o.World != nil && o.Scenario != "":
+		startErr = errors.New("sandbox: Options.Scenario shapes a new world; it cannot be used with Options.World")
+	case o.World == nil:
+		o.World, startErr = NewScenarioWorld(WorldOptions{Now: o.Clock.Now().UTC()}, o.Scenario)
+		if startErr != nil {
+			startErr = fmt.Errorf("sandbox: %w", startErr)
+			o.World = NewWorld(WorldOptions{Now: o.Clock.Now().UTC()})
+		}
 	}
 	o.World.ensureMaps()
+	o.World.takeEvents() // what built the world is not a change the sandbox made
 	d := DefaultDelays().Scaled(o.Speed)
 	if o.Delays != nil {
 		d = *o.Delays
@@ -108,6 +144,13 @@ func New(o Options) *Sandbox {
 		logf:   o.Logf,
 		query:  map[string]map[string]queryHandler{},
 		dpOpts: o,
+
+		startErr: startErr,
+		onEvent:  o.Events,
+		wake:     make(chan struct{}, 1),
+	}
+	if o.WorldFile != "" {
+		s.file = &worldFile{path: o.WorldFile, snapshot: s.snapshot}
 	}
 	s.query["ec2"] = merge(ec2NetworkHandlers(), ec2PrivateLinkHandlers())
 	s.query["elasticloadbalancing"] = elbv2Handlers()
@@ -135,6 +178,18 @@ func (s *Sandbox) Start(addr string) error {
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return fmt.Errorf("sandbox listen address %q: only loopback (127.0.0.0/8) is allowed", addr)
 	}
+	if s.startErr != nil {
+		return s.startErr
+	}
+	if s.file != nil {
+		s.mu.Lock()
+		s.gen++
+		gen := s.gen
+		s.mu.Unlock()
+		if err := s.file.flush(gen); err != nil {
+			return fmt.Errorf("sandbox: %w", err)
+		}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("sandbox listen: %w", err)
@@ -146,6 +201,12 @@ func (s *Sandbox) Start(addr string) error {
 	s.listener = ln
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
+	// A manual clock moves only when a test says so: transitions then
+	// happen at the next call, still stamped with their due time.
+	if _, real := s.clock.(RealClock); real {
+		s.stopTimer, s.timerDone = make(chan struct{}), make(chan struct{})
+		go s.runTimer()
+	}
 	return nil
 }
 
@@ -157,35 +218,127 @@ func (s *Sandbox) URL() string {
 	return "http://" + s.listener.Addr().String()
 }
 
-// Close stops serving.
+// Close stops serving and, with a world file, makes sure the last world is
+// on disk.
 func (s *Sandbox) Close() error {
 	if s.srv == nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	return errors.Join(s.srv.Shutdown(ctx), s.closeDataPlane())
+	errs := []error{s.srv.Shutdown(ctx)}
+	if s.stopTimer != nil { // before the data plane it syncs goes
+		close(s.stopTimer)
+		<-s.timerDone
+	}
+	errs = append(errs, s.closeDataPlane())
+	if s.file != nil {
+		s.mu.Lock()
+		gen := s.gen
+		s.mu.Unlock()
+		errs = append(errs, s.file.flush(gen))
+	}
+	return errors.Join(errs...)
 }
 
 // World runs fn with the world locked and advanced to now; for tests, the
-// data plane and saving.
+// data plane and reading. Changes fn makes reach the world file with the
+// next change the sandbox makes.
 func (s *Sandbox) World(fn func(w *World, now time.Time)) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := s.clock.Now().UTC()
-	s.advance(now)
+	changed := s.advance(now)
 	fn(s.world, now)
+	gen := s.settle(changed)
+	s.mu.Unlock()
+	if changed {
+		s.flushLogged(gen)
+	}
 }
 
 // Clock returns the sandbox's clock.
 func (s *Sandbox) Clock() Clock { return s.clock }
 
 // advance applies every time-driven transition due by now and reports
-// whether anything the data plane serves may have changed.
+// whether it changed anything.
 func (s *Sandbox) advance(now time.Time) bool {
-	changed := advancePrivateLink(s.world, now, s.delays)
-	advanceRoute53(s.world, now)
-	return changed
+	before := len(s.world.events)
+	s.world.advance(now, s.delays)
+	return len(s.world.events) > before
+}
+
+// settle ends every locked section that may have changed the world: it
+// hands the noted events on and counts a new generation when the world
+// changed. It returns the generation a reply must wait for.
+func (s *Sandbox) settle(changed bool) uint64 {
+	events := s.world.takeEvents()
+	if s.onEvent != nil {
+		for _, e := range events {
+			s.onEvent(e)
+		}
+	}
+	if changed || len(events) > 0 {
+		s.gen++
+	}
+	return s.gen
+}
+
+// snapshot is the world as JSON, and its generation.
+func (s *Sandbox) snapshot() ([]byte, uint64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	data, err := json.Marshal(s.world)
+	return data, s.gen, err
+}
+
+// flushLogged writes the world file up to gen where no reply waits for it.
+func (s *Sandbox) flushLogged(gen uint64) {
+	if s.file == nil {
+		return
+	}
+	if err := s.file.flush(gen); err != nil && s.logf != nil {
+		s.logf("%v", err)
+	}
+}
+
+// runTimer applies transitions as they fall due, sleeping until the next
+// one or until a call may have scheduled an earlier one.
+func (s *Sandbox) runTimer() {
+	defer close(s.timerDone)
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		s.mu.Lock()
+		changed := s.advance(s.clock.Now().UTC())
+		gen := s.settle(changed)
+		next, ok := s.world.nextDue(s.delays)
+		s.mu.Unlock()
+		if changed {
+			s.flushLogged(gen)
+			s.syncDataPlane()
+		}
+		wait := time.Hour
+		if ok {
+			wait = max(next.Sub(s.clock.Now()), 0)
+		}
+		t.Reset(wait)
+		select {
+		case <-s.stopTimer:
+			return
+		case <-s.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// syncDataPlane brings DNS and the ENI listeners in line with the world.
+func (s *Sandbox) syncDataPlane() {
+	if s.dp == nil {
+		return
+	}
+	if err := s.dp.Sync(); err != nil && s.logf != nil {
+		s.logf("data plane sync: %v", err)
+	}
 }
 
 // ServeHTTP authenticates the caller, picks the service from the SigV4
@@ -279,14 +432,28 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		resp, err = h(c)
 	}
+	// A failed mutating call may still have changed something (an ID
+	// drawn): it is saved like a successful one.
+	mutated := mutates(c)
+	gen := s.settle(advanced || mutated)
 	s.mu.Unlock()
+	if mutated {
+		select { // the call may have scheduled a transition
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	// Nothing is told before the world it comes from is on disk.
+	if s.file != nil {
+		if ferr := s.file.flush(gen); ferr != nil {
+			err = Errorf(http.StatusInternalServerError, "InternalError", "An internal error has occurred: the sandbox could not save its world: %v", ferr)
+		}
+	}
 
 	// A client that sees an endpoint available (or private DNS on) connects
 	// at once; bring DNS and the ENI listeners in line before it can.
-	if s.dp != nil && (advanced || mutates(c)) {
-		if serr := s.dp.Sync(); serr != nil && s.logf != nil {
-			s.logf("data plane sync: %v", serr)
-		}
+	if advanced || mutated {
+		s.syncDataPlane()
 	}
 
 	s.log(acct, service, c.Action, err)

@@ -1,12 +1,12 @@
 package sandbox
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -40,11 +40,22 @@ type World struct {
 	// Seed and Seq make generated IDs deterministic for a given world.
 	Seed uint64 `json:"seed"`
 	Seq  uint64 `json:"seq"`
+	// LegacyIDs makes the world hand out the 8-hex-digit IDs AWS issued
+	// before 2018 (vpc-1a2b3c4d) for the kinds that had them; see NewID.
+	LegacyIDs bool `json:"legacyIds,omitempty"`
+	// Scenarios are the scenarios the world was built with, as given
+	// (e.g. "connections=100"), so a restart can tell a different request.
+	Scenarios []string `json:"scenarios,omitempty"`
+	// AdvancedTo is the latest time the world's time-driven transitions
+	// were applied up to; what fell due after it has not happened yet.
+	AdvancedTo time.Time `json:"advancedTo,omitzero"`
 
 	// pl is derived lookup state of the PrivateLink handlers (ordered
 	// endpoint lists, due transitions); rebuilt from the data above when
 	// missing, so it is never saved.
 	pl *plIndex
+	// events are the state changes noted since the sandbox last took them.
+	events []Event
 }
 
 // Account is one AWS account of the world with its static credentials.
@@ -97,7 +108,8 @@ type Subnet struct {
 	VPCID string `json:"vpcId"`
 	AZID  string `json:"azId"`
 	CIDR  string `json:"cidr"`
-	// NextHost is the last host octet handed out to an ENI in this subnet.
+	// NextHost is the offset from the subnet's first address of the last
+	// address handed out to an ENI (for a /24 at .0, its last octet).
 	NextHost int   `json:"nextHost"`
 	Tags     []Tag `json:"tags,omitempty"`
 }
@@ -183,6 +195,9 @@ type Service struct {
 	RequestHash        string    `json:"requestHash,omitempty"` // fingerprint of the create request, for ClientToken retries
 	CreatedAt          time.Time `json:"createdAt"`
 	Tags               []Tag     `json:"tags,omitempty"`
+	// StateDue is when a Pending service becomes Available (zero in worlds
+	// saved before it was kept: CreatedAt + Delays.ServiceAvailable).
+	StateDue time.Time `json:"stateDue,omitzero"`
 
 	PrivateDNSName    string `json:"privateDnsName,omitempty"`
 	PrivateDNSState   string `json:"privateDnsState,omitempty"`
@@ -278,7 +293,8 @@ type RecordSet struct {
 
 // Change is a Route 53 change batch's status.
 type Change struct {
-	ID          string    `json:"id"` // bare, e.g. C0123...
+	ID          string    `json:"id"`              // bare, e.g. C0123...
+	Owner       string    `json:"owner,omitempty"` // the hosted zone's owner
 	SubmittedAt time.Time `json:"submittedAt"`
 	Status      string    `json:"status"` // PENDING | INSYNC
 	Due         time.Time `json:"due"`
@@ -301,6 +317,8 @@ type WorldOptions struct {
 	// Seed picks the IDs, keys and the 127.a.b.0 address block; 0 means random.
 	Seed uint64
 	Now  time.Time
+	// LegacyIDs: see World.LegacyIDs (the legacy-ids scenario sets it).
+	LegacyIDs bool
 }
 
 // NewWorld builds the world of the design: a provider and a consumer account
@@ -336,58 +354,29 @@ func NewWorld(o WorldOptions) *World {
 		HostedZones:    map[string]*HostedZone{},
 		Changes:        map[string]*Change{},
 		Seed:           o.Seed,
+		LegacyIDs:      o.LegacyIDs,
+		AdvancedTo:     o.Now,
 	}
 	prefix := regionAZPrefix(o.Region)
 	for i := 1; i <= 3; i++ {
 		w.AZIDs = append(w.AZIDs, fmt.Sprintf("%s-az%d", prefix, i))
 	}
-	letters := []string{"a", "b", "c"}
 	// The same AZ ID has a different name in each account: the provider's
 	// az1 is "a", the consumer's az1 is "c" (rotated), as in older regions.
-	provider := &Account{ID: ProviderAccountID, Name: "provider", AZNames: map[string]string{}}
-	consumer := &Account{ID: ConsumerAccountID, Name: "consumer", AZNames: map[string]string{}}
-	for i, id := range w.AZIDs {
-		provider.AZNames[id] = o.Region + letters[i]
-		consumer.AZNames[id] = o.Region + letters[(i+2)%3]
-	}
-	for _, a := range []*Account{provider, consumer} {
-		a.AccessKeyID = "AKIA" + strings.ToUpper(w.hex(16))
-		a.SecretAccessKey = w.hex(40)
-	}
-	w.Accounts = []*Account{provider, consumer}
+	provider := w.addAccount(ProviderAccountID, "provider", 0)
+	consumer := w.addAccount(ConsumerAccountID, "consumer", 2)
 
 	// Address block 127.a.b.0/21: provider VPC the first /22, consumer the
 	// second, so parallel sandboxes rarely share addresses.
 	r := rand.New(rand.NewPCG(o.Seed, 0x706c77697a))
 	a := 16 + r.IntN(238)
 	b := 8 * r.IntN(32)
-	for i, acct := range w.Accounts {
+	for i, acct := range []*Account{provider, consumer} {
 		base := b + 4*i
-		vpc := &VPC{
-			ID: w.NewID("vpc-"), Owner: acct.ID,
-			CIDR:             fmt.Sprintf("127.%d.%d.0/22", a, base),
-			IsDefault:        false,
-			EnableDNSSupport: true, EnableDNSHostnames: acct.Name == "provider",
-			Tags: []Tag{{Key: "Name", Value: acct.Name + "-vpc"}},
-		}
-		w.VPCs[vpc.ID] = vpc
-		sg := &SecurityGroup{
-			ID: w.NewID("sg-"), Owner: acct.ID, VPCID: vpc.ID, Name: "default",
-			Description: "default VPC security group",
-			Egress:      []SGRule{{RuleID: w.NewID("sgr-"), Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}},
-		}
-		sg.Ingress = []SGRule{{RuleID: w.NewID("sgr-"), Protocol: "-1", GroupIDs: []string{sg.ID}}}
-		w.SecurityGroups[sg.ID] = sg
+		vpc := w.addVPC(acct, fmt.Sprintf("127.%d.%d.0/22", a, base), acct.Name == "provider")
 		var subnetIDs []string
 		for j, az := range w.AZIDs {
-			sn := &Subnet{
-				ID: w.NewID("subnet-"), Owner: acct.ID, VPCID: vpc.ID, AZID: az,
-				CIDR:     fmt.Sprintf("127.%d.%d.0/24", a, base+j),
-				NextHost: 3, // AWS reserves the first addresses of a subnet
-				Tags:     []Tag{{Key: "Name", Value: fmt.Sprintf("%s-%s", acct.Name, acct.AZNames[az])}},
-			}
-			w.Subnets[sn.ID] = sn
-			subnetIDs = append(subnetIDs, sn.ID)
+			subnetIDs = append(subnetIDs, w.addSubnet(vpc, az, fmt.Sprintf("127.%d.%d.0/24", a, base+j)).ID)
 		}
 		if acct.Name == "provider" {
 			lbID := w.hex(16)
@@ -416,6 +405,52 @@ func NewWorld(o WorldOptions) *World {
 		}
 	}
 	return w
+}
+
+// addAccount adds an account with fresh keys whose AZ names are the
+// region's letters rotated by rotate (each account names the same AZ ID
+// differently, as in older regions).
+func (w *World) addAccount(id, name string, rotate int) *Account {
+	a := &Account{ID: id, Name: name, AZNames: map[string]string{}}
+	for i, az := range w.AZIDs {
+		a.AZNames[az] = w.Region + string(rune('a'+(i+rotate)%len(w.AZIDs)))
+	}
+	a.AccessKeyID = "AKIA" + strings.ToUpper(w.hex(16))
+	a.SecretAccessKey = w.hex(40)
+	w.Accounts = append(w.Accounts, a)
+	return a
+}
+
+// addVPC adds a VPC named <account>-vpc with DNS support on, and its
+// default security group (all egress; ingress from the group itself).
+func (w *World) addVPC(acct *Account, cidr string, dnsHostnames bool) *VPC {
+	vpc := &VPC{
+		ID: w.NewID("vpc-"), Owner: acct.ID, CIDR: cidr,
+		EnableDNSSupport: true, EnableDNSHostnames: dnsHostnames,
+		Tags: []Tag{{Key: "Name", Value: acct.Name + "-vpc"}},
+	}
+	w.VPCs[vpc.ID] = vpc
+	sg := &SecurityGroup{
+		ID: w.NewID("sg-"), Owner: acct.ID, VPCID: vpc.ID, Name: "default",
+		Description: "default VPC security group",
+		Egress:      []SGRule{{RuleID: w.NewID("sgr-"), Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}},
+	}
+	sg.Ingress = []SGRule{{RuleID: w.NewID("sgr-"), Protocol: "-1", GroupIDs: []string{sg.ID}}}
+	w.SecurityGroups[sg.ID] = sg
+	return vpc
+}
+
+// addSubnet adds a subnet of vpc in one AZ, named after the owner's name
+// for that AZ.
+func (w *World) addSubnet(vpc *VPC, azID, cidr string) *Subnet {
+	acct := w.Account(vpc.Owner)
+	sn := &Subnet{
+		ID: w.NewID("subnet-"), Owner: vpc.Owner, VPCID: vpc.ID, AZID: azID, CIDR: cidr,
+		NextHost: 3, // AWS reserves the first addresses of a subnet
+		Tags:     []Tag{{Key: "Name", Value: fmt.Sprintf("%s-%s", acct.Name, acct.AZName(azID))}},
+	}
+	w.Subnets[sn.ID] = sn
+	return sn
 }
 
 // regionAZPrefix turns us-east-1 into use1, eu-west-2 into euw2.
@@ -461,8 +496,42 @@ func (w *World) hex(n int) string {
 	return sb.String()[:n]
 }
 
-// NewID returns prefix + 17 hex digits, the shape of modern EC2 IDs.
-func (w *World) NewID(prefix string) string { return prefix + w.hex(17) }
+// legacyIDKind reports whether AWS issued IDs of this prefix with 8 hex
+// digits before 2018; kinds that came later (sgr-, vpce-svc-perm-) only
+// ever had 17.
+func legacyIDKind(prefix string) bool {
+	switch prefix {
+	case "vpc-", "subnet-", "sg-", "eni-", "i-", "vpce-svc-", "vpce-":
+		return true
+	}
+	return false
+}
+
+// NewID returns prefix + 17 hex digits, the shape of modern EC2 IDs, or 8
+// in a world with LegacyIDs for the kinds that had them. An ID already in
+// use is drawn again: 8 hex digits collide within a few thousand IDs.
+func (w *World) NewID(prefix string) string {
+	n := 17
+	if w.LegacyIDs && legacyIDKind(prefix) {
+		n = 8
+	}
+	for {
+		if id := prefix + w.hex(n); !w.idInUse(id) {
+			return id
+		}
+	}
+}
+
+// idInUse reports whether any resource of the world has this ID.
+func (w *World) idInUse(id string) bool {
+	_, vpc := w.VPCs[id]
+	_, sn := w.Subnets[id]
+	_, sg := w.SecurityGroups[id]
+	_, eni := w.ENIs[id]
+	_, svc := w.Services[id]
+	_, ep := w.Endpoints[id]
+	return vpc || sn || sg || eni || svc || ep
+}
 
 // Account returns the account with the given ID, or nil.
 func (w *World) Account(id string) *Account {
@@ -494,23 +563,28 @@ func (w *World) AccountByName(name string) *Account {
 	return nil
 }
 
-// AllocateIP hands out the next free address of a subnet.
+// AllocateIP hands out the next free address of a subnet. AWS reserves the
+// first four addresses of a subnet and the last one.
 func (w *World) AllocateIP(sn *Subnet) (netip.Addr, error) {
 	p, err := netip.ParsePrefix(sn.CIDR)
-	if err != nil {
-		return netip.Addr{}, fmt.Errorf("subnet %s: bad CIDR %q: %w", sn.ID, sn.CIDR, err)
+	if err != nil || !p.Addr().Is4() {
+		return netip.Addr{}, fmt.Errorf("subnet %s: bad IPv4 CIDR %q", sn.ID, sn.CIDR)
 	}
 	if sn.NextHost < 3 {
 		sn.NextHost = 3
 	}
-	sn.NextHost++
-	if sn.NextHost > 254 {
+	if sn.NextHost+1 > subnetSize(p)-2 {
 		return netip.Addr{}, fmt.Errorf("subnet %s has no free addresses", sn.ID)
 	}
-	b := p.Addr().As4()
-	b[3] = byte(sn.NextHost)
+	sn.NextHost++
+	base := binary.BigEndian.Uint32(p.Masked().Addr().AsSlice())
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], base+uint32(sn.NextHost))
 	return netip.AddrFrom4(b), nil
 }
+
+// subnetSize is the number of addresses of an IPv4 prefix.
+func subnetSize(p netip.Prefix) int { return 1 << (32 - p.Bits()) }
 
 // SortedKeys returns a map's keys in order, for stable listings.
 func SortedKeys[V any](m map[string]V) []string {
@@ -572,30 +646,14 @@ func (w *World) ensureMaps() {
 	}
 }
 
-// Save writes the world atomically (temp file + rename), mode 0600, since it
-// holds the sandbox accounts' secret keys.
+// Save writes the world atomically and durably (see writeFileAtomic), mode
+// 0600, since it holds the sandbox accounts' secret keys.
 func (w *World) Save(path string) error {
-	data, err := json.MarshalIndent(w, "", "  ")
+	data, err := json.Marshal(w)
 	if err != nil {
 		return fmt.Errorf("save world: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".world-*.tmp")
-	if err != nil {
-		return fmt.Errorf("save world: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save world: %w", err)
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save world: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save world: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := writeFileAtomic(path, data); err != nil {
 		return fmt.Errorf("save world: %w", err)
 	}
 	return nil

@@ -32,6 +32,12 @@ type Options struct {
 	// DataPlane runs the loopback DNS server, ENI listeners and TLS
 	// backends (Env.SB.DNSAddr, CAFile, CAPool).
 	DataPlane bool
+	// Scenario sets the new world up (sandbox.Options.Scenario); not with World.
+	Scenario string
+	// WorldFile keeps the world in this file (sandbox.Options.WorldFile).
+	WorldFile string
+	// Events gets every state change (sandbox.Options.Events).
+	Events func(sandbox.Event)
 }
 
 // Start runs a sandbox on 127.0.0.1:0 until the test ends.
@@ -43,7 +49,8 @@ func Start(t testing.TB, o Options) *Env {
 		manual = sandbox.NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 		clock = manual
 	}
-	sb := sandbox.New(sandbox.Options{World: o.World, Clock: clock, Speed: o.Speed, Faults: o.Faults, Delays: o.Delays, DataPlane: o.DataPlane})
+	sb := sandbox.New(sandbox.Options{World: o.World, Clock: clock, Speed: o.Speed, Faults: o.Faults, Delays: o.Delays, DataPlane: o.DataPlane,
+		Scenario: o.Scenario, WorldFile: o.WorldFile, Events: o.Events})
 	if err := sb.Start("127.0.0.1:0"); err != nil {
 		t.Fatalf("start sandbox: %v", err)
 	}
