@@ -14,9 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/plwiz/plwiz/awsops"
 )
 
@@ -33,13 +30,16 @@ func buildPlwiz(t testing.TB) string {
 
 // sandboxProcess is `plwiz sandbox` running as its own process.
 type sandboxProcess struct {
+	cmd *exec.Cmd
 	env map[string]map[string]string // party → what it printed to export
 	lb  string
 }
 
-func startSandboxProcess(t *testing.T, ctx context.Context, bin string) *sandboxProcess {
+// startSandboxProcess runs `plwiz sandbox` at speed 200 until the test
+// ends; args are added to (or override) its flags.
+func startSandboxProcess(t *testing.T, ctx context.Context, bin string, args ...string) *sandboxProcess {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, bin, "sandbox", "--addr", "127.0.0.1:0", "--speed", "200", "--quiet")
+	cmd := exec.CommandContext(ctx, bin, append([]string{"sandbox", "--addr", "127.0.0.1:0", "--speed", "200", "--quiet"}, args...)...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -54,7 +54,7 @@ func startSandboxProcess(t *testing.T, ctx context.Context, bin string) *sandbox
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()
 	})
-	sp := &sandboxProcess{}
+	sp := &sandboxProcess{cmd: cmd}
 	reLB := regexp.MustCompile(`^# provider's load balancer: (\S+)`)
 	var printed strings.Builder
 	sc := bufio.NewScanner(stdout)
@@ -199,12 +199,7 @@ func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 // for a party.
 func clientFor(t *testing.T, sp *sandboxProcess, party string) *awsops.Client {
 	t.Helper()
-	env := sp.env[party]
-	client, err := awsops.New(aws.Config{
-		Region:       env["AWS_REGION"],
-		Credentials:  credentials.NewStaticCredentialsProvider(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], ""),
-		BaseEndpoint: aws.String(env["AWS_ENDPOINT_URL"]),
-	}, awsops.Options{})
+	client, err := awsops.New(partyConfig(sp.env[party]), awsops.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,7 +33,9 @@ type sandboxOptions struct {
 	stateDir    string
 	noDataPlane bool
 	quiet       bool
-	saveEvery   time.Duration
+	scenario    string
+	events      string
+	saveEvery   time.Duration // deprecated, ignored: every change is saved before its reply
 }
 
 // defaultSandboxAddr avoids LocalStack's 4566 so both can run side by side.
@@ -51,8 +55,16 @@ plus the DNS server and the CA file of its loopback data plane, for
 
 AWS-side delays (service available, acceptance, DNS verification, Route 53
 changes) are real-world sized; --speed divides them. --world keeps the world
-in a file: loaded when it exists, saved every few seconds and on exit, so two
-terminals and a restart share it.
+in a file, so two terminals and a restart share it: loaded when it exists,
+and written (atomically) before every reply that follows a change, so even
+a kill -9 loses nothing a client was told.
+
+--scenario starts a new world set up for a situation; comma-separated, they
+compose (e.g. legacy-ids,connections=100):
+` + scenarioHelp() + `
+--events FILE appends one JSON line per state change the sandbox makes
+({"time", "account", "resource", "from", "to"}; time is when the change took
+effect, RFC 3339 with nanoseconds), to measure how soon a client notices.
 
 --faults injects failures, comma-separated:
   throttle=P     fail a call with RequestLimitExceeded/Throttling with probability P
@@ -61,15 +73,19 @@ terminals and a restart share it.
   consistency    hide new resources from Describe calls for a moment
   seed=N         replay the same faults
 
-Ctrl-C stops it (saving the world).`,
+Ctrl-C stops it.`,
 		Example: `  plwiz sandbox
-  plwiz sandbox --speed 10 --world ./world.json
+  plwiz sandbox --speed 10 --world ./world.json --events ./events.jsonl
+  plwiz sandbox --scenario legacy-ids,connections=10000
   plwiz sandbox --addr 127.0.0.1:0 --faults throttle=0.1,5xx=0.05,latency=200ms,consistency,seed=42`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			faults, err := o.validate()
 			if err != nil {
 				return err
+			}
+			if cmd.Flags().Changed("save-every") {
+				fmt.Fprintln(cmd.ErrOrStderr(), "plwiz sandbox: --save-every is deprecated and does nothing: --world is now written before every reply that follows a change")
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -79,19 +95,48 @@ Ctrl-C stops it (saving the world).`,
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", defaultSandboxAddr, "listen on this loopback address (port 0 picks a free port)")
 	f.Float64Var(&o.speed, "speed", 1, "divide every AWS-side delay by this factor (10 is ten times faster)")
-	f.StringVar(&o.world, "world", "", "keep the world in this JSON file: load it if it exists, save it periodically and on exit")
+	f.StringVar(&o.world, "world", "", "keep the world in this JSON file: load it if it exists, write it before every reply that follows a change")
+	f.StringVar(&o.scenario, "scenario", "", "start a new world set up for these situations, comma-separated: "+scenarioUsages())
+	f.StringVar(&o.events, "events", "", "append one JSON line per state change the sandbox makes to this file")
 	f.StringVar(&o.faults, "faults", "", "inject faults, e.g. throttle=0.1,5xx=0.05,latency=200ms,consistency,seed=42")
 	f.StringVar(&o.dnsAddr, "dns-addr", "127.0.0.1:0", "the data plane's DNS server address (UDP and TCP, loopback)")
 	f.StringVar(&o.stateDir, "state-dir", "", "keep the data plane's CA here across restarts (default: next to --world, else a new one per run)")
 	f.BoolVar(&o.noDataPlane, "no-data-plane", false, "serve the AWS APIs only: no DNS server, endpoint listeners or TLS backends")
 	f.BoolVar(&o.quiet, "quiet", false, "do not log each AWS call on stderr")
-	f.DurationVar(&o.saveEvery, "save-every", 5*time.Second, "how often to save --world while running")
+	// Kept so scripts that pass it still run; the notice goes to stderr
+	// (cobra's own deprecation notice would land on stdout, among the
+	// exports).
+	f.DurationVar(&o.saveEvery, "save-every", 5*time.Second, "deprecated, does nothing: --world is written before every reply that follows a change")
+	_ = f.MarkHidden("save-every")
 	return cmd
+}
+
+// scenarioHelp lists the scenarios, one per line, for the command's help.
+func scenarioHelp() string {
+	var b strings.Builder
+	for _, sc := range sandbox.Scenarios() {
+		usage := sc.Usage()
+		for line := range strings.Lines(sc.Help) {
+			fmt.Fprintf(&b, "  %-15s %s\n", usage, strings.TrimSuffix(line, "\n"))
+			usage = ""
+		}
+	}
+	return b.String()
+}
+
+// scenarioUsages is the scenarios as written, for the flag's help.
+func scenarioUsages() string {
+	var us []string
+	for _, sc := range sandbox.Scenarios() {
+		us = append(us, sc.Usage())
+	}
+	return strings.Join(us, ", ")
 }
 
 // validate checks the flags and parses --faults.
 func (o *sandboxOptions) validate() (sandbox.Faults, error) {
-	for name, v := range map[string]string{"--addr": o.addr, "--world": o.world, "--faults": o.faults, "--dns-addr": o.dnsAddr, "--state-dir": o.stateDir} {
+	for name, v := range map[string]string{"--addr": o.addr, "--world": o.world, "--faults": o.faults, "--dns-addr": o.dnsAddr,
+		"--state-dir": o.stateDir, "--scenario": o.scenario, "--events": o.events} {
 		if len(v) > maxFlagLength {
 			return sandbox.Faults{}, badInput("%s is %d characters long; the limit is %d", name, len(v), maxFlagLength)
 		}
@@ -102,8 +147,8 @@ func (o *sandboxOptions) validate() (sandbox.Faults, error) {
 	if math.IsNaN(o.speed) || o.speed <= 0 || o.speed > 100000 {
 		return sandbox.Faults{}, badInput("--speed %v must be above 0 and at most 100000 (1 is real-world time)", o.speed)
 	}
-	if o.saveEvery < 100*time.Millisecond {
-		return sandbox.Faults{}, badInput("--save-every %v is too short; use at least 100ms", o.saveEvery)
+	if _, err := sandbox.ParseScenarios(o.scenario); err != nil {
+		return sandbox.Faults{}, badInput("--scenario: %v", err)
 	}
 	faults, err := parseFaults(o.faults)
 	if err != nil {
@@ -184,11 +229,12 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// runSandbox serves until ctx ends, then stops and saves the world.
+// runSandbox serves until ctx ends. With --world every change is on disk
+// before its reply, so stopping has nothing left to save.
 func runSandbox(ctx context.Context, o *sandboxOptions, faults sandbox.Faults, stdout, stderr io.Writer) error {
 	errw := &lockedWriter{w: stderr}
 	// Absolute paths, so the printed CA file works from any directory.
-	for _, p := range []*string{&o.world, &o.stateDir} {
+	for _, p := range []*string{&o.world, &o.stateDir, &o.events} {
 		if *p != "" {
 			abs, err := filepath.Abs(*p)
 			if err != nil {
@@ -197,16 +243,21 @@ func runSandbox(ctx context.Context, o *sandboxOptions, faults sandbox.Faults, s
 			*p = abs
 		}
 	}
-	world, loaded, err := loadOrNewWorld(o.world)
+	if o.world != "" {
+		if fi, err := os.Stat(filepath.Dir(o.world)); err != nil || !fi.IsDir() {
+			return badInput("--world %s: its folder %s does not exist; create it or pick another path", o.world, filepath.Dir(o.world))
+		}
+	}
+	world, loaded, err := loadOrNewWorld(o.world, o.scenario)
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return err
 	}
 	stateDir := o.stateDir
 	if stateDir == "" && o.world != "" {
 		stateDir = o.world + ".d"
 	}
 	opts := sandbox.Options{
-		World: world, Speed: o.speed, Faults: faults,
+		World: world, WorldFile: o.world, Speed: o.speed, Faults: faults,
 		DataPlane: !o.noDataPlane, StateDir: stateDir, DNSListen: o.dnsAddr,
 	}
 	if !o.quiet {
@@ -214,64 +265,83 @@ func runSandbox(ctx context.Context, o *sandboxOptions, faults sandbox.Faults, s
 			fmt.Fprintf(errw, "%s %s\n", time.Now().Format("15:04:05.000"), stripControl(fmt.Sprintf(format, args...)))
 		}
 	}
+	if o.events != "" {
+		events, err := os.OpenFile(o.events, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return badInput("--events: %v", err)
+		}
+		defer events.Close()
+		opts.Events = eventLines(events, errw)
+	}
 	sb := sandbox.New(opts)
 	if err := sb.Start(o.addr); err != nil {
-		return &exitError{code: exitFailed, err: fmt.Errorf("start sandbox: %w (try --addr 127.0.0.1:0 for a free port)", err)}
-	}
-	save := func() error {
-		if o.world == "" {
-			return nil
+		hint := ""
+		if errors.Is(err, syscall.EADDRINUSE) {
+			hint = " (try --addr 127.0.0.1:0 for a free port)"
 		}
-		var err error
-		sb.World(func(w *sandbox.World, _ time.Time) { err = w.Save(o.world) })
-		return err
-	}
-	if err := save(); err != nil {
-		_ = sb.Close()
-		return &exitError{code: exitFailed, err: err}
+		return &exitError{code: exitFailed, err: fmt.Errorf("start sandbox: %w%s", err, hint)}
 	}
 	printSandboxEnv(stdout, sb, o, loaded)
-
-	tick := time.NewTicker(o.saveEvery)
-	defer tick.Stop()
-	for done := false; !done; {
-		select {
-		case <-ctx.Done():
-			done = true
-		case <-tick.C:
-			if err := save(); err != nil {
-				fmt.Fprintf(errw, "plwiz sandbox: %v\n", err)
-			}
-		}
-	}
-	closeErr := sb.Close()
-	if err := save(); err != nil {
-		return &exitError{code: exitFailed, err: errors.Join(err, closeErr)}
+	<-ctx.Done()
+	if err := sb.Close(); err != nil {
+		return &exitError{code: exitFailed, err: fmt.Errorf("stop sandbox: %w", err)}
 	}
 	if o.world != "" {
 		fmt.Fprintf(errw, "plwiz sandbox: stopped; world saved to %s\n", stripControl(o.world))
 	} else {
 		fmt.Fprintln(errw, "plwiz sandbox: stopped")
 	}
-	if closeErr != nil {
-		return &exitError{code: exitFailed, err: fmt.Errorf("stop sandbox: %w", closeErr)}
-	}
 	return nil
 }
 
-// loadOrNewWorld loads the world file if it exists, else makes a new world.
-func loadOrNewWorld(path string) (w *sandbox.World, loaded bool, err error) {
-	if path == "" {
-		return sandbox.NewWorld(sandbox.WorldOptions{}), false, nil
+// eventLines writes each event as a JSON line; a write error is reported
+// once, and the sandbox goes on serving.
+func eventLines(w io.Writer, errw io.Writer) func(sandbox.Event) {
+	failed := false
+	return func(e sandbox.Event) {
+		line, err := json.Marshal(e)
+		if err == nil {
+			_, err = w.Write(append(line, '\n'))
+		}
+		if err != nil && !failed {
+			failed = true
+			fmt.Fprintf(errw, "plwiz sandbox: --events: %v (no more events are written)\n", err)
+		}
 	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return sandbox.NewWorld(sandbox.WorldOptions{}), false, nil
+}
+
+// loadOrNewWorld loads the world file if it exists, else makes a new world
+// set up by the scenarios. A world file made with other scenarios than
+// asked for is bad input: the scenarios shape a new world only.
+func loadOrNewWorld(path, scenario string) (w *sandbox.World, loaded bool, err error) {
+	if path != "" {
+		if _, serr := os.Stat(path); serr == nil {
+			if w, err = sandbox.LoadWorld(path); err != nil {
+				return nil, false, &exitError{code: exitFailed, err: err}
+			}
+			want, _ := sandbox.ParseScenarios(scenario) // checked by validate
+			if scenario != "" && !slices.Equal(want, w.Scenarios) {
+				return nil, false, badInput("--scenario %s: the world in %s was made with %s; a scenario shapes a new world (use another --world file, or drop --scenario)",
+					strings.Join(want, ","), path, describeScenarios(w.Scenarios))
+			}
+			return w, true, nil
+		} else if !errors.Is(serr, fs.ErrNotExist) {
+			return nil, false, &exitError{code: exitFailed, err: fmt.Errorf("load world: %w", serr)}
+		}
 	}
-	w, err = sandbox.LoadWorld(path)
+	w, err = sandbox.NewScenarioWorld(sandbox.WorldOptions{}, scenario)
 	if err != nil {
-		return nil, false, err
+		return nil, false, badInput("--scenario: %v", err)
 	}
-	return w, true, nil
+	return w, false, nil
+}
+
+// describeScenarios names a world's scenarios for a message.
+func describeScenarios(s []string) string {
+	if len(s) == 0 {
+		return "no scenario"
+	}
+	return "--scenario " + strings.Join(s, ",")
 }
 
 // printSandboxEnv prints what each party exports, and where DNS and the CA are.
@@ -282,6 +352,9 @@ func printSandboxEnv(out io.Writer, sb *sandbox.Sandbox, o *sandboxOptions, load
 		origin := "a new world"
 		if loaded {
 			origin = "the world in " + o.world
+		}
+		if len(w.Scenarios) > 0 {
+			origin += " (scenario " + strings.Join(w.Scenarios, ",") + ")"
 		}
 		fmt.Fprintf(&b, "# plwiz sandbox serving %s on %s (region %s, delays divided by %v)\n", origin, sb.URL(), w.Region, o.speed)
 		for _, a := range w.Accounts {
@@ -324,11 +397,13 @@ func printSandboxEnv(out io.Writer, sb *sandbox.Sandbox, o *sandboxOptions, load
 	if dnsAddr != "" && caFile != "" {
 		fmt.Fprintf(&b, "# connectivity test: plwiz check --name NAME --port PORT --resolver %s --ca %s\n", dnsAddr, shellQuote(caFile))
 	}
-	b.WriteString("# Ctrl-C stops the sandbox")
 	if o.world != "" {
-		b.WriteString(" and saves the world to " + o.world)
+		b.WriteString("# the world is kept in " + o.world + "\n")
 	}
-	b.WriteString("\n")
+	if o.events != "" {
+		b.WriteString("# state changes go to " + o.events + "\n")
+	}
+	b.WriteString("# Ctrl-C stops the sandbox\n")
 	fmt.Fprint(out, stripControl(b.String()))
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/plwiz/plwiz/sandbox"
@@ -53,6 +56,8 @@ func TestSandboxCommandRefusesBadFlags(t *testing.T) {
 		{[]string{"sandbox", "--faults", "throttle=3"}, exitBadInput, "--faults"},
 		{[]string{"sandbox", "--addr", "0.0.0.0:0", "--no-data-plane"}, exitFailed, "loopback"},
 		{[]string{"sandbox", "--world", "bad\x1b[2J.json"}, exitBadInput, "control characters"},
+		{[]string{"sandbox", "--world", "/nonexistent-plwiz-dir/world.json", "--no-data-plane"}, exitBadInput, "its folder /nonexistent-plwiz-dir does not exist"},
+		{[]string{"sandbox", "--events", "/nonexistent-plwiz-dir/events.jsonl", "--no-data-plane", "--addr", "127.0.0.1:0"}, exitBadInput, "--events"},
 	} {
 		code, _, stderr := runCLI(t, nil, c.args...)
 		if code != c.code || !strings.Contains(stderr, c.msg) {
@@ -90,15 +95,15 @@ type runningSandbox struct {
 }
 
 var exportLine = regexp.MustCompile(`(?m)^export ([A-Z_]+)=(\S+)$`)
-var partyLine = regexp.MustCompile(`(?m)^# (provider|consumer) \(account (\d{12})\)`)
+var partyLine = regexp.MustCompile(`(?m)^# ([a-z]+) \(account (\d{12})\)`)
 
 // sandboxExports reads what `plwiz sandbox` tells each party to export, by
 // party name, from its printed environment.
 func sandboxExports(t *testing.T, out string) map[string]map[string]string {
 	t.Helper()
 	idx := partyLine.FindAllStringSubmatchIndex(out, -1)
-	if len(idx) != 2 {
-		t.Fatalf("want a section per party, got %d:\n%s", len(idx), out)
+	if len(idx) < 2 || out[idx[0][2]:idx[0][3]] != "provider" || out[idx[1][2]:idx[1][3]] != "consumer" {
+		t.Fatalf("want a section for the provider, then the consumer, got %d:\n%s", len(idx), out)
 	}
 	env := map[string]map[string]string{}
 	for i, m := range idx {
@@ -113,6 +118,13 @@ func sandboxExports(t *testing.T, out string) map[string]map[string]string {
 		}
 	}
 	return env
+}
+
+// partyConfig is the SDK configuration of what the sandbox printed for a
+// party to export.
+func partyConfig(env map[string]string) aws.Config {
+	return aws.Config{Region: env["AWS_REGION"], BaseEndpoint: aws.String(env["AWS_ENDPOINT_URL"]),
+		Credentials: credentials.NewStaticCredentialsProvider(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], "")}
 }
 
 // startSandboxCmd runs `plwiz sandbox args...` until the test ends and
@@ -160,7 +172,7 @@ func (r *runningSandbox) stop(t *testing.T) int {
 func TestSandboxCommandServesPrintsAndSaves(t *testing.T) {
 	dir := t.TempDir()
 	world := filepath.Join(dir, "world.json")
-	r := startSandboxCmd(t, "--addr", "127.0.0.1:0", "--world", world, "--speed", "50", "--save-every", "100ms")
+	r := startSandboxCmd(t, "--addr", "127.0.0.1:0", "--world", world, "--speed", "50")
 
 	for _, party := range []string{"provider", "consumer"} {
 		env := r.env[party]
@@ -174,9 +186,7 @@ func TestSandboxCommandServesPrintsAndSaves(t *testing.T) {
 		}
 		// The printed keys are the account's: the SDK signs with them and
 		// the sandbox knows who is calling.
-		cfg := aws.Config{Region: env["AWS_REGION"], BaseEndpoint: aws.String(env["AWS_ENDPOINT_URL"]),
-			Credentials: credentials.NewStaticCredentialsProvider(env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], "")}
-		id, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+		id, err := sts.NewFromConfig(partyConfig(env)).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 		if err != nil {
 			t.Fatalf("%s: GetCallerIdentity with the printed keys: %v", party, err)
 		}
@@ -294,7 +304,8 @@ func jstr(t *testing.T, v any, path ...any) string {
 
 // TestAWSCLIProviderCommands runs the AWS CLI (Debian's awscli in CI) against
 // `plwiz sandbox` for the provider's documented commands, and the consumer's
-// side they need, and checks the JSON it prints.
+// side they need, and checks the JSON it prints; on the default world and on
+// one of IDs of the 8-hex kind AWS issued before 2018.
 func TestAWSCLIProviderCommands(t *testing.T) {
 	bin, err := exec.LookPath("aws")
 	if err != nil {
@@ -303,7 +314,32 @@ func TestAWSCLIProviderCommands(t *testing.T) {
 		}
 		t.Skipf("the AWS CLI is not installed: %v", err)
 	}
-	r := startSandboxCmd(t, "--addr", "127.0.0.1:0", "--speed", "1000", "--no-data-plane", "--quiet")
+	t.Run("default world", func(t *testing.T) { awsCLIProviderCommands(t, bin, "") })
+	t.Run("legacy-ids", func(t *testing.T) { awsCLIProviderCommands(t, bin, "legacy-ids") })
+}
+
+// idShape is the form of an ID of kind prefix: 17 hex digits, or 8 in a
+// legacy-ids world.
+func idShape(scenario, prefix string) *regexp.Regexp {
+	n := 17
+	if scenario == "legacy-ids" {
+		n = 8
+	}
+	return regexp.MustCompile(fmt.Sprintf(`^%s[0-9a-f]{%d}$`, regexp.QuoteMeta(prefix), n))
+}
+
+func awsCLIProviderCommands(t *testing.T, bin, scenario string) {
+	args := []string{"--addr", "127.0.0.1:0", "--speed", "1000", "--no-data-plane", "--quiet"}
+	if scenario != "" {
+		args = append(args, "--scenario", scenario)
+	}
+	r := startSandboxCmd(t, args...)
+	wantID := func(what, prefix, id string) {
+		t.Helper()
+		if !idShape(scenario, prefix).MatchString(id) {
+			t.Errorf("%s ID %q is not of the form %s", what, id, idShape(scenario, prefix))
+		}
+	}
 
 	id := awsCLI(t, bin, r, "provider", "sts", "get-caller-identity")
 	if jstr(t, id, "Account") != sandbox.ProviderAccountID {
@@ -314,12 +350,23 @@ func TestAWSCLIProviderCommands(t *testing.T) {
 	if jstr(t, lbs, "LoadBalancers", 0, "Type") != "network" || jstr(t, lbs, "LoadBalancers", 0, "State", "Code") != "active" {
 		t.Fatalf("describe-load-balancers: %v", lbs)
 	}
+	wantID("load balancer VPC", "vpc-", jstr(t, lbs, "LoadBalancers", 0, "VpcId"))
+
+	// ELBv2 tags, as the CLI sends and reads them.
+	awsCLI(t, bin, r, "provider", "elbv2", "add-tags", "--resource-arns", nlb, "--tags", "Key=team,Value=net", "Key=env,Value=dev")
+	awsCLI(t, bin, r, "provider", "elbv2", "remove-tags", "--resource-arns", nlb, "--tag-keys", "env")
+	tags := awsCLI(t, bin, r, "provider", "elbv2", "describe-tags", "--resource-arns", nlb)
+	if jstr(t, tags, "TagDescriptions", 0, "ResourceArn") != nlb || jstr(t, tags, "TagDescriptions", 0, "Tags", 0, "Key") != "team" ||
+		jstr(t, tags, "TagDescriptions", 0, "Tags", 0, "Value") != "net" || len(jget(t, tags, "TagDescriptions", 0, "Tags").([]any)) != 1 {
+		t.Errorf("describe-tags after add-tags and remove-tags: %v", tags)
+	}
 
 	// The provider's documented command.
 	created := awsCLI(t, bin, r, "provider", "ec2", "create-vpc-endpoint-service-configuration",
 		"--network-load-balancer-arns", nlb, "--acceptance-required")
 	svcID := jstr(t, created, "ServiceConfiguration", "ServiceId")
 	svcName := jstr(t, created, "ServiceConfiguration", "ServiceName")
+	wantID("service", "vpce-svc-", svcID)
 	if !strings.HasPrefix(svcID, "vpce-svc-") || svcName != "com.amazonaws.vpce.us-east-1."+svcID ||
 		jget(t, created, "ServiceConfiguration", "AcceptanceRequired") != true ||
 		jstr(t, created, "ServiceConfiguration", "NetworkLoadBalancerArns", 0) != nlb {
@@ -337,12 +384,17 @@ func TestAWSCLIProviderCommands(t *testing.T) {
 	vpcID := jstr(t, vpcs, "Vpcs", 0, "VpcId")
 	subnets := awsCLI(t, bin, r, "consumer", "ec2", "describe-subnets", "--filters", "Name=vpc-id,Values="+vpcID)
 	sn0, sn1 := jstr(t, subnets, "Subnets", 0, "SubnetId"), jstr(t, subnets, "Subnets", 1, "SubnetId")
+	wantID("VPC", "vpc-", vpcID)
+	wantID("subnet", "subnet-", sn0)
 	if jstr(t, subnets, "Subnets", 0, "AvailabilityZoneId") == "" || jstr(t, subnets, "Subnets", 0, "AvailabilityZone") == "" {
 		t.Fatalf("describe-subnets: %v", subnets)
 	}
 	ep := awsCLI(t, bin, r, "consumer", "ec2", "create-vpc-endpoint", "--vpc-endpoint-type", "Interface",
 		"--vpc-id", vpcID, "--service-name", svcName, "--subnet-ids", sn0, sn1, "--no-private-dns-enabled")
 	epID := jstr(t, ep, "VpcEndpoint", "VpcEndpointId")
+	wantID("endpoint", "vpce-", epID)
+	wantID("endpoint ENI", "eni-", jstr(t, ep, "VpcEndpoint", "NetworkInterfaceIds", 0))
+	wantID("endpoint security group", "sg-", jstr(t, ep, "VpcEndpoint", "Groups", 0, "GroupId"))
 	if !strings.HasPrefix(epID, "vpce-") || jstr(t, ep, "VpcEndpoint", "State") != "pendingAcceptance" {
 		t.Fatalf("create-vpc-endpoint: %v", ep)
 	}
@@ -371,6 +423,15 @@ func TestAWSCLIProviderCommands(t *testing.T) {
 		"--filters", "Name=vpc-endpoint-state,Values=pendingAcceptance")
 	if l, _ := jget(t, pending, "VpcEndpointConnections").([]any); len(l) != 0 {
 		t.Errorf("still pending after acceptance: %v", pending)
+	}
+	enis := awsCLI(t, bin, r, "consumer", "ec2", "describe-network-interfaces", "--network-interface-ids",
+		jstr(t, ep, "VpcEndpoint", "NetworkInterfaceIds", 0))
+	if jstr(t, enis, "NetworkInterfaces", 0, "SubnetId") != sn0 {
+		t.Errorf("describe-network-interfaces: %v", enis)
+	}
+	awsCLI(t, bin, r, "consumer", "ec2", "create-tags", "--resources", epID, vpcID, sn0, "--tags", "Key=plwiz:session,Value=s1")
+	if scenario != "" {
+		return // the rest involves no ID of those kinds
 	}
 
 	// Route 53 through botocore's REST-XML parser: the TXT record of DNS
@@ -412,4 +473,210 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestSandboxCommandScenarios(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "sandbox", "--help")
+	if code != 0 {
+		t.Fatalf("--help exit %d", code)
+	}
+	for _, sc := range sandbox.Scenarios() {
+		if !strings.Contains(out, "  "+sc.Usage()+" ") || !strings.Contains(out, strings.Split(sc.Help, "\n")[0]) {
+			t.Errorf("sandbox --help does not list the scenario %s:\n%s", sc.Usage(), out)
+		}
+	}
+
+	world := filepath.Join(t.TempDir(), "world.json")
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--scenario", "unhealthy-az"}, `unknown scenario "unhealthy-az"; known scenarios: legacy-ids, connections=N`},
+		{[]string{"--scenario", "connections=0"}, "N must be a whole number from 1 to 40000"},
+		{[]string{"--scenario", "connections"}, "connections needs a value"},
+	} {
+		code, _, stderr := runCLI(t, nil, append([]string{"sandbox", "--addr", "127.0.0.1:0", "--no-data-plane", "--world", world}, c.args...)...)
+		if code != exitBadInput || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d with %q", c.args, code, stderr, exitBadInput, c.msg)
+		}
+	}
+	if _, err := os.Stat(world); err == nil {
+		t.Error("a refused scenario wrote a world file")
+	}
+
+	// A world made with scenarios says so, restarts with them, and refuses
+	// others: scenarios shape a new world only.
+	r := startSandboxCmd(t, "--addr", "127.0.0.1:0", "--no-data-plane", "--quiet", "--world", world, "--scenario", "legacy-ids,connections=3")
+	if !strings.Contains(r.out.String(), "(scenario legacy-ids,connections=3)") || r.env["fleet"]["AWS_ACCESS_KEY_ID"] == "" {
+		t.Errorf("the scenarios' world is not announced with its fleet account:\n%s", r.out.String())
+	}
+	r.stop(t)
+	r = startSandboxCmd(t, "--addr", "127.0.0.1:0", "--no-data-plane", "--quiet", "--world", world, "--scenario", "legacy-ids,connections=3")
+	r.stop(t)
+	code, _, stderr := runCLI(t, nil, "sandbox", "--addr", "127.0.0.1:0", "--no-data-plane", "--world", world, "--scenario", "legacy-ids")
+	if code != exitBadInput || !strings.Contains(stderr, "was made with --scenario legacy-ids,connections=3") {
+		t.Errorf("another scenario on an existing world: exit %d, %q", code, stderr)
+	}
+}
+
+func TestSandboxCommandSaveEveryIsDeprecated(t *testing.T) {
+	r := startSandboxCmd(t, "--addr", "127.0.0.1:0", "--no-data-plane", "--save-every", "1s")
+	if code := r.stop(t); code != 0 || !strings.Contains(r.err.String(), "--save-every is deprecated and does nothing") ||
+		strings.Contains(r.out.String(), "save-every") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, r.out.String(), r.err.String())
+	}
+	if code, out, _ := runCLI(t, nil, "sandbox", "--help"); code != 0 || strings.Contains(out, "save-every") {
+		t.Errorf("--save-every is still offered in help:\n%s", out)
+	}
+}
+
+// eventLine is one line of --events.
+type eventLine struct {
+	Time     string `json:"time"`
+	Account  string `json:"account"`
+	Resource string `json:"resource"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+}
+
+// readEvents parses the --events file; every line must be a whole event.
+func readEvents(t *testing.T, path string) []eventLine {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []eventLine
+	for line := range strings.Lines(string(data)) {
+		var e eventLine
+		if err := json.Unmarshal([]byte(line), &e); err != nil || e.Resource == "" {
+			t.Fatalf("events line %q: %v", line, err)
+		}
+		if _, err := time.Parse(time.RFC3339Nano, e.Time); err != nil || !regexp.MustCompile(`\.\d{9}Z$`).MatchString(e.Time) {
+			t.Fatalf("event time %q is not RFC 3339 with nanoseconds", e.Time)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// eventAt finds the event of resource going to state, and its time.
+func eventAt(t *testing.T, events []eventLine, resource, from, to string) time.Time {
+	t.Helper()
+	for _, e := range events {
+		if e.Resource == resource && e.From == from && e.To == to {
+			at, _ := time.Parse(time.RFC3339Nano, e.Time)
+			return at
+		}
+	}
+	t.Fatalf("no event %s %q → %q in %+v", resource, from, to, events)
+	return time.Time{}
+}
+
+// TestSandboxSurvivesKill9 runs the real binary with --world, kills it
+// with SIGKILL right after each reply, and starts it again on the same
+// file: what each reply said is there, and the state machines go on from
+// where they stood (the events file shows each transition once, at its
+// due time).
+func TestSandboxSurvivesKill9(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary; not in -short")
+	}
+	bin := buildPlwiz(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	world, events := filepath.Join(dir, "world.json"), filepath.Join(dir, "events.jsonl")
+	const speed = 5
+	delays := sandbox.DefaultDelays().Scaled(speed)
+	start := func() (provider, consumer *ec2.Client, sp *sandboxProcess) {
+		sp = startSandboxProcess(t, ctx, bin, "--speed", fmt.Sprint(speed), "--world", world, "--events", events, "--no-data-plane")
+		return ec2.NewFromConfig(partyConfig(sp.env["provider"])), ec2.NewFromConfig(partyConfig(sp.env["consumer"])), sp
+	}
+	kill := func(sp *sandboxProcess) {
+		if err := sp.cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = sp.cmd.Wait()
+	}
+
+	prov, _, sp := start()
+	created, err := prov.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{
+		NetworkLoadBalancerArns: []string{sp.lb}, AcceptanceRequired: aws.Bool(true)})
+	kill(sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := *created.ServiceConfiguration.ServiceId
+
+	prov, _, sp = start()
+	got, err := prov.DescribeVpcEndpointServiceConfigurations(ctx, &ec2.DescribeVpcEndpointServiceConfigurationsInput{ServiceIds: []string{svc}})
+	if err != nil || len(got.ServiceConfigurations) != 1 {
+		t.Fatalf("the service acknowledged before the kill: %v", err)
+	}
+	if _, err := prov.ModifyVpcEndpointServicePermissions(ctx, &ec2.ModifyVpcEndpointServicePermissionsInput{ServiceId: aws.String(svc),
+		AddAllowedPrincipals: []string{"arn:aws:iam::" + sandbox.ConsumerAccountID + ":root"}}); err != nil {
+		t.Fatal(err)
+	}
+	kill(sp)
+
+	// The consumer sees the service once it is Available, and asks.
+	_, cons, sp := start()
+	var name string
+	waitFor(t, "the service Available after restarts", func() bool {
+		out, err := cons.DescribeVpcEndpointServices(ctx, &ec2.DescribeVpcEndpointServicesInput{})
+		if err == nil && len(out.ServiceDetails) == 1 {
+			name = *out.ServiceDetails[0].ServiceName
+		}
+		time.Sleep(delays.ServiceAvailable / 10)
+		return name != ""
+	})
+	vpcs, err := cons.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subnets, err := cons.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{*vpcs.Vpcs[0].VpcId}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, err := cons.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: ec2types.VpcEndpointTypeInterface,
+		ServiceName: aws.String(name), VpcId: vpcs.Vpcs[0].VpcId, SubnetIds: []string{*subnets.Subnets[0].SubnetId}, PrivateDnsEnabled: aws.Bool(false)})
+	kill(sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	epID := *ep.VpcEndpoint.VpcEndpointId
+
+	prov, _, sp = start()
+	acc, err := prov.AcceptVpcEndpointConnections(ctx, &ec2.AcceptVpcEndpointConnectionsInput{ServiceId: aws.String(svc), VpcEndpointIds: []string{epID}})
+	kill(sp)
+	if err != nil || len(acc.Unsuccessful) != 0 {
+		t.Fatalf("accept: %v %+v", err, acc)
+	}
+
+	_, cons, _ = start()
+	waitFor(t, "the endpoint available after restarts", func() bool {
+		out, err := cons.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{epID}})
+		time.Sleep(delays.EndpointAvailable / 10)
+		return err == nil && out.VpcEndpoints[0].State == "available"
+	})
+
+	ev := readEvents(t, events)
+	t0 := eventAt(t, ev, svc, "", "Pending")
+	if at := eventAt(t, ev, svc, "Pending", "Available"); !at.Equal(t0.Add(delays.ServiceAvailable)) {
+		t.Errorf("service Available at %v, want its creation + %v = %v", at, delays.ServiceAvailable, t0.Add(delays.ServiceAvailable))
+	}
+	pending := eventAt(t, ev, epID, "pendingAcceptance", "pending")
+	if at := eventAt(t, ev, epID, "pending", "available"); !at.Equal(pending.Add(delays.EndpointAvailable)) {
+		t.Errorf("endpoint available at %v, want %v after pending (%v)", at, delays.EndpointAvailable, pending)
+	}
+	counts := map[string]int{}
+	for _, e := range ev {
+		counts[e.Resource+" "+e.From+" → "+e.To]++
+	}
+	for k, n := range counts {
+		if n != 1 {
+			t.Errorf("event %s written %d times", k, n)
+		}
+	}
 }
