@@ -248,11 +248,24 @@ func (s *Sandbox) World(fn func(w *World, now time.Time)) {
 	s.mu.Lock()
 	now := s.clock.Now().UTC()
 	changed := s.advance(now)
+	before, _ := s.world.nextDue(s.delays)
 	fn(s.world, now)
+	after, _ := s.world.nextDue(s.delays)
 	gen := s.settle(changed)
 	s.mu.Unlock()
+	if !after.Equal(before) {
+		s.wakeTimer() // fn scheduled something
+	}
 	if changed {
 		s.flushLogged(gen)
+	}
+}
+
+// wakeTimer tells the timer to look at the next due time again.
+func (s *Sandbox) wakeTimer() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -438,10 +451,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	gen := s.settle(advanced || mutated)
 	s.mu.Unlock()
 	if mutated {
-		select { // the call may have scheduled a transition
-		case s.wake <- struct{}{}:
-		default:
-		}
+		s.wakeTimer() // the call may have scheduled a transition
 	}
 	// Nothing is told before the world it comes from is on disk.
 	if s.file != nil {
