@@ -13,6 +13,7 @@ import (
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/plwiz/plwiz/sandbox"
 	"github.com/plwiz/plwiz/sandbox/sbtest"
@@ -87,6 +88,21 @@ func TestWorldFileHoldsEveryAcknowledgedChange(t *testing.T) {
 	}
 	if tags := onDisk(t, path).LoadBalancers[lb].Tags; len(tags) != 1 {
 		t.Fatalf("load balancer tags on disk: %v", tags)
+	}
+
+	// Role credentials, from STS or the SSO portal, still sign after a restart.
+	assumed, err := sts.NewFromConfig(e.Config(t, "consumer")).AssumeRole(e.ctx, &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::" + e.provAcct.ID + ":role/" + sandbox.RoleAdmin), RoleSessionName: aws.String("kept")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	portal, err := ssoGetRoleCredentials(e.ctx, e.Env, e.consAcct.ID, sandbox.SSOPermissionSet, e.SB.SSOAccessToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions := onDisk(t, path).RoleSessions
+	if sessions[*assumed.Credentials.AccessKeyId] == nil || sessions[portal.AccessKeyID] == nil {
+		t.Fatalf("role sessions on disk: %v", sessions)
 	}
 
 	// Reads that change nothing leave the file alone.

@@ -334,12 +334,20 @@ func (p principal) expired(service string, now time.Time) *APIError {
 // hand out; for tests that run such a server on loopback.
 func (s *Sandbox) IssueRoleCredentials(accountID, role, sessionName string, d time.Duration) (Credentials, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.world.Account(accountID) == nil {
+		s.mu.Unlock()
 		return Credentials{}, fmt.Errorf("no account %s in the world", accountID)
 	}
 	r := s.world.issueSession(accountID, role, sessionName, s.clock.Now().UTC(), d)
-	return Credentials{AccessKeyID: r.AccessKeyID, SecretAccessKey: r.SecretAccessKey, SessionToken: r.SessionToken, Expires: r.Expires}, nil
+	c := Credentials{AccessKeyID: r.AccessKeyID, SecretAccessKey: r.SecretAccessKey, SessionToken: r.SessionToken, Expires: r.Expires}
+	gen := s.settle(true)
+	s.mu.Unlock()
+	if s.file != nil {
+		if err := s.file.flush(gen); err != nil {
+			return Credentials{}, err
+		}
+	}
+	return c, nil
 }
 
 // SSOAccessToken is the portal access token of SSOUser, the token `aws sso
@@ -398,6 +406,7 @@ func (s *Sandbox) serveSSOPortal(w http.ResponseWriter, r *http.Request, request
 	default:
 		sess = s.world.issueSession(account, ssoRoleName(account, role), SSOUser, now, time.Hour)
 	}
+	gen := s.settle(sess != nil)
 	s.mu.Unlock()
 	if s.logf != nil {
 		s.logf("sso GetRoleCredentials %s/%s: %d %s", account, role, status, typ)
@@ -405,6 +414,13 @@ func (s *Sandbox) serveSSOPortal(w http.ResponseWriter, r *http.Request, request
 	if sess == nil {
 		fail(status, typ, msg)
 		return true
+	}
+	// Credentials handed out must still work after a restart.
+	if s.file != nil {
+		if err := s.file.flush(gen); err != nil {
+			fail(http.StatusInternalServerError, "InternalServerException", "the sandbox could not save its world: "+err.Error())
+			return true
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"roleCredentials": map[string]any{
