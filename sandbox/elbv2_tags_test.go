@@ -41,12 +41,9 @@ func tagsOf(t *testing.T, c *elb.Client, arns ...string) map[string][]string {
 }
 
 func TestELBv2Tags(t *testing.T) {
-	env := sbtest.Start(t, sbtest.Options{})
+	env, pc, lb := providerELB(t)
 	ctx := sbtest.Context(t)
 	prov := env.Account(t, "provider")
-	pc := elb.NewFromConfig(env.Config(t, "provider"))
-	lbs, _ := worldLBs(env, prov.ID)
-	lb := lbs[0].ARN
 	ls, err := pc.DescribeListeners(ctx, &elb.DescribeListenersInput{LoadBalancerArn: aws.String(lb)})
 	if err != nil {
 		t.Fatal(err)

@@ -191,13 +191,18 @@ func TestDescribeLoadBalancers(t *testing.T) {
 	})
 }
 
-func TestDescribeListeners(t *testing.T) {
+// providerELB is a sandbox, the provider's ELBv2 client and its load
+// balancer's ARN.
+func providerELB(t *testing.T) (*sbtest.Env, *elb.Client, string) {
+	t.Helper()
 	env := sbtest.Start(t, sbtest.Options{})
+	lbs, _ := worldLBs(env, env.Account(t, "provider").ID)
+	return env, elb.NewFromConfig(env.Config(t, "provider")), lbs[0].ARN
+}
+
+func TestDescribeListeners(t *testing.T) {
+	env, pc, lbARN := providerELB(t)
 	ctx := sbtest.Context(t)
-	prov := env.Account(t, "provider")
-	pc := elb.NewFromConfig(env.Config(t, "provider"))
-	lbs, _ := worldLBs(env, prov.ID)
-	lbARN := lbs[0].ARN
 
 	out, err := pc.DescribeListeners(ctx, &elb.DescribeListenersInput{LoadBalancerArn: aws.String(lbARN)})
 	if err != nil {
