@@ -382,6 +382,11 @@ func verifyDNSStep() *Step {
 				return Result{Detail: "already verified"}, nil
 			}
 			if err := env.provider().StartVerification(ctx, id); err != nil {
+				// Verification may have finished since the read above (AWS
+				// refuses to start it on a verified name): look again.
+				if fresh, rerr := env.readService(ctx, id); rerr == nil && fresh.PrivateDNS.State == awsops.DNSVerified {
+					return Result{Detail: "already verified"}, nil
+				}
 				return Result{}, err
 			}
 			env.forget(serviceKey(id))
