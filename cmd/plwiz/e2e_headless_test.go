@@ -87,14 +87,51 @@ func (sp *sandboxProcess) partyEnv(party, home string) []string {
 	return env
 }
 
+// TestHeadlessTwoProcessesAgainstPlwizSandbox runs both parties as their
+// own processes against `plwiz sandbox`: on the default world, on a world of
+// pre-2018 8-hex IDs, and with one call in five throttled and one in five
+// failing with a 5xx (the seed that failed a flow before).
 func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary; not in -short")
 	}
 	bin := buildPlwiz(t)
+	for _, tc := range []struct {
+		name    string
+		sandbox []string
+		check   func(t *testing.T, out string)
+	}{
+		{name: "default"},
+		{name: "legacy-ids", sandbox: []string{"--scenario", "legacy-ids"}, check: func(t *testing.T, out string) {
+			// Every ID plwiz printed is of the 8-hex kind.
+			ids := regexp.MustCompile(`\b(vpce-svc|vpce|vpc|subnet|sg|eni)-[0-9a-f]+\b`).FindAllString(out, -1)
+			kinds := map[string]bool{}
+			for _, id := range ids {
+				i := strings.LastIndex(id, "-")
+				kinds[id[:i]] = true
+				if len(id[i+1:]) != 8 {
+					t.Errorf("%s is not a legacy 8-hex ID", id)
+				}
+			}
+			for _, k := range []string{"vpce-svc", "vpce", "vpc", "subnet"} {
+				if !kinds[k] {
+					t.Errorf("no %s- ID in the output: the check proves nothing for it\n%s", k, out)
+				}
+			}
+		}},
+		{name: "throttled-and-5xx", sandbox: []string{"--faults", "throttle=0.2,5xx=0.2,seed=3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			headlessTwoProcesses(t, bin, tc.sandbox, tc.check)
+		})
+	}
+}
+
+func headlessTwoProcesses(t *testing.T, bin string, sandboxArgs []string, check func(t *testing.T, out string)) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	sp := startSandboxProcess(t, ctx, bin)
+	sp := startSandboxProcess(t, ctx, bin, sandboxArgs...)
 	shared := t.TempDir()
 	offer, request := filepath.Join(shared, "offer.json"), filepath.Join(shared, "request.json")
 
@@ -139,6 +176,9 @@ func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 	wg.Wait()
 	if prov.code != 0 || cons.code != 0 {
 		t.Fatalf("provider exit %d\n%s%s\nconsumer exit %d\n%s%s", prov.code, prov.out, prov.errOut, cons.code, cons.out, cons.errOut)
+	}
+	if check != nil {
+		check(t, prov.out+cons.out)
 	}
 	// The provider's JSON lines: one object per step, ending with the summary.
 	var last map[string]any
