@@ -50,7 +50,7 @@ func importOfferStep() *Step {
 		Await: Await{Kind: AwaitFile},
 		Inputs: []Input{{
 			Key: InOffer, Label: "Offer file or token", Flag: "offer", Type: InputText, Required: true,
-			Help:     "The provider sends it once their endpoint service is ready: a file, or a token starting plwiz1.offer.",
+			Help:     "The provider's offer, sent once their endpoint service is ready: a file, or a one-line plwiz1.offer token.",
 			Validate: validateBundleRef(handoff.KindOffer), Normalize: handoff.Clean,
 		}},
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {
@@ -197,6 +197,7 @@ func chooseNetworkStep() *Step {
 		ID: StepChooseNetwork, Title: "Choose VPC, subnets and security group", Kind: KindForm,
 		Inputs: []Input{
 			{Key: InVPC, Label: "VPC", Flag: "vpc", Type: InputSelect, Required: true, Validate: validateID(awsid.VPCID, "a VPC ID"),
+				Help: "The VPC (its vpc- ID) to create the interface endpoint in.",
 				Options: func(ctx context.Context, env *Env, _ *Session) ([]Option, error) {
 					vpcs, err := env.consumer().ListVPCs(ctx)
 					if err != nil {
@@ -213,6 +214,7 @@ func chooseNetworkStep() *Step {
 					return opts, nil
 				}},
 			{Key: InSubnets, Label: "Subnets (one per AZ)", Flag: "subnets", Type: InputMultiSelect, Required: true, Validate: validateSubnetIDs,
+				Help: "The subnets for the endpoint (subnet- IDs, separated by commas), one in each Availability Zone the service serves.",
 				Options: func(ctx context.Context, env *Env, s *Session) ([]Option, error) {
 					subnets, err := env.subnets(ctx, s.Input(InVPC))
 					if err != nil {
@@ -230,7 +232,9 @@ func chooseNetworkStep() *Step {
 					return opts, nil
 				}},
 			{Key: InSecurityGroup, Label: "Security group", Flag: "security-group", Type: InputSelect, Validate: validateSG,
-				Default: func(*Session) string { return CreateSecurityGroupValue },
+				Help:        "The security group (its sg- ID) of the endpoint's network interfaces, or " + CreateSecurityGroupValue + " for a new one that allows the service port from the VPC.",
+				Default:     func(*Session) string { return CreateSecurityGroupValue },
+				DefaultText: CreateSecurityGroupValue,
 				Options: func(ctx context.Context, env *Env, s *Session) ([]Option, error) {
 					sgs, err := env.consumer().ListSecurityGroups(ctx, s.Input(InVPC))
 					if err != nil {
@@ -436,7 +440,9 @@ func exportRequestStep() *Step {
 	return &Step{
 		ID: StepExportRequest, Title: "Export the request", Kind: KindHandoff, Handoff: HandoffExport,
 		Inputs: []Input{{Key: InRequestOut, Label: "Write the request to", Flag: "request-out", Type: InputText, Validate: validateOutPath,
-			Default: func(s *Session) string { return "request-" + s.Resource(ResEndpointID) + ".json" }}},
+			Help:        "The file to write the request for the provider to; plwiz prints it as a one-line token too.",
+			Default:     func(s *Session) string { return "request-" + s.Resource(ResEndpointID) + ".json" },
+			DefaultText: "request-ENDPOINT_ID.json in the current directory"}},
 		Do: func(_ context.Context, env *Env, s *Session) (Result, error) {
 			req := handoff.Request{
 				ServiceID: s.Resource(ResServiceID), ConsumerAccountID: s.Account, PrincipalARN: s.ARN,
@@ -584,7 +590,8 @@ func joinAddrs(addrs []netip.Addr) string {
 func connectivityStep() *Step {
 	return &Step{
 		ID: StepConnectivity, Title: "Connectivity test", Kind: KindCheck,
-		Inputs: []Input{{Key: InHTTPPath, Label: "HTTP path to request (optional)", Flag: "http", Type: InputText, Validate: validateHTTPPath}},
+		Inputs: []Input{{Key: InHTTPPath, Label: "HTTP path to request (optional)", Flag: "http", Type: InputText, Validate: validateHTTPPath,
+			Help: "A path, such as /health, to send an HTTP GET to through the endpoint; without one, the test ends after TCP and TLS."}},
 		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
 			c := env.consumer()
 			// What the wait before it read: the endpoint with private DNS on.

@@ -46,7 +46,7 @@ func chooseNLBStep() *Step {
 		Skip: adoptsService,
 		Inputs: []Input{{
 			Key: InNLB, Label: "Network Load Balancer", Flag: "nlb", Type: InputSelect, Required: true,
-			Help:     "The endpoint service sits in front of this NLB; consumers reach its listeners.",
+			Help:     "The Network Load Balancer (its ARN) the endpoint service sits in front of; consumers reach its listeners.",
 			Validate: validateNLBARN,
 			Options: func(ctx context.Context, env *Env, _ *Session) ([]Option, error) {
 				lbs, err := env.provider().ListNetworkLoadBalancers(ctx)
@@ -125,10 +125,10 @@ func createServiceStep() *Step {
 		ID: StepCreateService, Title: "Create the endpoint service", Kind: KindAction,
 		Inputs: []Input{
 			{Key: InAcceptance, Label: "Require acceptance of each connection", Flag: "acceptance-required", Type: InputConfirm,
-				Validate: validateBool, Default: func(*Session) string { return "true" },
+				Validate: validateBool, Default: func(*Session) string { return "true" }, DefaultText: "true",
 				Help: "With acceptance on, you approve each consumer's endpoint before traffic flows."},
 			{Key: InServiceID, Label: "Existing endpoint service (optional)", Flag: "service-id", Type: InputText, Validate: validateID(awsid.ServiceID, "an endpoint service ID"),
-				Help: "Manage a service that already exists instead of creating one."},
+				Help: "Manage an endpoint service that already exists (its vpce-svc- ID) instead of creating one."},
 		},
 		Describe: func(s *Session) string {
 			if adoptsService(s) {
@@ -310,8 +310,9 @@ func txtRecordStep() *Step {
 		Skip:  func(s *Session) bool { return !hasPrivateDNS(s) },
 		Inputs: []Input{{
 			Key: InWriteTXT, Label: "Write the record to Route 53 now", Flag: "write-txt", Type: InputConfirm, Validate: validateBool,
-			Help:    "Yes: plwiz upserts the TXT record below (TTL 1800) in your public hosted zone and waits until Route 53 is in sync. No: you publish it yourself at your DNS provider.",
-			Default: func(s *Session) string { return strconv.FormatBool(s.Resource(ResZoneID) != "") },
+			Help:        "Upsert the TXT record (TTL 1800) in your public hosted zone and wait until Route 53 is in sync; without it, you publish the record yourself at your DNS provider.",
+			Default:     func(s *Session) string { return strconv.FormatBool(s.Resource(ResZoneID) != "") },
+			DefaultText: "on when the name's public hosted zone is in this account, else off",
 		}},
 		Fields: func(s *Session) []Field {
 			where := "no public hosted zone for it in this account: add the record at your DNS provider"
@@ -420,7 +421,9 @@ func exportOfferStep() *Step {
 		ID: StepExportOffer, Title: "Export the offer", Kind: KindHandoff, Handoff: HandoffExport,
 		Inputs: []Input{{
 			Key: InOfferOut, Label: "Write the offer to", Flag: "offer-out", Type: InputText, Validate: validateOutPath,
-			Default: func(s *Session) string { return "offer-" + s.Resource(ResServiceID) + ".json" },
+			Help:        "The file to write the offer for the consumer to; plwiz prints it as a one-line token too.",
+			Default:     func(s *Session) string { return "offer-" + s.Resource(ResServiceID) + ".json" },
+			DefaultText: "offer-SERVICE_ID.json in the current directory",
 		}},
 		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
 			// What the wait before it read: the service as verified.
@@ -508,7 +511,7 @@ func importRequestStep() *Step {
 		Await: Await{Kind: AwaitFile},
 		Inputs: []Input{{
 			Key: InRequest, Label: "Request file or token", Flag: "request", Type: InputText, Required: true,
-			Help:     "The consumer sends it after creating their endpoint; it names the endpoint to accept.",
+			Help:     "The consumer's request, sent once they created their endpoint: a file, or a one-line plwiz1.request token. It names the endpoint to accept.",
 			Validate: validateBundleRef(handoff.KindRequest), Normalize: handoff.Clean,
 		}},
 		Poll: func(ctx context.Context, env *Env, s *Session) (Status, error) {

@@ -66,6 +66,12 @@ type Input struct {
 	Options func(ctx context.Context, env *Env, s *Session) ([]Option, error)
 	// Default proposes a value from what the session knows.
 	Default func(s *Session) string
+	// DefaultText names Default's proposal in flag help and man pages:
+	// "true" for a confirm input that is on unless turned off, else the
+	// value or, when it depends on the session, a phrase
+	// ("offer-SERVICE_ID.json in the current directory"). Set it with
+	// Default.
+	DefaultText string
 }
 
 // Accept prepares a value given for the input, typed, pasted or from a

@@ -78,17 +78,17 @@ Exit status: 0 when every check passed, 1 when one failed, 2 on bad input.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.name, "name", "", "DNS name clients use for the service, e.g. the private DNS name (required)")
-	f.IntVar(&o.port, "port", 443, "service port")
-	f.StringSliceVar(&o.addresses, "addresses", nil, "the endpoint's ENI addresses, comma-separated: the name must resolve to them, and TCP/TLS/HTTP are tried on each")
-	f.StringSliceVar(&o.vpceNames, "vpce-names", nil, "the endpoint's regional and zonal DNS names, comma-separated; each must resolve to its addresses")
-	f.StringVar(&o.caFile, "ca", "", "PEM file of CA certificates to trust instead of the system roots")
-	f.StringVar(&o.tls, "tls", string(probe.TLSAuto), "TLS check: auto (skip when the port answers in plain text), on, off")
-	f.StringVar(&o.httpPath, "http", "", "also send GET PATH (e.g. /health) with Host set to --name")
-	f.StringVar(&o.httpStatus, "http-status", probe.DefaultStatusRange().String(), "HTTP statuses that pass: CODE or MIN-MAX")
-	f.StringVar(&o.resolver, "resolver", "", "ask this DNS server (IP:PORT, e.g. the sandbox's) instead of the system resolver")
-	f.DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "time limit for each lookup, connection, handshake and request")
-	f.StringVar(&o.output, "output", "text", "output format: text or json")
+	f.StringVar(&o.name, "name", "", "The DNS name clients use for the service, such as the private DNS name (required).")
+	f.IntVar(&o.port, "port", 443, "The service port to connect to.")
+	f.StringSliceVar(&o.addresses, "addresses", nil, "The endpoint's ENI addresses, separated by commas: the name must resolve to them, and TCP, TLS and HTTP are tried on each.")
+	f.StringSliceVar(&o.vpceNames, "vpce-names", nil, "The endpoint's regional and zonal DNS names, separated by commas; each must resolve to its addresses.")
+	f.StringVar(&o.caFile, "ca", "", "A PEM file of CA certificates to trust instead of the system roots.")
+	f.StringVar(&o.tls, "tls", string(probe.TLSAuto), "The TLS check: auto (skipped when the port answers in plain text), on or off.")
+	f.StringVar(&o.httpPath, "http", "", "Also send GET PATH, such as /health, with Host set to --name.")
+	f.StringVar(&o.httpStatus, "http-status", probe.DefaultStatusRange().String(), "The HTTP statuses that pass: CODE or MIN-MAX.")
+	f.StringVar(&o.resolver, "resolver", "", "Ask this DNS server (IP:PORT, such as the sandbox's) instead of the system resolver.")
+	f.DurationVar(&o.timeout, "timeout", probe.DefaultTimeout, "The time limit for each lookup, connection, handshake and request.")
+	f.StringVar(&o.output, "output", "text", "Output format: text or json.")
 	return cmd
 }
 

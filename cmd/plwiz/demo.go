@@ -66,8 +66,8 @@ files are deleted. The demo never talks to AWS; --profile, --region and
 		},
 	}
 	f := cmd.Flags()
-	f.Float64Var(&o.speed, "speed", defaultDemoSpeed, "divide every AWS-side delay by this factor (1 is real-world time)")
-	f.Uint64Var(&o.seed, "seed", 0, "make the sandbox's IDs and addresses from this seed, the same every run (0: random)")
+	f.Float64Var(&o.speed, "speed", defaultDemoSpeed, "Divide every AWS-side delay by this factor; 1 is real-world time.")
+	f.Uint64Var(&o.seed, "seed", 0, "Make the sandbox's IDs and addresses from this seed, the same every run (default 0: random ones).")
 	return cmd
 }
 

@@ -74,39 +74,54 @@ func newFlowCmd(g *globalOptions, s streams, getenv func(string) string, mkFlow 
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.nonInteractive, "non-interactive", false, "run without the wizard: inputs come from flags, one line per step")
-	f.BoolVar(&o.resume, "resume", false, "continue the newest unfinished session of this role (or --session)")
-	f.StringVar(&o.sessionID, "session", "", "the session to resume (see plwiz sessions)")
-	f.StringVar(&o.output, "output", "text", "headless output: text (one line per step) or json (JSON lines)")
-	f.DurationVar(&o.waitTimeout, "wait-timeout", 30*time.Minute, "give up a wait after this long (exit 3 when waiting on the other party)")
-	f.BoolVar(&o.yes, "yes", false, "answer yes to confirmations and offered fixes (headless)")
-	f.StringVar(&o.stateDir, "state-dir", "", "where sessions are saved (default $XDG_STATE_HOME/plwiz)")
-	f.StringVar(&o.caFile, "ca", "", "trust this CA file in the connectivity test (default $"+envCAFile+"; the sandbox prints it)")
-	f.StringVar(&o.resolver, "resolver", "", "DNS server host:port for the connectivity test (default $"+envResolver+", else the system resolver)")
-	f.BoolVar(&o.accessible, "accessible", false, "plain line prompts, no full-screen UI (screen readers, dumb terminals)")
+	f.BoolVar(&o.nonInteractive, "non-interactive", false, "Run without the wizard: inputs come from flags, and each step prints one line.")
+	f.BoolVar(&o.resume, "resume", false, "Continue the newest unfinished session of this role, or the one --session names.")
+	f.StringVar(&o.sessionID, "session", "", "The ID of the session to resume (see plwiz sessions; default: the newest unfinished one).")
+	f.StringVar(&o.output, "output", "text", "Headless output: text (one line per step) or json (JSON lines).")
+	f.DurationVar(&o.waitTimeout, "wait-timeout", 30*time.Minute, "Give up a wait after this long; a wait on the other party then exits with code 3.")
+	f.BoolVar(&o.yes, "yes", false, "Answer yes to confirmations and offered fixes when headless.")
+	f.StringVar(&o.stateDir, "state-dir", "", stateDirHelp)
+	f.StringVar(&o.caFile, "ca", "", "A CA file the connectivity test trusts (default $"+envCAFile+", which plwiz sandbox prints).")
+	f.StringVar(&o.resolver, "resolver", "", "The DNS server, host:port, the connectivity test asks (default $"+envResolver+", else the system resolver).")
+	f.BoolVar(&o.accessible, "accessible", false, "Ask with plain line prompts instead of the full-screen UI, for screen readers and dumb terminals.")
 	if flow.Role == steps.RoleConsumer {
-		f.BoolVar(&o.newEndpoint, "new-endpoint", false, "with --resume: replace a rejected endpoint with a new one")
+		f.BoolVar(&o.newEndpoint, "new-endpoint", false, "With --resume: replace a rejected endpoint with a new one.")
 	}
 	for _, st := range flow.Steps {
 		for _, in := range st.Inputs {
 			if in.Flag == "" || f.Lookup(in.Flag) != nil {
 				continue
 			}
-			help := in.Label
-			if in.Help != "" {
-				help += ": " + in.Help
-			}
 			if in.Type == steps.InputConfirm {
-				o.bools[in.Key] = f.Bool(in.Flag, false, help)
+				o.bools[in.Key] = f.Bool(in.Flag, in.DefaultText == "true", inputFlagHelp(in))
 				continue
 			}
-			o.inputs[in.Key] = f.String(in.Flag, "", help)
+			o.inputs[in.Key] = f.String(in.Flag, "", inputFlagHelp(in))
 		}
 	}
 	if flow.Role == steps.RoleProvider {
-		o.bools[steps.InAutoAccept] = f.Bool("auto-accept", true, "headless: accept the endpoints the consumer's request names as soon as they appear")
+		o.bools[steps.InAutoAccept] = f.Bool("auto-accept", true, "Headless: accept the endpoints the consumer's request names as soon as they appear; with --auto-accept=false, plwiz waits for you to accept them elsewhere, such as in the AWS console.")
 	}
 	return cmd
+}
+
+// stateDirHelp is the help of every --state-dir.
+const stateDirHelp = "The directory sessions are saved in (default $XDG_STATE_HOME/plwiz, else ~/.local/state/plwiz)."
+
+// inputFlagHelp is the help of a step input's flag: the input's Help, a
+// sentence saying what the value is, then its default. A confirm input on
+// by default gets a flag that defaults to true (pflag shows it) and says
+// how to turn it off.
+func inputFlagHelp(in steps.Input) string {
+	switch {
+	case in.DefaultText == "":
+		return in.Help
+	case in.Type == steps.InputConfirm && in.DefaultText == "true":
+		return fmt.Sprintf("%s Turn it off with --%s=false.", in.Help, in.Flag)
+	case in.Type == steps.InputConfirm:
+		return fmt.Sprintf("%s Default: %s; --%s=false turns it off.", in.Help, in.DefaultText, in.Flag)
+	}
+	return fmt.Sprintf("%s Default: %s.", in.Help, in.DefaultText)
 }
 
 func runFlow(ctx context.Context, g *globalOptions, o *flowOptions, flow *steps.Flow, flags *pflag.FlagSet, s streams, getenv func(string) string) error {

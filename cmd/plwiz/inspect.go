@@ -57,7 +57,7 @@ Exit status: 0 when the bundle is valid, 2 when it is not or cannot be read.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&output, "output", "text", "output format: text or json")
+	cmd.Flags().StringVar(&output, "output", "text", "Output format: text or json.")
 	return cmd
 }
 

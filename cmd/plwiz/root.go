@@ -90,7 +90,15 @@ its TXT verification, a handoff bundle to the other party, the consumer's
 interface endpoint, acceptance, private DNS turned on after acceptance, and a
 connectivity test. Sessions are saved after every step and can be resumed.
 
-Try it with no AWS account: plwiz demo`,
+Try it with no AWS account: plwiz demo
+
+Exit codes:
+  0  done
+  1  failed: a step, a check or a deletion failed, a confirmation was
+     declined, or the run was interrupted
+  2  bad input: a flag, a file or a token is wrong (the message says which)
+  3  timed out waiting on the other party (--wait-timeout, headless)`,
+		Version:       versionLine(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -111,11 +119,11 @@ Try it with no AWS account: plwiz demo`,
 	})
 
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.Profile, "profile", "", "AWS shared config profile to use (default: the SDK's default chain, AWS_PROFILE)")
-	pf.StringVar(&g.Region, "region", "", "AWS region, e.g. us-east-1 (default: from the profile or AWS_REGION)")
-	pf.StringVar(&g.EndpointURL, "endpoint-url", "", "send AWS calls to this URL instead of AWS, e.g. the sandbox's (default: $AWS_ENDPOINT_URL)")
-	pf.StringVar(&g.LogFile, "log-file", "", "append a debug log of AWS calls to this file (never contains credentials)")
-	pf.BoolVar(&g.NoColor, "no-color", false, "disable colour (also when NO_COLOR is set)")
+	pf.StringVar(&g.Profile, "profile", "", "The AWS shared config profile to use (default: the SDK's default chain, which reads AWS_PROFILE).")
+	pf.StringVar(&g.Region, "region", "", "The AWS region, such as us-east-1 (default: the profile's region, or AWS_REGION).")
+	pf.StringVar(&g.EndpointURL, "endpoint-url", "", "Send AWS calls to this URL instead of AWS, such as the sandbox's (default $"+envEndpoint+").")
+	pf.StringVar(&g.LogFile, "log-file", "", "Append a debug log of AWS calls to this file; it never holds credentials.")
+	pf.BoolVar(&g.NoColor, "no-color", false, "Turn colour off; setting "+envNoColor+" does too.")
 
 	root.AddCommand(
 		newProviderCmd(g, s, getenv),
@@ -128,6 +136,37 @@ Try it with no AWS account: plwiz demo`,
 		newIAMPolicyCmd(g),
 		newInspectCmd(),
 		newVersionCmd(),
+		newManCmd(),
 	)
+	conformTree(root)
 	return root
+}
+
+// conformTree brings what cobra adds on its own, the help command, the
+// completion command and the help and version flags, into line with our
+// commands: every flag's help a sentence, and no date in the man pages so
+// they build the same twice. Cobra would add them when the command runs;
+// adding them here lets man pages and tests see the tree users get.
+func conformTree(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	root.InitDefaultVersionFlag()
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.Flags().Lookup("version").Usage = "Print plwiz's version and the commit it was built from, as plwiz version does."
+	walkCommands(root, func(c *cobra.Command) {
+		c.DisableAutoGenTag = true
+		c.InitDefaultHelpFlag()
+		c.Flags().Lookup("help").Usage = "Show this help for " + c.CommandPath() + "."
+		if f := c.Flags().Lookup("no-descriptions"); f != nil {
+			f.Usage = "Leave the descriptions out of the completions."
+		}
+	})
+}
+
+// walkCommands calls fn on c and every command below it.
+func walkCommands(c *cobra.Command, fn func(*cobra.Command)) {
+	fn(c)
+	for _, sub := range c.Commands() {
+		walkCommands(sub, fn)
+	}
 }

@@ -39,17 +39,22 @@ func buildCommit() (rev string, modified bool) {
 	return rev, modified
 }
 
+// versionLine is what plwiz version and plwiz --version print.
+func versionLine() string {
+	rev, modified := buildCommit()
+	if modified {
+		rev += "-dirty"
+	}
+	return fmt.Sprintf("plwiz %s (commit %s)", version, rev)
+}
+
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print plwiz's version and the commit it was built from",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			rev, modified := buildCommit()
-			if modified {
-				rev += "-dirty"
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "plwiz %s (commit %s)\n", version, rev)
+			fmt.Fprintln(cmd.OutOrStdout(), versionLine())
 			return nil
 		},
 	}
