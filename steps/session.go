@@ -82,6 +82,9 @@ type Session struct {
 	// consistency, retried; later it means the resource is gone, and the
 	// step that made it can make it again.
 	Created map[string]Made `json:"created,omitempty"`
+	// TornDownAt is when plwiz teardown deleted everything the session
+	// made; a torn-down session is listed as such and never resumed.
+	TornDownAt time.Time `json:"tornDownAt,omitzero"`
 
 	path string // where Save writes; set by NewSession/Load
 }
@@ -335,14 +338,21 @@ func FindSession(dir string, role Role, id string) (*Session, error) {
 		if strings.ContainsAny(id, "/\\") || strings.HasPrefix(id, ".") {
 			return nil, fmt.Errorf("session id %q: not a session id (see plwiz sessions)", id)
 		}
-		return LoadSession(filepath.Join(dir, id+".json"))
+		s, err := LoadSession(filepath.Join(dir, id+".json"))
+		if err != nil {
+			return nil, err
+		}
+		if s.State() == SessionTornDown {
+			return nil, fmt.Errorf("session %s was torn down on %s: what it made is deleted; start a new session instead of resuming it", s.ID, s.TornDownAt.Format(time.DateTime+" MST"))
+		}
+		return s, nil
 	}
 	all, _, err := ListSessions(dir)
 	if err != nil {
 		return nil, err
 	}
 	for _, s := range all {
-		if s.Role == role && !s.Finished() {
+		if s.Role == role && s.State() == SessionInProgress {
 			return s, nil
 		}
 	}
@@ -354,3 +364,28 @@ func (s *Session) Finished() bool {
 	r := s.Steps[StepSummary]
 	return r != nil && r.State == StateDone
 }
+
+// SessionState is where a whole session stands, as plwiz sessions shows it.
+type SessionState string
+
+// Session states.
+const (
+	SessionInProgress SessionState = "in progress"
+	SessionFinished   SessionState = "finished"
+	SessionTornDown   SessionState = "torn down"
+)
+
+// State is torn down once teardown deleted what the session made, else
+// finished once its summary step is done, else in progress.
+func (s *Session) State() SessionState {
+	switch {
+	case !s.TornDownAt.IsZero():
+		return SessionTornDown
+	case s.Finished():
+		return SessionFinished
+	}
+	return SessionInProgress
+}
+
+// MarkTornDown records that everything the session made was deleted.
+func (s *Session) MarkTornDown(at time.Time) { s.TornDownAt = at.UTC() }

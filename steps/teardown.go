@@ -110,9 +110,11 @@ func ignoreNotFound(err error) error {
 	return err
 }
 
-// RunTeardown carries out a plan, going on past a failure so one stuck
-// resource does not keep the others alive, and reports every failure.
-func RunTeardown(ctx context.Context, env *Env, plan []TeardownAction, report func(action string, err error)) error {
+// RunTeardown carries out the plan TeardownPlan made for s, going on past
+// a failure so one stuck resource does not keep the others alive, and
+// reports every failure. When every deletion succeeded it records s as torn
+// down and saves it, so plwiz sessions says so and --resume passes it by.
+func RunTeardown(ctx context.Context, env *Env, s *Session, plan []TeardownAction, report func(action string, err error)) error {
 	var errs []error
 	for _, a := range plan {
 		err := a.Do(ctx, env)
@@ -123,5 +125,13 @@ func RunTeardown(ctx context.Context, env *Env, plan []TeardownAction, report fu
 			errs = append(errs, fmt.Errorf("%s: %w", a.Label, err))
 		}
 	}
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	now := env.now()
+	s.MarkTornDown(now)
+	if err := s.Save(now); err != nil {
+		return fmt.Errorf("record the teardown: %w", err)
+	}
+	return nil
 }

@@ -218,6 +218,16 @@ func headlessTwoProcesses(t *testing.T, bin string, sandboxArgs []string, check 
 				t.Errorf("teardown %s output lacks %q:\n%s", party, want, td.out)
 			}
 		}
+		// The session now says it is torn down, in text and in JSON.
+		list = run(party, "sessions")
+		if !regexp.MustCompile(`(?m)^` + m[1] + `\s+` + party + `\s+.*  torn down$`).MatchString(list.out) {
+			t.Errorf("after teardown, plwiz sessions for the %s:\n%s%s", party, list.out, list.errOut)
+		}
+		list = run(party, "sessions", "--output", "json")
+		var listed []struct{ ID, State string }
+		if err := json.Unmarshal([]byte(list.out), &listed); err != nil || len(listed) != 1 || listed[0].ID != m[1] || listed[0].State != "torn down" {
+			t.Errorf("after teardown, plwiz sessions --output json for the %s (%v):\n%s", party, err, list.out)
+		}
 	}
 	consumerClient := clientFor(t, sp, "consumer")
 	if _, err := consumerClient.Consumer().LookupService(ctx, serviceName(t, offer)); awsops.CodeOf(err) != "InvalidServiceName" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -295,11 +296,57 @@ func firstNonEmpty(vs ...string) string {
 	return ""
 }
 
+// sessionEntry is one session as plwiz sessions --output json lists it.
+type sessionEntry struct {
+	ID   string     `json:"id"`
+	Role steps.Role `json:"role"`
+	// State is "in progress", "finished" or "torn down".
+	State steps.SessionState `json:"state"`
+	// Step, StepTitle and StepState say where a session in progress stopped.
+	Step       string          `json:"step,omitempty"`
+	StepTitle  string          `json:"stepTitle,omitempty"`
+	StepState  steps.StepState `json:"stepState,omitempty"`
+	Account    string          `json:"account,omitempty"`
+	Region     string          `json:"region,omitempty"`
+	CreatedAt  time.Time       `json:"createdAt"`
+	UpdatedAt  time.Time       `json:"updatedAt"`
+	TornDownAt time.Time       `json:"tornDownAt,omitzero"`
+	Path       string          `json:"path"`
+}
+
+func newSessionEntry(sess *steps.Session) sessionEntry {
+	e := sessionEntry{ID: sess.ID, Role: sess.Role, State: sess.State(), Account: sess.Account, Region: sess.Region,
+		CreatedAt: sess.CreatedAt, UpdatedAt: sess.UpdatedAt, TornDownAt: sess.TornDownAt, Path: sess.Path()}
+	if e.State != steps.SessionInProgress {
+		return e
+	}
+	flow := steps.ProviderFlow()
+	if sess.Role == steps.RoleConsumer {
+		flow = steps.ConsumerFlow()
+	}
+	if next := flow.Next(sess); next != nil {
+		e.Step, e.StepTitle, e.StepState = next.ID, next.Title, sess.Step(next.ID).State
+	}
+	return e
+}
+
+// where is the text listing's last column: the session's state, and for
+// one in progress the step it stopped at.
+func (e sessionEntry) where() string {
+	if e.State == steps.SessionInProgress && e.Step != "" {
+		return fmt.Sprintf("at %q (%s)", e.StepTitle, e.StepState)
+	}
+	return string(e.State)
+}
+
 func newSessionsCmd(s streams, getenv func(string) string) *cobra.Command {
-	var stateDir string
+	var stateDir, output string
 	cmd := &cobra.Command{
-		Use: "sessions", Short: "List saved sessions, newest first, with where each stopped", Args: cobra.NoArgs,
+		Use: "sessions", Short: "List saved sessions, newest first, with the state of each: where it stopped, finished or torn down", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output != "text" && output != "json" {
+				return badInput("--output %q: expected text or json", steps.Sanitize(output))
+			}
 			dir, err := sessionDir(stateDir, getenv)
 			if err != nil {
 				return err
@@ -308,20 +355,23 @@ func newSessionsCmd(s streams, getenv func(string) string) *cobra.Command {
 			if err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}
-			if len(all) == 0 {
-				fmt.Fprintf(s.out, "no sessions in %s\n", dir)
-			}
+			entries := make([]sessionEntry, 0, len(all))
 			for _, sess := range all {
-				flow := steps.ProviderFlow()
-				if sess.Role == steps.RoleConsumer {
-					flow = steps.ConsumerFlow()
+				entries = append(entries, newSessionEntry(sess))
+			}
+			if output == "json" {
+				enc := json.NewEncoder(s.out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(entries); err != nil {
+					return &exitError{code: exitFailed, err: fmt.Errorf("write the session list: %w", err)}
 				}
-				where := "finished"
-				if next := flow.Next(sess); next != nil {
-					rec := sess.Step(next.ID)
-					where = fmt.Sprintf("at %q (%s)", next.Title, rec.State)
+			} else {
+				if len(entries) == 0 {
+					fmt.Fprintf(s.out, "no sessions in %s\n", dir)
 				}
-				fmt.Fprintf(s.out, "%s  %-8s  %s  %s\n", sess.ID, sess.Role, sess.UpdatedAt.Local().Format("2006-01-02 15:04"), steps.Sanitize(where))
+				for _, e := range entries {
+					fmt.Fprintf(s.out, "%s  %-8s  %s  %s\n", steps.Sanitize(e.ID), e.Role, e.UpdatedAt.Local().Format("2006-01-02 15:04"), steps.Sanitize(e.where()))
+				}
 			}
 			for _, e := range bad {
 				fmt.Fprintf(s.err, "skipped: %s\n", steps.Sanitize(e.Error()))
@@ -329,7 +379,8 @@ func newSessionsCmd(s streams, getenv func(string) string) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&stateDir, "state-dir", "", "where sessions are saved (default $XDG_STATE_HOME/plwiz)")
+	cmd.Flags().StringVar(&stateDir, "state-dir", "", stateDirHelp)
+	cmd.Flags().StringVar(&output, "output", "text", "Output format: text (one line per session) or json (an array of objects).")
 	return cmd
 }
 
@@ -352,7 +403,10 @@ func newTeardownCmd(g *globalOptions, s streams, getenv func(string) string) *co
 			}
 			plan := steps.TeardownPlan(sess)
 			if len(plan) == 0 {
-				fmt.Fprintf(s.out, "session %s created nothing to delete\n", sess.ID)
+				if err := steps.RunTeardown(cmd.Context(), nil, sess, nil, nil); err != nil {
+					return &exitError{code: exitFailed, err: err}
+				}
+				fmt.Fprintf(s.out, "session %s created nothing to delete; it is marked torn down\n", sess.ID)
 				return nil
 			}
 			fmt.Fprintf(s.out, "session %s (%s, account %s, %s) will:\n", sess.ID, sess.Role, sess.Account, sess.Region)
@@ -375,22 +429,28 @@ func newTeardownCmd(g *globalOptions, s streams, getenv func(string) string) *co
 			if err != nil {
 				return err
 			}
-			err = steps.RunTeardown(cmd.Context(), env, plan, func(action string, err error) {
+			failed := 0
+			err = steps.RunTeardown(cmd.Context(), env, sess, plan, func(action string, err error) {
 				if err != nil {
+					failed++
 					fmt.Fprintf(s.out, "✗ %s: %s\n", steps.Sanitize(action), steps.Sanitize(err.Error()))
 					return
 				}
 				fmt.Fprintf(s.out, "✓ %s\n", steps.Sanitize(action))
 			})
-			if err != nil {
+			switch {
+			case failed > 0:
 				return &exitError{code: exitFailed, err: errors.New("some deletions failed; fix the cause and run teardown again (it skips what is gone)")}
+			case err != nil:
+				return &exitError{code: exitFailed, err: err}
 			}
+			fmt.Fprintf(s.out, "session %s is torn down\n", sess.ID)
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&id, "session", "", "the session whose resources to delete (see plwiz sessions)")
-	f.BoolVar(&yes, "yes", false, "do not ask")
-	f.StringVar(&stateDir, "state-dir", "", "where sessions are saved (default $XDG_STATE_HOME/plwiz)")
+	f.StringVar(&id, "session", "", "The ID of the session whose resources to delete (required; see plwiz sessions).")
+	f.BoolVar(&yes, "yes", false, "Delete without asking first.")
+	f.StringVar(&stateDir, "state-dir", "", stateDirHelp)
 	return cmd
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -146,5 +148,76 @@ func TestFlagsTakeWhatUsersPaste(t *testing.T) {
 	code, _, stderr = runCLI(t, env, "provider", "--non-interactive", "--service-id", "vpce-svc-1234abc")
 	if want := `--service-id: expected an endpoint service ID (vpce-svc- and 8 or 17 hex digits), found "vpce-svc-1234abc"`; code != exitBadInput || !strings.Contains(stderr, want) {
 		t.Errorf("short --service-id: exit %d, stderr %q; want %q", code, stderr, want)
+	}
+}
+
+// TestTornDownSessionIsListedAndNeverResumed: after plwiz teardown, plwiz
+// sessions says the session is torn down, in text and in JSON, and
+// --resume passes it by.
+func TestTornDownSessionIsListedAndNeverResumed(t *testing.T) {
+	state := t.TempDir()
+	env := map[string]string{"XDG_STATE_HOME": state, "HOME": state}
+	dir := filepath.Join(state, "plwiz")
+	torn, err := steps.NewSession(dir, steps.RoleConsumer, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	torn.Step(steps.StepIdentity).State = steps.StateDone
+	open, err := steps.NewSession(dir, steps.RoleProvider, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	open.Step(steps.StepIdentity).State = steps.StateDone
+	open.Step(steps.StepChooseNLB).State = steps.StateFailed
+	for _, s := range []*steps.Session{torn, open} {
+		if err := s.Save(time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	code, out, stderr := runCLI(t, env, "teardown", "--session", torn.ID)
+	if code != 0 || !strings.Contains(out, "created nothing to delete; it is marked torn down") {
+		t.Fatalf("teardown: exit %d\n%s%s", code, out, stderr)
+	}
+	code, out, _ = runCLI(t, env, "sessions")
+	if code != 0 || !regexp.MustCompile(`(?m)^`+torn.ID+`\s+consumer\s+.*  torn down$`).MatchString(out) ||
+		!strings.Contains(out, `at "Choose the Network Load Balancer" (failed)`) {
+		t.Errorf("plwiz sessions: exit %d\n%s", code, out)
+	}
+
+	code, out, _ = runCLI(t, env, "sessions", "--output", "json")
+	var listed []struct {
+		ID         string    `json:"id"`
+		Role       string    `json:"role"`
+		State      string    `json:"state"`
+		Step       string    `json:"step"`
+		StepState  string    `json:"stepState"`
+		TornDownAt time.Time `json:"tornDownAt"`
+	}
+	if err := json.Unmarshal([]byte(out), &listed); code != 0 || err != nil {
+		t.Fatalf("plwiz sessions --output json: exit %d, %v\n%s", code, err, out)
+	}
+	// Teardown saved the torn-down session last, so it is listed first.
+	if len(listed) != 2 || listed[0].ID != torn.ID || listed[1].ID != open.ID {
+		t.Fatalf("listed %+v; want the torn-down session, then the other", listed)
+	}
+	if l := listed[0]; l.State != "torn down" || l.Step != "" || l.TornDownAt.IsZero() {
+		t.Errorf("torn-down session listed as %+v", l)
+	}
+	if l := listed[1]; l.State != "in progress" || l.Step != steps.StepChooseNLB || l.StepState != "failed" {
+		t.Errorf("session in progress listed as %+v", l)
+	}
+
+	code, _, stderr = runCLI(t, env, "consumer", "--non-interactive", "--resume")
+	if code != exitBadInput || !strings.Contains(stderr, "no unfinished consumer session") {
+		t.Errorf("--resume picked the torn-down session: exit %d %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, env, "consumer", "--non-interactive", "--resume", "--session", torn.ID)
+	if code != exitBadInput || !strings.Contains(stderr, "session "+torn.ID+" was torn down on ") || !strings.Contains(stderr, "start a new session") {
+		t.Errorf("--resume --session of a torn-down session: exit %d %q", code, stderr)
+	}
+	code, _, stderr = runCLI(t, env, "sessions", "--output", "yaml")
+	if code != exitBadInput || !strings.Contains(stderr, `--output "yaml": expected text or json`) {
+		t.Errorf("sessions --output yaml: exit %d %q", code, stderr)
 	}
 }
