@@ -49,7 +49,8 @@ func TestEveryFlagHelpIsASentenceNamingItsDefault(t *testing.T) {
 			one := pflag.NewFlagSet(c.Name(), pflag.ContinueOnError)
 			one.AddFlag(f)
 			shown := one.FlagUsages()
-			if !zeroDefault(f) {
+			// pflag leaves hidden and deprecated flags out of help.
+			if !zeroDefault(f) && !f.Hidden && f.Deprecated == "" {
 				if !strings.Contains(shown, f.DefValue) {
 					t.Errorf("%s: help does not show the default %q:\n%s", where, f.DefValue, shown)
 				}

@@ -93,20 +93,20 @@ Ctrl-C stops it.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.addr, "addr", defaultSandboxAddr, "listen on this loopback address (port 0 picks a free port)")
-	f.Float64Var(&o.speed, "speed", 1, "divide every AWS-side delay by this factor (10 is ten times faster)")
-	f.StringVar(&o.world, "world", "", "keep the world in this JSON file: load it if it exists, write it before every reply that follows a change")
-	f.StringVar(&o.scenario, "scenario", "", "start a new world set up for these situations, comma-separated: "+scenarioUsages())
-	f.StringVar(&o.events, "events", "", "append one JSON line per state change the sandbox makes to this file")
-	f.StringVar(&o.faults, "faults", "", "inject faults, e.g. throttle=0.1,5xx=0.05,latency=200ms,consistency,seed=42")
-	f.StringVar(&o.dnsAddr, "dns-addr", "127.0.0.1:0", "the data plane's DNS server address (UDP and TCP, loopback)")
-	f.StringVar(&o.stateDir, "state-dir", "", "keep the data plane's CA here across restarts (default: next to --world, else a new one per run)")
-	f.BoolVar(&o.noDataPlane, "no-data-plane", false, "serve the AWS APIs only: no DNS server, endpoint listeners or TLS backends")
-	f.BoolVar(&o.quiet, "quiet", false, "do not log each AWS call on stderr")
+	f.StringVar(&o.addr, "addr", defaultSandboxAddr, "Listen on this loopback address; port 0 picks a free port.")
+	f.Float64Var(&o.speed, "speed", 1, "Divide every AWS-side delay by this factor; 10 is ten times faster than AWS.")
+	f.StringVar(&o.world, "world", "", "Keep the world in this JSON file: load it if it exists, write it before every reply that follows a change.")
+	f.StringVar(&o.scenario, "scenario", "", "Start a new world set up for these situations, separated by commas: "+scenarioUsages()+".")
+	f.StringVar(&o.events, "events", "", "Append one JSON line per state change the sandbox makes to this file.")
+	f.StringVar(&o.faults, "faults", "", "Inject faults, such as throttle=0.1,5xx=0.05,latency=200ms,consistency,seed=42.")
+	f.StringVar(&o.dnsAddr, "dns-addr", "127.0.0.1:0", "The loopback address of the data plane's DNS server, UDP and TCP; port 0 picks a free port.")
+	f.StringVar(&o.stateDir, "state-dir", "", "Keep the data plane's CA in this directory across restarts (default: next to --world, else a new one each run).")
+	f.BoolVar(&o.noDataPlane, "no-data-plane", false, "Serve the AWS APIs only: no DNS server, endpoint listeners or TLS backends.")
+	f.BoolVar(&o.quiet, "quiet", false, "Do not log each AWS call on stderr.")
 	// Kept so scripts that pass it still run; the notice goes to stderr
 	// (cobra's own deprecation notice would land on stdout, among the
 	// exports).
-	f.DurationVar(&o.saveEvery, "save-every", 5*time.Second, "deprecated, does nothing: --world is written before every reply that follows a change")
+	f.DurationVar(&o.saveEvery, "save-every", 5*time.Second, "Deprecated and does nothing: --world is written before every reply that follows a change.")
 	_ = f.MarkHidden("save-every")
 	return cmd
 }
