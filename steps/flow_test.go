@@ -27,13 +27,13 @@ type party struct {
 
 // fastWorld starts a sandbox on the real clock with delays short enough for
 // tests, and its data plane on loopback.
-func fastWorld(t *testing.T) *sbtest.Env {
+func fastWorld(t testing.TB) *sbtest.Env {
 	t.Helper()
 	d := sandbox.DefaultDelays().Scaled(200)
 	return sbtest.Start(t, sbtest.Options{RealClock: true, Delays: &d, DataPlane: true})
 }
 
-func newParty(t *testing.T, sb *sbtest.Env, account string, role steps.Role, dir string) *party {
+func newParty(t testing.TB, sb *sbtest.Env, account string, role steps.Role, dir string) *party {
 	t.Helper()
 	client, err := awsops.New(sb.Config(t, account), awsops.Options{})
 	if err != nil {
@@ -66,7 +66,7 @@ type worldFacts struct {
 	consumerSubnets     []string
 }
 
-func facts(t *testing.T, sb *sbtest.Env) worldFacts {
+func facts(t testing.TB, sb *sbtest.Env) worldFacts {
 	t.Helper()
 	var f worldFacts
 	sb.SB.World(func(w *sandbox.World, _ time.Time) {
@@ -88,7 +88,7 @@ func facts(t *testing.T, sb *sbtest.Env) worldFacts {
 }
 
 // setInputs gives both parties the answers a user would, as flags would.
-func setInputs(t *testing.T, sb *sbtest.Env, dir string, provider, consumer *party) {
+func setInputs(t testing.TB, sb *sbtest.Env, dir string, provider, consumer *party) {
 	t.Helper()
 	f := facts(t, sb)
 	offer, request := filepath.Join(dir, "offer.json"), filepath.Join(dir, "request.json")

@@ -579,8 +579,9 @@ func connectionsStep() *Step {
 		ID: StepConnections, Title: "Accept the consumer's endpoint", Kind: KindTable,
 		// A refresh between full loads is one call (the connections not
 		// yet final); every 6 s, with a full load of 11 pages every 10
-		// minutes for 10,000 connections, that is 11 calls a minute.
-		Await: Await{Kind: AwaitParty, Slowest: 6 * time.Second},
+		// minutes for 10,000 connections, that is 11 calls a minute. A row
+		// action refreshes at once.
+		Await: Await{Kind: AwaitParty, Every: 6 * time.Second},
 		Table: &Table{
 			Columns: []string{"Endpoint", "Owner", "State", "Created", "Expected"},
 			Rows: func(ctx context.Context, env *Env, s *Session) ([]Row, error) {
@@ -769,33 +770,55 @@ func principalList(allowed []awsops.AllowedPrincipal) string {
 	return strings.Join(arns, ", ")
 }
 
-// connectionChanges brings the connections table up to date with one call
-// while nothing moves: the connections not yet final (pendingAcceptance,
-// pending), which is where new endpoints show up and acceptances progress.
-// Rows that were not final and are no longer listed so, and the endpoints
-// the request names that are not listed yet, are read by ID (a second call,
-// only then). Final rows (available, rejected...) wait for the next full
-// load.
+// connectionChanges brings the connections table up to date between full
+// loads, with one call while nothing moves. While the connections not yet
+// final (pendingAcceptance, pending) fit in one page, it lists those by
+// state: new endpoints show up at once, acceptances progress. With more
+// (a popular service with thousands waiting), listing them would be a full
+// load every time, so it reads by ID only the endpoints the request names
+// and those this session accepted that are not final yet; others' new
+// endpoints show at the next full load (ctrl+r, or every FullEvery). Rows
+// that were not final and are no longer listed so are read by ID (a second
+// call, only then).
 func connectionChanges(ctx context.Context, env *Env, s *Session, known []Row) ([]Row, error) {
 	refreshExpected(env, s)
 	svc := s.Resource(ResServiceID)
-	open := []awsops.EndpointState{awsops.EndpointPendingAcceptance, awsops.EndpointPending}
-	conns, err := env.provider().ListConnections(ctx, svc, awsops.ConnectionFilter{States: open})
-	if err != nil {
-		return nil, err
+	isOpen := func(st string) bool {
+		return awsops.EndpointState(st) == awsops.EndpointPendingAcceptance || awsops.EndpointState(st) == awsops.EndpointPending
 	}
-	listed := make(map[string]bool, len(conns))
-	for _, c := range conns {
-		listed[c.EndpointID] = true
-	}
-	var lookup []string
+	open := 0
 	for _, r := range known {
-		if st := awsops.EndpointState(r.State); (st == awsops.EndpointPendingAcceptance || st == awsops.EndpointPending) && !listed[r.ID] {
-			lookup = append(lookup, r.ID)
+		if isOpen(r.State) {
+			open++
+		}
+	}
+	var conns []awsops.Connection
+	listed := map[string]bool{}
+	var lookup []string
+	if open <= connectionsPage {
+		var err error
+		conns, err = env.provider().ListConnections(ctx, svc, awsops.ConnectionFilter{States: []awsops.EndpointState{awsops.EndpointPendingAcceptance, awsops.EndpointPending}})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range conns {
+			listed[c.EndpointID] = true
+		}
+		for _, r := range known {
+			if isOpen(r.State) && !listed[r.ID] {
+				lookup = append(lookup, r.ID)
+			}
+		}
+	} else {
+		accepted := splitList(s.Resource(ResAccepted))
+		for _, r := range known {
+			if isOpen(r.State) && slices.Contains(accepted, r.ID) {
+				lookup = append(lookup, r.ID)
+			}
 		}
 	}
 	for _, id := range expected(s) {
-		if !listed[id] && !slices.Contains(lookup, id) && !slices.ContainsFunc(known, func(r Row) bool { return r.ID == id }) {
+		if !listed[id] && !slices.Contains(lookup, id) {
 			lookup = append(lookup, id)
 		}
 	}
@@ -806,7 +829,9 @@ func connectionChanges(ctx context.Context, env *Env, s *Session, known []Row) (
 			return nil, err
 		}
 		for _, id := range lookup {
-			gone[id] = true
+			if slices.ContainsFunc(known, func(r Row) bool { return r.ID == id }) {
+				gone[id] = true
+			}
 		}
 		for _, c := range more {
 			delete(gone, c.EndpointID)
@@ -818,6 +843,7 @@ func connectionChanges(ctx context.Context, env *Env, s *Session, known []Row) (
 	for _, r := range fresh {
 		byID[r.ID] = r
 	}
+	want := expected(s)
 	out := make([]Row, 0, len(known)+len(fresh))
 	for _, r := range known {
 		switch {
@@ -826,17 +852,24 @@ func connectionChanges(ctx context.Context, env *Env, s *Session, known []Row) (
 		case byID[r.ID].ID != "":
 			out = append(out, byID[r.ID])
 			delete(byID, r.ID)
+		case r.Expected != slices.Contains(want, r.ID):
+			out = append(out, relabel(r, s)) // a new request names other endpoints
 		default:
-			out = append(out, relabel(r, s))
+			out = append(out, r)
 		}
 	}
 	for _, r := range fresh {
 		if _, ok := byID[r.ID]; ok {
 			out = append(out, r)
+			delete(byID, r.ID)
 		}
 	}
 	return out, nil
 }
+
+// connectionsPage is the most connections one DescribeVpcEndpointConnections
+// returns.
+const connectionsPage = 1000
 
 // relabel refreshes what a row says about the request (a new request may
 // name other endpoints) without asking AWS about it again.

@@ -28,9 +28,10 @@ type Await struct {
 	Kind AwaitKind
 	// Typical is how long the change usually takes (AWS-side waits).
 	Typical time.Duration
-	// Slowest, when set, is the longest pause of a wait on the other party
-	// once it has lasted a while (default 5 s).
-	Slowest time.Duration
+	// Every, when set, is the one pause of a wait on the other party,
+	// whatever it sees (the connections table: one call a look, and a
+	// budget of calls a minute).
+	Every time.Duration
 }
 
 // Schedule decides when a wait looks again.
@@ -79,12 +80,12 @@ func (s *awaitSchedule) Next(seen Status, waited time.Duration) time.Duration {
 	case AwaitFile:
 		return filePoll
 	case AwaitParty:
+		if s.await.Every > 0 {
+			return s.await.Every
+		}
 		if seen.OtherParty || !s.aws && seen.State == "" {
 			if waited < 2*time.Minute {
 				return partyPoll
-			}
-			if s.await.Slowest > 0 {
-				return s.await.Slowest
 			}
 			return partyPollMax
 		}

@@ -285,7 +285,8 @@ func (m *Model) animating() bool {
 	if m.busy && !m.engineDone {
 		return true
 	}
-	return m.cur != nil && (m.cur.phase == phasePolling || m.cur.phase == phaseLoading || m.cur.phase == phaseRunning)
+	// A table waits on the user: nothing spins while it is shown.
+	return m.cur != nil && (m.cur.phase == phasePolling && m.cur.table == nil || m.cur.phase == phaseLoading || m.cur.phase == phaseRunning)
 }
 
 func (m *Model) ensureSpin() tea.Cmd {

@@ -37,7 +37,7 @@ type sandboxProcess struct {
 
 // startSandboxProcess runs `plwiz sandbox` at speed 200 until the test
 // ends; args are added to (or override) its flags.
-func startSandboxProcess(t *testing.T, ctx context.Context, bin string, args ...string) *sandboxProcess {
+func startSandboxProcess(t testing.TB, ctx context.Context, bin string, args ...string) *sandboxProcess {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, bin, append([]string{"sandbox", "--addr", "127.0.0.1:0", "--speed", "200", "--quiet"}, args...)...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
@@ -247,7 +247,7 @@ func headlessTwoProcesses(t *testing.T, bin string, sandboxArgs []string, check 
 
 // clientFor is an awsops client with the environment the sandbox printed
 // for a party.
-func clientFor(t *testing.T, sp *sandboxProcess, party string) *awsops.Client {
+func clientFor(t testing.TB, sp *sandboxProcess, party string) *awsops.Client {
 	t.Helper()
 	client, err := awsops.New(partyConfig(sp.env[party]), awsops.Options{})
 	if err != nil {
@@ -273,7 +273,7 @@ func serviceName(t *testing.T, offerFile string) string {
 
 // consumerNetwork lists the consumer's VPC and its subnets through the SDK
 // with the environment the sandbox printed for the consumer.
-func consumerNetwork(t *testing.T, ctx context.Context, sp *sandboxProcess) (vpc, subnets string) {
+func consumerNetwork(t testing.TB, ctx context.Context, sp *sandboxProcess) (vpc, subnets string) {
 	t.Helper()
 	client := clientFor(t, sp, "consumer")
 	vpcs, err := client.Consumer().ListVPCs(ctx)

@@ -99,7 +99,7 @@ var partyLine = regexp.MustCompile(`(?m)^# ([a-z]+) \(account (\d{12})\)`)
 
 // sandboxExports reads what `plwiz sandbox` tells each party to export, by
 // party name, from its printed environment.
-func sandboxExports(t *testing.T, out string) map[string]map[string]string {
+func sandboxExports(t testing.TB, out string) map[string]map[string]string {
 	t.Helper()
 	idx := partyLine.FindAllStringSubmatchIndex(out, -1)
 	if len(idx) < 2 || out[idx[0][2]:idx[0][3]] != "provider" || out[idx[1][2]:idx[1][3]] != "consumer" {
