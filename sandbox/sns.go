@@ -59,7 +59,7 @@ func errSNSNotFound(msg string) *APIError {
 func errSNSAuthorization(c *call, action, resource string) *APIError {
 	return Errorf(http.StatusForbidden, "AuthorizationError",
 		"User: %s is not authorized to perform: SNS:%s on resource: %s because no resource-based policy allows the SNS:%s action",
-		c.Account.ARN(), action, resource, action)
+		c.callerARN(), action, resource, action)
 }
 
 var topicName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
@@ -226,7 +226,7 @@ func topicAccess(c *call, t *Topic, action string) *APIError {
 	}
 	doc, err := policydoc.Parse(t.Policy)
 	if err == nil && doc.Evaluate(policydoc.Request{
-		Caller: policydoc.Caller{Account: c.Account.ID, ARN: c.Account.ARN()},
+		Caller: c.caller(),
 		Action: "SNS:" + action, Resource: t.ARN,
 	}).Allowed {
 		return nil
@@ -815,6 +815,31 @@ func (c *call) sendFromTopic(t *Topic, q *Queue, body string, attrs map[string]M
 		return
 	}
 	c.enqueue(q, body, attrs, snsSenderID)
+}
+
+// caller is the request's principal as a resource policy sees it: the IAM
+// user, or the role behind a role session.
+func (c *call) caller() policydoc.Caller {
+	if c.Session != nil {
+		return policydoc.Caller{Account: c.Session.Account, ARN: c.Session.RoleARN()}
+	}
+	return policydoc.Caller{Account: c.Account.ID, ARN: c.Account.ARN()}
+}
+
+// callerARN is the caller's ARN as AWS's error messages name it.
+func (c *call) callerARN() string {
+	if c.Session != nil {
+		return c.Session.ARN()
+	}
+	return c.Account.ARN()
+}
+
+// senderID is the caller's unique ID, as SQS's SenderId shows it.
+func (c *call) senderID() string {
+	if s := c.Session; s != nil {
+		return roleID(s.Account, s.RoleName) + ":" + s.SessionName
+	}
+	return "AIDA" + strings.TrimPrefix(c.Account.AccessKeyID, "AKIA")
 }
 
 // notef logs a line when the sandbox has a logger.

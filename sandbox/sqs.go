@@ -153,7 +153,7 @@ func queueAllows(c *call, q *Queue, action string) bool {
 	}
 	doc, err := policydoc.Parse(q.Attributes["Policy"])
 	return err == nil && doc.Evaluate(policydoc.Request{
-		Caller: policydoc.Caller{Account: c.Account.ID, ARN: c.Account.ARN()},
+		Caller: c.caller(),
 		Action: "sqs:" + action, Resource: q.ARN,
 	}).Allowed
 }
@@ -575,7 +575,7 @@ func sqsSendMessage(c *call) (any, error) {
 	if delay < 0 || delay > 900 {
 		return nil, errSQSValue("Value %d for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.", delay)
 	}
-	m := c.enqueueDelayed(q, body, attrs, "AIDA"+strings.TrimPrefix(c.Account.AccessKeyID, "AKIA"), delay)
+	m := c.enqueueDelayed(q, body, attrs, c.senderID(), delay)
 	return sqsSendResult{MD5OfMessageBody: md5Hex([]byte(body)), MD5OfMessageAttributes: md5OfAttributes(attrs), MessageID: m.ID}, nil
 }
 
