@@ -61,6 +61,7 @@ type Options struct {
 type Client struct {
 	region      string
 	endpointURL string
+	timeout     time.Duration // per operation, retries included
 	creds       aws.CredentialsProvider
 	cls         classifier
 
@@ -151,6 +152,7 @@ func New(cfg aws.Config, o Options) (*Client, error) {
 	return &Client{
 		region:      cfg.Region,
 		endpointURL: endpointURL,
+		timeout:     o.Timeout,
 		creds:       cfg.Credentials,
 		cls:         cls,
 		ec2:         ec2.NewFromConfig(cfg),

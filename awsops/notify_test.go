@@ -56,8 +56,8 @@ func setUpInbox(t *testing.T, ctx context.Context, b *base, name, source, accoun
 }
 
 // receiveWhile long-polls in the background, runs act once the poll is
-// blocked in the sandbox, and returns what the poll got. The poll's
-// context ends long before its 20 s wait: the event must end the wait.
+// blocked in the sandbox, and returns what the poll got: the event must
+// end the wait, for a poll that waited its time out returns nothing.
 func receiveWhile(t *testing.T, ctx context.Context, w *world, b *base, q Queue, act func()) []ConnectionEvent {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -42,6 +42,10 @@ type Queue struct {
 // MaxWait is the longest ReceiveMessage long poll SQS allows.
 const MaxWait = 20 * time.Second
 
+// pollMargin is what a long poll leaves of the client's per-call timeout
+// for the answer to come back.
+const pollMargin = 5 * time.Second
+
 var queueNameShape = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 
 // CreateQueue creates (or finds: SQS is idempotent while the attributes
@@ -180,7 +184,8 @@ type ConnectionEvent struct {
 // nothing happens. Delete the events once handled (DeleteEvents), or SQS
 // shows them again after its visibility timeout.
 func (b *base) Receive(ctx context.Context, queueURL string, wait time.Duration) ([]ConnectionEvent, error) {
-	wait = min(max(wait, 0), MaxWait)
+	// A long poll must end before the client's own deadline does.
+	wait = min(max(wait, 0), MaxWait, b.c.timeout-pollMargin)
 	var api queuesAPI = b.c.sqs
 	out, err := api.ReceiveMessage(b.with(ctx, opReceiveMessage), &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL),
 		MaxNumberOfMessages: 10, WaitTimeSeconds: int32(wait / time.Second)})
