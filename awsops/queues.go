@@ -102,10 +102,7 @@ func (b *base) DescribeQueue(ctx context.Context, url string) (Queue, error) {
 func (b *base) DeleteQueue(ctx context.Context, url string) error {
 	var api queuesAPI = b.c.sqs
 	_, err := api.DeleteQueue(b.with(ctx, opDeleteQueue), &sqs.DeleteQueueInput{QueueUrl: aws.String(url)})
-	if err != nil && KindOf(b.fail("", err)) != KindNotFound {
-		return b.fail("delete queue "+url, err)
-	}
-	return nil
+	return b.unlessGone("delete queue "+url, err)
 }
 
 // CheckQueueForTopic reports whether the queue's policy lets the topic's

@@ -129,10 +129,19 @@ func (b *base) ListTopics(ctx context.Context) ([]string, error) {
 func (b *base) DeleteTopic(ctx context.Context, arn string) error {
 	var api topicsAPI = b.c.sns
 	_, err := api.DeleteTopic(b.with(ctx, opDeleteTopic), &sns.DeleteTopicInput{TopicArn: aws.String(arn)})
-	if err != nil && KindOf(b.fail("", err)) != KindNotFound {
-		return b.fail("delete topic "+arn, err)
+	return b.unlessGone("delete topic "+arn, err)
+}
+
+// unlessGone classifies err, except that a resource already gone is no
+// error: deleting twice is what teardown does after a crash.
+func (b *base) unlessGone(what string, err error) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	if err = b.fail(what, err); KindOf(err) == KindNotFound {
+		return nil
+	}
+	return err
 }
 
 // PolicyCheck is what a check of a topic's or queue's policy found.
@@ -254,10 +263,7 @@ var ErrPendingConfirmation = errors.New("the subscription waits for the queue's 
 func (b *base) Unsubscribe(ctx context.Context, subscriptionARN string) error {
 	var api topicsAPI = b.c.sns
 	_, err := api.Unsubscribe(b.with(ctx, opUnsubscribe), &sns.UnsubscribeInput{SubscriptionArn: aws.String(subscriptionARN)})
-	if err != nil && KindOf(b.fail("", err)) != KindNotFound {
-		return b.fail("unsubscribe "+subscriptionARN, err)
-	}
-	return nil
+	return b.unlessGone("unsubscribe "+subscriptionARN, err)
 }
 
 // checkARN checks an ARN's shape and service before it reaches AWS.

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -179,24 +180,25 @@ func (s *Sandbox) LongPolls() int { return int(s.notify.waiting.Load()) }
 func (r *notifyRuntime) done() <-chan struct{} {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed == nil {
-		r.closed = make(chan struct{})
-	}
-	return r.closed
+	return r.closedLocked()
 }
 
 // close ends the long polls, so closing the sandbox does not wait for them.
 func (r *notifyRuntime) close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed == nil {
-		r.closed = make(chan struct{})
-	}
 	select {
-	case <-r.closed:
+	case <-r.closedLocked():
 	default:
 		close(r.closed)
 	}
+}
+
+func (r *notifyRuntime) closedLocked() chan struct{} {
+	if r.closed == nil {
+		r.closed = make(chan struct{})
+	}
+	return r.closed
 }
 
 // waiter returns the channel the next enqueue closes; take it with the
@@ -268,14 +270,7 @@ func arnParts(arn, service string) (region, account, name string, ok bool) {
 	return f[3], f[4], f[5], true
 }
 
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
+// isAccountID reports whether s is a 12-digit account ID.
+func isAccountID(s string) bool { return accountIDShape.MatchString(s) }
+
+var accountIDShape = regexp.MustCompile(`^[0-9]{12}$`)

@@ -563,13 +563,8 @@ func snsUntagResource(c *call) (any, error) {
 	return nil, nil
 }
 
-type snsTagXML struct {
-	Key   string `xml:"Key"`
-	Value string `xml:"Value"`
-}
-
 type snsListTagsResult struct {
-	Tags []snsTagXML `xml:"Tags>member"`
+	Tags []xmlKV `xml:"Tags>member"`
 }
 
 func snsListTagsForResource(c *call) (any, error) {
@@ -577,9 +572,9 @@ func snsListTagsForResource(c *call) (any, error) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	out := snsListTagsResult{Tags: []snsTagXML{}}
+	out := snsListTagsResult{Tags: []xmlKV{}}
 	for _, tag := range t.Tags {
-		out.Tags = append(out.Tags, snsTagXML(tag))
+		out.Tags = append(out.Tags, xmlKV(tag))
 	}
 	return out, nil
 }

@@ -147,6 +147,17 @@ func queueFor(c *call, in sqsIn, action string) (*Queue, *APIError) {
 	return q, nil
 }
 
+// queueCall reads a request on a queue: its input, and the queue of its
+// QueueUrl the caller may do action on.
+func queueCall(c *call, action string) (sqsIn, *Queue, *APIError) {
+	in, aerr := sqsInput(c)
+	if aerr != nil {
+		return in, nil, aerr
+	}
+	q, aerr := queueFor(c, in, action)
+	return in, q, aerr
+}
+
 func queueAllows(c *call, q *Queue, action string) bool {
 	if c.Account.ID == q.Owner {
 		return true
@@ -348,11 +359,7 @@ func (q *Queue) counts(now time.Time) (visible, inFlight, delayed int) {
 }
 
 func sqsGetQueueAttributes(c *call) (any, error) {
-	in, aerr := sqsInput(c)
-	if aerr != nil {
-		return nil, aerr
-	}
-	q, aerr := queueFor(c, in, "GetQueueAttributes")
+	in, q, aerr := queueCall(c, "GetQueueAttributes")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -383,11 +390,7 @@ func sqsGetQueueAttributes(c *call) (any, error) {
 }
 
 func sqsSetQueueAttributes(c *call) (any, error) {
-	in, aerr := sqsInput(c)
-	if aerr != nil {
-		return nil, aerr
-	}
-	q, aerr := queueFor(c, in, "SetQueueAttributes")
+	in, q, aerr := queueCall(c, "SetQueueAttributes")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -415,11 +418,7 @@ func sqsSetQueueAttributes(c *call) (any, error) {
 }
 
 func sqsDeleteQueue(c *call) (any, error) {
-	in, aerr := sqsInput(c)
-	if aerr != nil {
-		return nil, aerr
-	}
-	q, aerr := queueFor(c, in, "DeleteQueue")
+	_, q, aerr := queueCall(c, "DeleteQueue")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -430,11 +429,7 @@ func sqsDeleteQueue(c *call) (any, error) {
 }
 
 func sqsTagQueue(c *call) (any, error) {
-	in, aerr := sqsInput(c)
-	if aerr != nil {
-		return nil, aerr
-	}
-	q, aerr := queueFor(c, in, "TagQueue")
+	in, q, aerr := queueCall(c, "TagQueue")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -457,11 +452,7 @@ func sqsTagQueue(c *call) (any, error) {
 }
 
 func sqsUntagQueue(c *call) (any, error) {
-	in, aerr := sqsInput(c)
-	if aerr != nil {
-		return nil, aerr
-	}
-	q, aerr := queueFor(c, in, "UntagQueue")
+	in, q, aerr := queueCall(c, "UntagQueue")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -488,11 +479,7 @@ func (r sqsTagsResult) queryXML() any {
 }
 
 func sqsListQueueTags(c *call) (any, error) {
-	in, aerr := sqsInput(c)
-	if aerr != nil {
-		return nil, aerr
-	}
-	q, aerr := queueFor(c, in, "ListQueueTags")
+	_, q, aerr := queueCall(c, "ListQueueTags")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -539,11 +526,7 @@ type sqsSendResult struct {
 func (r sqsSendResult) queryXML() any { return r }
 
 func sqsSendMessage(c *call) (any, error) {
-	in, aerr := sqsInput(c)
-	if aerr != nil {
-		return nil, aerr
-	}
-	q, aerr := queueFor(c, in, "SendMessage")
+	in, q, aerr := queueCall(c, "SendMessage")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -647,11 +630,7 @@ func receiveInts(in sqsIn, q *Queue) (maxN, visibility, wait int, aerr *APIError
 }
 
 func sqsReceiveMessage(c *call) (any, error) {
-	in, aerr := sqsInput(c)
-	if aerr != nil {
-		return nil, aerr
-	}
-	q, aerr := queueFor(c, in, "ReceiveMessage")
+	in, q, aerr := queueCall(c, "ReceiveMessage")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -756,11 +735,7 @@ func deleteByReceipt(q *Queue, handle string) *APIError {
 }
 
 func sqsDeleteMessage(c *call) (any, error) {
-	in, aerr := sqsInput(c)
-	if aerr != nil {
-		return nil, aerr
-	}
-	q, aerr := queueFor(c, in, "DeleteMessage")
+	in, q, aerr := queueCall(c, "DeleteMessage")
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -800,11 +775,7 @@ func (r sqsDeleteBatchResult) queryXML() any { return sqsDeleteBatchXML{r.Succes
 var batchEntryID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 
 func sqsDeleteMessageBatch(c *call) (any, error) {
-	in, aerr := sqsInput(c)
-	if aerr != nil {
-		return nil, aerr
-	}
-	q, aerr := queueFor(c, in, "DeleteMessage")
+	in, q, aerr := queueCall(c, "DeleteMessage")
 	if aerr != nil {
 		return nil, aerr
 	}

@@ -70,6 +70,25 @@ func (e *nsEnv) parseEvents(t *testing.T, c *sqs.Client, in inbox, msgs []sqstyp
 	return out
 }
 
+// notifiedService is an available service with the provider's inbox and
+// a notification on the service for events.
+func (e *nsEnv) notifiedService(t *testing.T, acceptance bool, events ...string) (*ec2types.ServiceConfiguration, inbox) {
+	t.Helper()
+	svc := e.availableService(t, acceptance, "")
+	prov := e.inbox(t, e.provSNS, e.provSQS, e.provAcct.ID, "vpc-endpoint-service")
+	if _, err := e.prov.CreateVpcEndpointConnectionNotification(e.ctx, &ec2.CreateVpcEndpointConnectionNotificationInput{
+		ServiceId: svc.ServiceId, ConnectionNotificationArn: &prov.topic, ConnectionEvents: events}); err != nil {
+		t.Fatal(err)
+	}
+	return svc, prov
+}
+
+func (e *nsEnv) consumerSubnet(t *testing.T) string {
+	t.Helper()
+	_, subnets := e.vpc(t, e.consAcct.ID)
+	return plValues(subnets)[0]
+}
+
 func eventKinds(evs []sandbox.ConnectionEvent) (out []string) {
 	for _, ev := range evs {
 		out = append(out, ev.EventType+" "+ev.VpcEndpointID+" "+ev.VpcEndpointState)
@@ -274,14 +293,8 @@ func TestConnectionEventsReachBothParties(t *testing.T) {
 // connection is accepted as it is made, and both events are sent.
 func TestAutoAcceptedEndpointConnectsAndAccepts(t *testing.T) {
 	e := newNSEnv(t, sbtest.Options{})
-	svc := e.availableService(t, false, "")
-	prov := e.inbox(t, e.provSNS, e.provSQS, e.provAcct.ID, "vpc-endpoint-service")
-	if _, err := e.prov.CreateVpcEndpointConnectionNotification(e.ctx, &ec2.CreateVpcEndpointConnectionNotificationInput{
-		ServiceId: svc.ServiceId, ConnectionNotificationArn: &prov.topic, ConnectionEvents: []string{"Connect", "Accept"}}); err != nil {
-		t.Fatal(err)
-	}
-	_, subnets := e.vpc(t, e.consAcct.ID)
-	ep := e.createEndpoint(t, *svc.ServiceName, plValues(subnets)[0])
+	svc, prov := e.notifiedService(t, false, "Connect", "Accept")
+	ep := e.createEndpoint(t, *svc.ServiceName, e.consumerSubnet(t))
 	if k := eventKinds(e.events(t, e.provSQS, prov, 0)); len(k) != 2 || k[0] != "Connect "+*ep.VpcEndpointId+" pending" || k[1] != "Accept "+*ep.VpcEndpointId+" pending" {
 		t.Errorf("auto-accepted: %v", k)
 	}
@@ -291,14 +304,8 @@ func TestAutoAcceptedEndpointConnectsAndAccepts(t *testing.T) {
 // notifications survive a save and load of the world.
 func TestNotifyStateIsSaved(t *testing.T) {
 	e := newNSEnv(t, sbtest.Options{})
-	svc := e.availableService(t, true, "")
-	prov := e.inbox(t, e.provSNS, e.provSQS, e.provAcct.ID, "vpc-endpoint-service")
-	if _, err := e.prov.CreateVpcEndpointConnectionNotification(e.ctx, &ec2.CreateVpcEndpointConnectionNotificationInput{
-		ServiceId: svc.ServiceId, ConnectionNotificationArn: &prov.topic, ConnectionEvents: []string{"Connect"}}); err != nil {
-		t.Fatal(err)
-	}
-	_, subnets := e.vpc(t, e.consAcct.ID)
-	e.createEndpoint(t, *svc.ServiceName, plValues(subnets)[0])
+	svc, prov := e.notifiedService(t, true, "Connect")
+	e.createEndpoint(t, *svc.ServiceName, e.consumerSubnet(t))
 	path := filepath.Join(t.TempDir(), "world.json")
 	var saveErr error
 	e.SB.World(func(w *sandbox.World, _ time.Time) { saveErr = w.Save(path) })

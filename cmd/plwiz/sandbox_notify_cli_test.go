@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -19,13 +17,7 @@ import (
 // the consumer's new endpoint is a Connect event the provider's long poll
 // receives; teardown deletes each.
 func TestAWSCLINotifications(t *testing.T) {
-	bin, err := exec.LookPath("aws")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the AWS CLI is not installed (CI must install Debian's awscli): %v", err)
-		}
-		t.Skipf("the AWS CLI is not installed: %v", err)
-	}
+	bin := needAWSCLI(t)
 	r := startSandboxCmd(t, "--addr", "127.0.0.1:0", "--speed", "1000", "--no-data-plane", "--quiet")
 	prov := sandbox.ProviderAccountID
 

@@ -236,6 +236,19 @@ func TestSandboxCommandServesPrintsAndSaves(t *testing.T) {
 	}
 }
 
+// needAWSCLI finds the AWS CLI; CI must have it (Debian's awscli).
+func needAWSCLI(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("aws")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the AWS CLI is not installed (CI must install Debian's awscli): %v", err)
+		}
+		t.Skipf("the AWS CLI is not installed: %v", err)
+	}
+	return bin
+}
+
 // awsCLI runs the AWS CLI as one party against the sandbox and decodes its
 // JSON output.
 func awsCLI(t *testing.T, bin string, r *runningSandbox, party string, args ...string) map[string]any {
@@ -332,13 +345,7 @@ func jstr(t *testing.T, v any, path ...any) string {
 // side they need, and checks the JSON it prints; on the default world and on
 // one of IDs of the 8-hex kind AWS issued before 2018.
 func TestAWSCLIProviderCommands(t *testing.T) {
-	bin, err := exec.LookPath("aws")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the AWS CLI is not installed (CI must install Debian's awscli): %v", err)
-		}
-		t.Skipf("the AWS CLI is not installed: %v", err)
-	}
+	bin := needAWSCLI(t)
 	t.Run("default world", func(t *testing.T) { awsCLIProviderCommands(t, bin, "") })
 	t.Run("legacy-ids", func(t *testing.T) { awsCLIProviderCommands(t, bin, "legacy-ids") })
 }
