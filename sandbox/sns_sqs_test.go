@@ -526,3 +526,39 @@ func waitForLongPolls(t *testing.T, sb *sandbox.Sandbox, n int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestSQSQueryProtocol: the AWS Query protocol older clients (the AWS CLI
+// Debian ships) speak to SQS: flattened lists and maps in, XML out, and
+// SQS's query error codes.
+func TestSQSQueryProtocol(t *testing.T) {
+	e := newNSEnv(t, sbtest.Options{})
+	call := func(body string) (int, string) {
+		return rawCall(t, e.Env, "provider", "sqs", "POST", "/", body+"&Version=2012-11-05")
+	}
+	status, body := call("Action=CreateQueue&QueueName=q&Attribute.1.Name=VisibilityTimeout&Attribute.1.Value=40&Tag.1.Key=k&Tag.1.Value=v")
+	url := e.URL + "/" + e.provAcct.ID + "/q"
+	if status != 200 || !strings.Contains(body, `<CreateQueueResponse xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><CreateQueueResult><QueueUrl>`+url+`</QueueUrl>`) {
+		t.Fatalf("CreateQueue: %d %s", status, body)
+	}
+	q := "&QueueUrl=" + url
+	if _, body = call("Action=GetQueueAttributes&AttributeName.1=VisibilityTimeout" + q); !strings.Contains(body, "<Attribute><Name>VisibilityTimeout</Name><Value>40</Value></Attribute>") {
+		t.Errorf("GetQueueAttributes: %s", body)
+	}
+	if _, body = call("Action=ListQueueTags" + q); !strings.Contains(body, "<Tag><Key>k</Key><Value>v</Value></Tag>") {
+		t.Errorf("ListQueueTags: %s", body)
+	}
+	if _, body = call("Action=SendMessage&MessageBody=hi&MessageAttribute.1.Name=a&MessageAttribute.1.Value.DataType=String&MessageAttribute.1.Value.StringValue=b" + q); !strings.Contains(body, "<MD5OfMessageBody>49f68a5c8493ec2c0bf489821c21fc3b</MD5OfMessageBody>") {
+		t.Errorf("SendMessage: %s", body)
+	}
+	_, body = call("Action=ReceiveMessage&AttributeName.1=All&MessageAttributeName.1=All" + q)
+	for _, want := range []string{"<ReceiveMessageResult><Message><MessageId>", "<Body>hi</Body>", "<Attribute><Name>ApproximateReceiveCount</Name><Value>1</Value></Attribute>",
+		"<MessageAttribute><Name>a</Name><Value><StringValue>b</StringValue><DataType>String</DataType></Value></MessageAttribute>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("ReceiveMessage lacks %s: %s", want, body)
+		}
+	}
+	status, body = call("Action=GetQueueUrl&QueueName=nope")
+	if status != 400 || !strings.Contains(body, "<Type>Sender</Type><Code>AWS.SimpleQueueService.NonExistentQueue</Code><Message>The specified queue does not exist.</Message>") {
+		t.Errorf("GetQueueUrl of no queue: %d %s", status, body)
+	}
+}
