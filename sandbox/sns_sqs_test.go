@@ -325,7 +325,7 @@ func TestSNSDeliversToSQS(t *testing.T) {
 	plAPIError(t, err, "InvalidParameter", "Invalid parameter: SQS endpoint ARN")
 
 	// The first queue has no policy: SNS may not send to it.
-	pub, err := e.provSNS.Publish(e.ctx, &sns.PublishInput{TopicArn: &topic, Message: aws.String("one"), Subject: aws.String("s"),
+	_, err = e.provSNS.Publish(e.ctx, &sns.PublishInput{TopicArn: &topic, Message: aws.String("one"), Subject: aws.String("s"),
 		MessageAttributes: map[string]snstypes.MessageAttributeValue{"k": {DataType: aws.String("String"), StringValue: aws.String("v")}}})
 	if err != nil {
 		t.Fatal(err)
@@ -350,7 +350,7 @@ func TestSNSDeliversToSQS(t *testing.T) {
 		Attributes: map[string]string{"Policy": queuePolicy(arn, topic)}}); err != nil {
 		t.Fatal(err)
 	}
-	pub, err = e.provSNS.Publish(e.ctx, &sns.PublishInput{TopicArn: &topic, Message: aws.String(`{"x":"<&>"}`), Subject: aws.String("three")})
+	pub, err := e.provSNS.Publish(e.ctx, &sns.PublishInput{TopicArn: &topic, Message: aws.String(`{"x":"<&>"}`), Subject: aws.String("three")})
 	if err != nil {
 		t.Fatal(err)
 	}

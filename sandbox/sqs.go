@@ -293,7 +293,7 @@ type sqsListQueuesXML struct {
 	NextToken string   `xml:"NextToken,omitempty"`
 }
 
-func (r sqsListQueuesResult) queryXML() any { return sqsListQueuesXML{r.QueueURLs, r.NextToken} }
+func (r sqsListQueuesResult) queryXML() any { return sqsListQueuesXML(r) }
 
 func sqsListQueues(c *call) (any, error) {
 	in, aerr := sqsInput(c)
@@ -770,7 +770,7 @@ type sqsDeleteBatchXML struct {
 	Failed     []sqsBatchErrorEntry  `xml:"BatchResultErrorEntry"`
 }
 
-func (r sqsDeleteBatchResult) queryXML() any { return sqsDeleteBatchXML{r.Successful, r.Failed} }
+func (r sqsDeleteBatchResult) queryXML() any { return sqsDeleteBatchXML(r) }
 
 var batchEntryID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 
