@@ -533,7 +533,8 @@ func waitForLongPolls(t *testing.T, sb *sandbox.Sandbox, n int) {
 func TestSQSQueryProtocol(t *testing.T) {
 	e := newNSEnv(t, sbtest.Options{})
 	call := func(body string) (int, string) {
-		return rawCall(t, e.Env, "provider", "sqs", "POST", "/", body+"&Version=2012-11-05")
+		status, text, _ := rawCall(t, e.Env, "provider", "sqs", "POST", "/", body+"&Version=2012-11-05")
+		return status, text
 	}
 	status, body := call("Action=CreateQueue&QueueName=q&Attribute.1.Name=VisibilityTimeout&Attribute.1.Value=40&Tag.1.Key=k&Tag.1.Value=v")
 	url := e.URL + "/" + e.provAcct.ID + "/q"

@@ -3,7 +3,9 @@ package sandbox_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -324,5 +326,71 @@ func TestNotifyStateIsSaved(t *testing.T) {
 	if out, err := restarted.prov.DescribeVpcEndpointConnectionNotifications(restarted.ctx, &ec2.DescribeVpcEndpointConnectionNotificationsInput{}); err != nil ||
 		len(out.ConnectionNotificationSet) != 1 {
 		t.Errorf("notifications after a restart: %+v %v", out, err)
+	}
+}
+
+// TestNotifyChangesAreDurable: with a world file, what a reply said is on
+// disk: the event a connection published, a receive (also one a long poll
+// made), and an unsubscription through the UnsubscribeURL.
+func TestNotifyChangesAreDurable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "world.json")
+	e := newNSEnv(t, sbtest.Options{WorldFile: path})
+	svc, prov := e.notifiedService(t, true, "Connect")
+	queueOnDisk := func() *sandbox.Queue {
+		t.Helper()
+		w := onDisk(t, path)
+		for _, q := range w.Notify.Queues {
+			if strings.HasSuffix(prov.queueURL, "/"+q.Name) && q.Owner == e.provAcct.ID {
+				return q
+			}
+		}
+		t.Fatalf("queue of %s not on disk", prov.queueURL)
+		return nil
+	}
+	e.createEndpoint(t, *svc.ServiceName, e.consumerSubnet(t))
+	if q := queueOnDisk(); len(q.Messages) != 1 || !strings.Contains(q.Messages[0].Body, `\"EventType\":\"Connect\"`) {
+		t.Fatalf("the Connect event is not on disk: %+v", q.Messages)
+	}
+	msgs := e.receive(t, e.provSQS, prov.queueURL, 0)
+	if q := queueOnDisk(); len(msgs) != 1 || q.Messages[0].ReceiveCount != 1 || q.Messages[0].Receipt != *msgs[0].ReceiptHandle {
+		t.Fatalf("the receive is not on disk: %+v", q.Messages)
+	}
+
+	// A long poll's receive, woken by a send, is on disk before its reply.
+	got := make(chan []sqstypes.Message, 1)
+	go func() {
+		out, err := e.provSQS.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{QueueUrl: &prov.queueURL, WaitTimeSeconds: 20})
+		if err != nil {
+			out = &sqs.ReceiveMessageOutput{}
+		}
+		got <- out.Messages
+	}()
+	waitForLongPolls(t, e.SB, 1)
+	if _, err := e.provSQS.SendMessage(e.ctx, &sqs.SendMessageInput{QueueUrl: &prov.queueURL, MessageBody: aws.String("later")}); err != nil {
+		t.Fatal(err)
+	}
+	polled := <-got
+	if len(polled) != 1 || *polled[0].Body != "later" {
+		t.Fatalf("long poll: %+v", polled)
+	}
+	for _, m := range queueOnDisk().Messages {
+		if m.Body == "later" && m.Receipt != *polled[0].ReceiptHandle {
+			t.Errorf("the long poll's receive is not on disk: %+v", m)
+		}
+	}
+
+	// The UnsubscribeURL of a delivered envelope, followed without
+	// credentials, is on disk too.
+	var env struct{ UnsubscribeURL string }
+	if err := json.Unmarshal([]byte(*msgs[0].Body), &env); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(env.UnsubscribeURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if subs := onDisk(t, path).Notify.Subscriptions; resp.StatusCode != 200 || len(subs) != 0 {
+		t.Errorf("after GET UnsubscribeURL (%d) the file holds %d subscriptions", resp.StatusCode, len(subs))
 	}
 }
