@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
@@ -59,6 +61,7 @@ type Options struct {
 type Client struct {
 	region      string
 	endpointURL string
+	timeout     time.Duration // per operation, retries included
 	creds       aws.CredentialsProvider
 	cls         classifier
 
@@ -66,6 +69,8 @@ type Client struct {
 	elb *elbv2.Client
 	r53 *route53.Client
 	sts *sts.Client
+	sns *sns.Client
+	sqs *sqs.Client
 }
 
 // Load builds a Client from the SDK's default chain (environment, shared
@@ -147,12 +152,15 @@ func New(cfg aws.Config, o Options) (*Client, error) {
 	return &Client{
 		region:      cfg.Region,
 		endpointURL: endpointURL,
+		timeout:     o.Timeout,
 		creds:       cfg.Credentials,
 		cls:         cls,
 		ec2:         ec2.NewFromConfig(cfg),
 		elb:         elbv2.NewFromConfig(cfg),
 		r53:         route53.NewFromConfig(cfg),
 		sts:         sts.NewFromConfig(cfg),
+		sns:         sns.NewFromConfig(cfg),
+		sqs:         sqs.NewFromConfig(cfg),
 	}, nil
 }
 

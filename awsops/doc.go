@@ -5,5 +5,6 @@
 // least-privilege IAM policy of each role, generated from the same table of
 // operations the code is allowed to call.
 //
-// It imports aws-sdk-go-v2 and nothing of plwiz; it has no UI.
+// It imports aws-sdk-go-v2 and, of plwiz, only the shared rules of awsid
+// (identifiers) and policydoc (resource policies); it has no UI.
 package awsops

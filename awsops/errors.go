@@ -37,6 +37,7 @@ const (
 	KindSubnetAZNotServed          Kind = "subnet-az-not-served"
 	KindPrivateDNSConflict         Kind = "private-dns-conflict"
 	KindPrivateDNSNotVerified      Kind = "private-dns-not-verified"
+	KindTopicPolicy                Kind = "topic-policy" // vpce.amazonaws.com may not publish to the topic
 	KindInvalidInput               Kind = "invalid-input"
 	KindConflict                   Kind = "conflict" // already exists, idempotency mismatch
 	KindPartial                    Kind = "partial"  // some items of a batch failed
@@ -324,6 +325,14 @@ func (c classifier) fromCode(e *Error, apiErr smithy.APIError, status int) {
 	case "InvalidParameter", "InvalidParameterValue", "InvalidParameterCombination":
 		e.Kind = KindInvalidInput
 		switch {
+		case strings.Contains(msg, "vpce.amazonaws.com") && (strings.Contains(msg, "policy") || strings.Contains(msg, "publish")):
+			e.Kind = KindTopicPolicy
+			e.Cause = "The SNS topic's access policy does not let AWS PrivateLink (vpce.amazonaws.com) publish connection events to it."
+			e.Hint = "Let plwiz add the statement AWS's PrivateLink guide gives (it asks first), or add to the topic's policy an Allow of SNS:Publish for the service principal vpce.amazonaws.com, then retry."
+		case strings.Contains(msg, "sns topic") && strings.Contains(msg, "does not exist"):
+			e.Kind = KindNotFound
+			e.Cause = "The SNS topic of the notification does not exist in this region."
+			e.Hint = "Check the topic ARN (region and account), or let plwiz create a topic."
 		case strings.Contains(msg, "private dns") && strings.Contains(msg, "accepted"):
 			e.Kind = KindPrivateDNSBeforeAcceptance
 			e.Cause = "Private DNS can be turned on only after the provider has accepted the endpoint connection."
@@ -372,6 +381,31 @@ func (c classifier) fromCode(e *Error, apiErr smithy.APIError, status int) {
 		e.Kind = KindNotFound
 		e.Cause = "The security group does not exist in this VPC."
 		e.Hint = "Choose a security group of the chosen VPC, or let plwiz create one."
+	case "NotFound", "ResourceNotFound":
+		// SNS: a topic or subscription.
+		e.Kind = KindNotFound
+		e.Cause = "The SNS topic or subscription does not exist: it was deleted, or it is in another account or region."
+		e.Hint = fmt.Sprintf("Check the ARN's account and region (now %q); plwiz can create a topic for the notifications.", c.region)
+	case "AWS.SimpleQueueService.NonExistentQueue":
+		e.Kind = KindNotFound
+		e.Cause = "The SQS queue does not exist: it was deleted, or its URL names another account or region."
+		e.Hint = "Check the queue URL; plwiz can create a queue for the notifications."
+	case "InvalidConnectionNotification", "InvalidConnectionNotification.NotFound":
+		e.Kind = KindNotFound
+		e.Cause = "The connection notification does not exist: it was deleted, or it belongs to another account or region."
+		e.Hint = "List the notifications of your service or endpoint; plwiz can create one."
+	case "QueueAlreadyExists":
+		e.Kind = KindConflict
+		e.Cause = "A queue of that name already exists with other attributes."
+		e.Hint = "Use that queue, or delete it, or choose another name."
+	case "AWS.SimpleQueueService.QueueDeletedRecently":
+		e.Kind, e.Retryable = KindConflict, true
+		e.Cause = "A queue of that name was deleted less than 60 seconds ago; SQS keeps the name that long."
+		e.Hint = "Wait a minute and retry."
+	case "InvalidAttributeName", "InvalidAttributeValue", "ReceiptHandleIsInvalid", "InvalidParameterException":
+		e.Kind = KindInvalidInput
+		e.Cause = "AWS refused a parameter of the request."
+		e.Hint = "Read AWS's message above for which parameter."
 	case "NoSuchHostedZone":
 		e.Kind = KindNotFound
 		e.Cause = "The Route 53 hosted zone does not exist in this account."
@@ -386,10 +420,15 @@ func (c classifier) fromCode(e *Error, apiErr smithy.APIError, status int) {
 	case "InvalidInput":
 		e.Kind = KindInvalidInput
 		e.Cause = "Route 53 refused a parameter of the request."
-	case "UnauthorizedOperation", "AccessDenied", "AccessDeniedException", "UnauthorizedAccess", "Forbidden":
+	case "UnauthorizedOperation", "AccessDenied", "AccessDeniedException", "UnauthorizedAccess", "Forbidden", "AuthorizationError":
 		e.Kind = KindAccessDenied
 		e.Action = actionFor(e.Service, e.Op)
 		e.Cause = "Your IAM identity is not allowed to call " + orDefault(e.Action, "this operation") + "."
+		if strings.Contains(e.Message, "resource-based policy") {
+			e.Cause = "The resource belongs to another account, and its policy does not allow you " + orDefault(e.Action, "this operation") + "."
+			e.Hint = "Use a topic and a queue of your own account (plwiz can create them), or ask their owner to allow your account in their policy."
+			break
+		}
 		role := string(c.role)
 		if role == "" {
 			role = "provider|consumer"
@@ -407,7 +446,7 @@ func (c classifier) fromCode(e *Error, apiErr smithy.APIError, status int) {
 		e.Kind = KindCredentials
 		e.Cause = "AWS did not accept your credentials: the access key is unknown, or the secret key does not match it."
 		e.Hint = "Check the keys of your profile (aws configure" + c.profileFlag() + "); for the sandbox, use the keys `plwiz sandbox` printed. Also check your computer's clock."
-	case "RequestLimitExceeded", "Throttling", "ThrottlingException", "TooManyRequestsException",
+	case "RequestLimitExceeded", "Throttling", "ThrottlingException", "TooManyRequestsException", "Throttled",
 		"PriorRequestNotComplete", "RequestThrottled", "RequestThrottledException", "SlowDown":
 		e.Kind, e.Retryable = KindThrottled, true
 		e.Cause = "AWS is throttling this account's API calls."

@@ -57,17 +57,23 @@ func IAMPolicy(r Role) (Policy, error) {
 		extras = append(extras, a)
 	}
 	slices.Sort(extras)
+	// A policy's Sids must differ: the actions without a condition of
+	// their own (tagging an SNS topic or SQS queue as it is created) share
+	// one statement.
+	also := PolicyStatement{Sid: sid + "Also", Effect: "Allow", Resource: "*"}
 	for _, a := range extras {
+		if a != "ec2:CreateTags" {
+			also.Action = append(also.Action, a)
+			continue
+		}
 		creates := tagging[a]
 		slices.Sort(creates)
-		st := PolicyStatement{Sid: sid + "TagOnCreate", Effect: "Allow", Action: []string{a}, Resource: "*"}
-		if a == "ec2:CreateTags" {
-			// Only while creating, so the role cannot retag other resources.
-			st.Condition = map[string]map[string][]string{"StringEquals": {"ec2:CreateAction": creates}}
-		} else {
-			st.Sid = sid + "Also"
-		}
-		p.Statement = append(p.Statement, st)
+		// Only while creating, so the role cannot retag other resources.
+		p.Statement = append(p.Statement, PolicyStatement{Sid: sid + "TagOnCreate", Effect: "Allow", Action: []string{a}, Resource: "*",
+			Condition: map[string]map[string][]string{"StringEquals": {"ec2:CreateAction": creates}}})
+	}
+	if len(also.Action) > 0 {
+		p.Statement = append(p.Statement, also)
 	}
 	return p, nil
 }

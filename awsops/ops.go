@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -43,11 +45,20 @@ type Operation struct {
 	// AlsoNeeds lists IAM actions AWS checks besides the operation's own,
 	// e.g. ec2:CreateTags when a create call carries tags.
 	AlsoNeeds []string
+	// IAMAction, when set, is the action that authorises the operation
+	// where it is not named after it (SQS's batch calls are authorised by
+	// their single-message action: DeleteMessageBatch by sqs:DeleteMessage).
+	IAMAction string
 }
 
 // Action is the IAM action that authorises the operation, e.g.
 // "ec2:CreateVpcEndpoint".
-func (o Operation) Action() string { return iamPrefix(o.Service) + ":" + o.Name }
+func (o Operation) Action() string {
+	if o.IAMAction != "" {
+		return o.IAMAction
+	}
+	return iamPrefix(o.Service) + ":" + o.Name
+}
 
 // For reports whether the role calls the operation.
 func (o Operation) For(r Role) bool { return slices.Contains(o.Roles, r) }
@@ -63,6 +74,10 @@ func iamPrefix(serviceID string) string {
 		return "route53"
 	case sts.ServiceID:
 		return "sts"
+	case sns.ServiceID:
+		return "sns"
+	case sqs.ServiceID:
+		return "sqs"
 	}
 	return strings.ToLower(strings.ReplaceAll(serviceID, " ", ""))
 }
@@ -105,6 +120,26 @@ const (
 	opModifyVpcEndpoint
 	opDeleteVpcEndpoints
 	opDescribeNetworkInterfaces
+
+	// Event-driven waits (both roles): a topic and a queue the connection
+	// notifications reach the waiting party through.
+	opCreateTopic
+	opGetTopicAttributes
+	opSetTopicAttributes
+	opDeleteTopic
+	opListTopics
+	opSubscribe
+	opUnsubscribe
+	opCreateQueue
+	opGetQueueURL
+	opGetQueueAttributes
+	opSetQueueAttributes
+	opDeleteQueue
+	opReceiveMessage
+	opDeleteMessageBatch
+	opCreateVpcEndpointConnectionNotification
+	opDescribeVpcEndpointConnectionNotifications
+	opDeleteVpcEndpointConnectionNotifications
 
 	numOps
 )
@@ -152,6 +187,26 @@ var operations = [numOps]Operation{
 	opModifyVpcEndpoint:             {Service: ec2.ServiceID, Name: "ModifyVpcEndpoint", Roles: consumerOnly},
 	opDeleteVpcEndpoints:            {Service: ec2.ServiceID, Name: "DeleteVpcEndpoints", Roles: consumerOnly},
 	opDescribeNetworkInterfaces:     {Service: ec2.ServiceID, Name: "DescribeNetworkInterfaces", Roles: consumerOnly},
+
+	// The provider's notification is on its service, the consumer's on its
+	// endpoint: one IAM action for both.
+	opCreateTopic:        {Service: sns.ServiceID, Name: "CreateTopic", Roles: both, AlsoNeeds: []string{"sns:TagResource"}},
+	opGetTopicAttributes: {Service: sns.ServiceID, Name: "GetTopicAttributes", Roles: both},
+	opSetTopicAttributes: {Service: sns.ServiceID, Name: "SetTopicAttributes", Roles: both},
+	opDeleteTopic:        {Service: sns.ServiceID, Name: "DeleteTopic", Roles: both},
+	opListTopics:         {Service: sns.ServiceID, Name: "ListTopics", Roles: both},
+	opSubscribe:          {Service: sns.ServiceID, Name: "Subscribe", Roles: both},
+	opUnsubscribe:        {Service: sns.ServiceID, Name: "Unsubscribe", Roles: both},
+	opCreateQueue:        {Service: sqs.ServiceID, Name: "CreateQueue", Roles: both, AlsoNeeds: []string{"sqs:TagQueue"}},
+	opGetQueueURL:        {Service: sqs.ServiceID, Name: "GetQueueUrl", Roles: both},
+	opGetQueueAttributes: {Service: sqs.ServiceID, Name: "GetQueueAttributes", Roles: both},
+	opSetQueueAttributes: {Service: sqs.ServiceID, Name: "SetQueueAttributes", Roles: both},
+	opDeleteQueue:        {Service: sqs.ServiceID, Name: "DeleteQueue", Roles: both},
+	opReceiveMessage:     {Service: sqs.ServiceID, Name: "ReceiveMessage", Roles: both},
+	opDeleteMessageBatch: {Service: sqs.ServiceID, Name: "DeleteMessageBatch", Roles: both, IAMAction: "sqs:DeleteMessage"},
+	opCreateVpcEndpointConnectionNotification:    {Service: ec2.ServiceID, Name: "CreateVpcEndpointConnectionNotification", Roles: both},
+	opDescribeVpcEndpointConnectionNotifications: {Service: ec2.ServiceID, Name: "DescribeVpcEndpointConnectionNotifications", Roles: both},
+	opDeleteVpcEndpointConnectionNotifications:   {Service: ec2.ServiceID, Name: "DeleteVpcEndpointConnectionNotifications", Roles: both},
 }
 
 // Operations returns the operations the role calls, in table order.

@@ -64,6 +64,8 @@ type Sandbox struct {
 	query map[string]map[string]queryHandler // service → action → handler
 	seq   uint64                             // request IDs
 
+	notify notifyRuntime // long polls' signal, SNS's signing key (notify_world.go)
+
 	srv      *http.Server
 	listener net.Listener
 
@@ -96,10 +98,13 @@ type call struct {
 	Account   *Account
 	Session   *RoleSession  // the role session that signed, nil for an IAM user
 	Params    Params        // Query protocols
+	JSON      bool          // SQS over AWS JSON 1.0 (sqs_wire.go)
 	Req       *http.Request // Route 53 (REST)
 	Body      []byte
 	Now       time.Time
 	RequestID string
+	// pollUntil is when a long-polling ReceiveMessage gives up (wall clock).
+	pollUntil time.Time
 }
 
 // Delays returns the sandbox's (scaled) delays.
@@ -152,9 +157,11 @@ func New(o Options) *Sandbox {
 	if o.WorldFile != "" {
 		s.file = &worldFile{path: o.WorldFile, snapshot: s.snapshot}
 	}
-	s.query["ec2"] = merge(ec2NetworkHandlers(), ec2PrivateLinkHandlers())
+	s.query["ec2"] = withConnectionEvents(merge(ec2NetworkHandlers(), ec2PrivateLinkHandlers(), ec2NotificationHandlers()))
 	s.query["elasticloadbalancing"] = elbv2Handlers()
 	s.query["sts"] = stsHandlers()
+	s.query["sns"] = snsHandlers()
+	s.query["sqs"] = sqsHandlers()
 	return s
 }
 
@@ -224,6 +231,7 @@ func (s *Sandbox) Close() error {
 	if s.srv == nil {
 		return nil
 	}
+	s.notify.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	errs := []error{s.srv.Shutdown(ctx)}
@@ -364,6 +372,9 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Every AWS response carries its request ID in this header, success or
 	// error, whatever the protocol also puts in the body.
 	w.Header().Set("x-amzn-RequestId", reqID)
+	if s.serveSNSPublic(w, r, reqID) {
+		return
+	}
 
 	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	if err != nil {
@@ -378,8 +389,9 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if service == "" {
 		service = "ec2"
 	}
+	wire := errorWire(service, r)
 	if aerr != nil {
-		writeError(w, service, reqID, aerr)
+		writeError(w, wire, reqID, aerr)
 		return
 	}
 
@@ -388,28 +400,35 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	region := s.world.Region
 	s.mu.Unlock()
 	if perr != nil {
-		writeError(w, service, reqID, perr)
+		writeError(w, wire, reqID, perr)
 		return
 	}
 	acct := who.account
 	if verr := verifySignature(r, body, auth, who.secret); verr != nil {
-		writeError(w, service, reqID, verr)
+		writeError(w, wire, reqID, verr)
 		return
 	}
 	if verr := checkScopeRegion(auth, region); verr != nil {
-		writeError(w, service, reqID, verr)
+		writeError(w, wire, reqID, verr)
 		return
 	}
 	if verr := who.expired(service, s.clock.Now().UTC()); verr != nil {
-		writeError(w, service, reqID, verr)
+		writeError(w, wire, reqID, verr)
 		return
 	}
 
 	c := &call{sb: s, Service: service, Account: acct, Session: who.session, Req: r, Body: body, RequestID: reqID}
-	if service != "route53" {
+	if wire == sqsJSONWire {
+		action, jerr := sqsJSONAction(r)
+		if jerr != nil {
+			writeError(w, wire, reqID, jerr)
+			return
+		}
+		c.JSON, c.Action = true, action
+	} else if service != "route53" {
 		form, perr := url.ParseQuery(string(body))
 		if perr != nil {
-			writeError(w, service, reqID, Errorf(http.StatusBadRequest, "MalformedQueryString", "could not parse the request body: %v", perr))
+			writeError(w, wire, reqID, Errorf(http.StatusBadRequest, "MalformedQueryString", "could not parse the request body: %v", perr))
 			return
 		}
 		c.Params = Params{}
@@ -423,33 +442,48 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if ferr := s.faults.before(r.Context(), service); ferr != nil {
 		s.log(acct, service, c.Action, ferr)
-		writeError(w, service, reqID, ferr)
+		writeError(w, wire, reqID, ferr)
 		return
 	}
 
-	s.mu.Lock()
-	c.Now = s.clock.Now().UTC()
-	c.w = s.world
-	advanced := s.advance(c.Now)
 	var resp any
 	var root string
+	var advanced, mutated bool
+	var gen uint64
 	status := http.StatusOK
-	switch service {
-	case "route53":
-		root, status, resp, err = s.serveRoute53(c)
-	default:
-		h := s.query[service][c.Action]
-		if h == nil {
-			err = Errorf(http.StatusBadRequest, "InvalidAction", "The action %s is not valid for this web service.", c.Action)
+	for {
+		s.mu.Lock()
+		c.Now = s.clock.Now().UTC()
+		c.w = s.world
+		advanced = s.advance(c.Now) || advanced
+		switch service {
+		case "route53":
+			root, status, resp, err = s.serveRoute53(c)
+		default:
+			h := s.query[service][c.Action]
+			if h == nil {
+				err = Errorf(http.StatusBadRequest, "InvalidAction", "The action %s is not valid for this web service.", c.Action)
+				break
+			}
+			resp, err = h(c)
+		}
+		// A long poll that found nothing changed nothing; it waits outside
+		// the lock for a message, then looks again (sqs.go).
+		lp, polling := resp.(longPoll)
+		// A failed mutating call may still have changed something (an ID
+		// drawn): it is saved like a successful one.
+		mutated = mutates(c) && !polling
+		gen = s.settle(advanced || mutated)
+		queued := s.notify.waiter()
+		s.mu.Unlock()
+		if !polling {
 			break
 		}
-		resp, err = h(c)
+		if !lp.wait(r.Context(), &s.notify, queued) {
+			resp = lp.empty
+			break
+		}
 	}
-	// A failed mutating call may still have changed something (an ID
-	// drawn): it is saved like a successful one.
-	mutated := mutates(c)
-	gen := s.settle(advanced || mutated)
-	s.mu.Unlock()
 	if mutated {
 		s.wakeTimer() // the call may have scheduled a transition
 	}
@@ -472,7 +506,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !errors.As(err, &ae) {
 			ae = Errorf(http.StatusInternalServerError, "InternalError", "An internal error has occurred: %v", err)
 		}
-		writeError(w, service, reqID, ae)
+		writeError(w, wire, reqID, ae)
 		return
 	}
 	switch service {
@@ -482,6 +516,10 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = writeQuery(w, nsELBv2, c.Action, reqID, resp)
 	case "sts":
 		err = writeQuery(w, nsSTS, c.Action, reqID, resp)
+	case "sns":
+		err = writeQuery(w, nsSNS, c.Action, reqID, resp)
+	case "sqs":
+		err = writeSQS(w, c, reqID, resp)
 	case "route53":
 		err = writeRoute53(w, status, root, resp)
 	}

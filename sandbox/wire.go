@@ -246,6 +246,10 @@ func writeRoute53(w http.ResponseWriter, status int, root string, body any) erro
 
 // writeError writes e in the error shape of the service's protocol.
 func writeError(w http.ResponseWriter, service, requestID string, e *APIError) {
+	if service == sqsJSONWire {
+		writeSQSJSONError(w, requestID, e)
+		return
+	}
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
 	switch service {
@@ -253,7 +257,7 @@ func writeError(w http.ResponseWriter, service, requestID string, e *APIError) {
 		fmt.Fprintf(&b, "<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>%s</RequestID></Response>",
 			xmlEscape(e.Code), xmlEscape(e.Message), requestID)
 	default:
-		ns := map[string]string{"elasticloadbalancing": nsELBv2, "sts": nsSTS, "route53": nsRoute53}[service]
+		ns := map[string]string{"elasticloadbalancing": nsELBv2, "sts": nsSTS, "route53": nsRoute53, "sns": nsSNS, sqsQueryWire: nsSQS}[service]
 		typ := "Sender"
 		if e.Status >= 500 {
 			typ = "Receiver"

@@ -36,6 +36,9 @@ type World struct {
 	// RoleSessions are the temporary credentials STS and the SSO portal
 	// issued, by access key ID (see sts.go).
 	RoleSessions map[string]*RoleSession `json:"roleSessions,omitempty"`
+	// Notify is SNS, SQS and the endpoint connection notifications
+	// (notify_world.go).
+	Notify *Notify `json:"notify,omitempty"`
 
 	// Seed and Seq make generated IDs deterministic for a given world.
 	Seed uint64 `json:"seed"`

@@ -47,11 +47,11 @@ func newSandboxCmd(_ *globalOptions) *cobra.Command {
 		Use:   "sandbox",
 		Short: "Serve a local emulator of the AWS APIs plwiz uses, for both parties",
 		Long: `sandbox serves, on loopback only, an emulator of the AWS APIs plwiz uses
-(EC2, ELBv2, Route 53, STS) with two accounts, a provider and a consumer, whose
-AZ names differ for the same AZ IDs, as in real AWS. It prints, for each
-party, the environment to export so plwiz, the AWS CLI or any SDK talk to it,
-plus the DNS server and the CA file of its loopback data plane, for
-"plwiz check".
+(EC2, ELBv2, Route 53, STS, SNS, SQS) with two accounts, a provider and a
+consumer, whose AZ names differ for the same AZ IDs, as in real AWS. It
+prints, for each party, the environment to export so plwiz, the AWS CLI or any
+SDK talk to it, plus the DNS server and the CA file of its loopback data plane,
+for "plwiz check".
 
 AWS-side delays (service available, acceptance, DNS verification, Route 53
 changes) are real-world sized; --speed divides them. --world keeps the world

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -235,12 +236,60 @@ func TestSandboxCommandServesPrintsAndSaves(t *testing.T) {
 	}
 }
 
+// needAWSCLI finds the AWS CLI; CI must have it (Debian's awscli).
+func needAWSCLI(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("aws")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the AWS CLI is not installed (CI must install Debian's awscli): %v", err)
+		}
+		t.Skipf("the AWS CLI is not installed: %v", err)
+	}
+	return bin
+}
+
 // awsCLI runs the AWS CLI as one party against the sandbox and decodes its
 // JSON output.
 func awsCLI(t *testing.T, bin string, r *runningSandbox, party string, args ...string) map[string]any {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	cmd := awsCLICmd(ctx, t, bin, r, party, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	out := map[string]any{}
+	if stdout.Len() > 0 {
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+			t.Fatalf("aws %s printed no JSON: %v\n%s", strings.Join(args, " "), err, stdout.String())
+		}
+	}
+	return out
+}
+
+// awsCLIFails runs the AWS CLI for a call that should fail and returns
+// what it printed and its exit code.
+func awsCLIFails(t *testing.T, bin string, r *runningSandbox, party string, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := awsCLICmd(ctx, t, bin, r, party, args...).CombinedOutput()
+	if err == nil {
+		return string(out), 0
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("aws %s: %v", strings.Join(args, " "), err)
+	}
+	return string(out), exit.ExitCode()
+}
+
+// awsCLICmd is the AWS CLI run as one party against the sandbox, with the
+// user's own AWS configuration kept out.
+func awsCLICmd(ctx context.Context, t *testing.T, bin string, r *runningSandbox, party string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, bin, append(args, "--endpoint-url", r.url, "--output", "json")...)
 	dir := t.TempDir()
 	cmd.Env = []string{
@@ -260,18 +309,7 @@ func awsCLI(t *testing.T, bin string, r *runningSandbox, party string, args ...s
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	out := map[string]any{}
-	if stdout.Len() > 0 {
-		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-			t.Fatalf("aws %s printed no JSON: %v\n%s", strings.Join(args, " "), err, stdout.String())
-		}
-	}
-	return out
+	return cmd
 }
 
 // jget walks decoded JSON: keys for objects, ints for arrays.
@@ -307,13 +345,7 @@ func jstr(t *testing.T, v any, path ...any) string {
 // side they need, and checks the JSON it prints; on the default world and on
 // one of IDs of the 8-hex kind AWS issued before 2018.
 func TestAWSCLIProviderCommands(t *testing.T) {
-	bin, err := exec.LookPath("aws")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the AWS CLI is not installed (CI must install Debian's awscli): %v", err)
-		}
-		t.Skipf("the AWS CLI is not installed: %v", err)
-	}
+	bin := needAWSCLI(t)
 	t.Run("default world", func(t *testing.T) { awsCLIProviderCommands(t, bin, "") })
 	t.Run("legacy-ids", func(t *testing.T) { awsCLIProviderCommands(t, bin, "legacy-ids") })
 }
