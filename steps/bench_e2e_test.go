@@ -190,7 +190,7 @@ func twoPartyRun(b *testing.B, speed float64, demo bool) runFigures {
 	}
 	p, c := lines[steps.RoleProvider], lines[steps.RoleConsumer]
 	f := runFigures{lags: map[string]time.Duration{
-		"provider/service-available":  p[steps.StepServiceReady].Sub(at(svc, sandbox.ServiceAvailable)),
+		"provider/service-available":   p[steps.StepServiceReady].Sub(at(svc, sandbox.ServiceAvailable)),
 		"provider/txt-record-insync":   p[steps.StepTXTRecord].Sub(at(change, "INSYNC")),
 		"provider/dns-verified":        p[steps.StepVerifyDNS].Sub(at(svc+"/private-dns", sandbox.DNSVerified)),
 		"provider/request-file":        p[steps.StepImportRequest].Sub(c[steps.StepExportRequest]),
