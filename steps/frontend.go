@@ -61,6 +61,8 @@ type Event struct {
 	// PollErr is why the last look failed in passing (EventStatus).
 	PollErr string
 	Rows    []Row // EventRows
+	// RowsSame is true when Rows are the rows shown before, unchanged.
+	RowsSame bool
 	// Complete tells whether the table step may be finished (EventRows).
 	Complete bool
 	// RowsErr is why the rows could not be loaded (EventRows).

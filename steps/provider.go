@@ -845,14 +845,18 @@ func connectionChanges(ctx context.Context, env *Env, s *Session, known []Row) (
 	}
 	want := expected(s)
 	out := make([]Row, 0, len(known)+len(fresh))
+	changed := false
 	for _, r := range known {
 		switch {
 		case gone[r.ID]:
-			// Deleted: AWS no longer lists it.
+			changed = true // deleted: AWS no longer lists it
 		case byID[r.ID].ID != "":
-			out = append(out, byID[r.ID])
+			n := byID[r.ID]
+			changed = changed || !sameRow(n, r)
+			out = append(out, n)
 			delete(byID, r.ID)
 		case r.Expected != slices.Contains(want, r.ID):
+			changed = true
 			out = append(out, relabel(r, s)) // a new request names other endpoints
 		default:
 			out = append(out, r)
@@ -860,11 +864,20 @@ func connectionChanges(ctx context.Context, env *Env, s *Session, known []Row) (
 	}
 	for _, r := range fresh {
 		if _, ok := byID[r.ID]; ok {
+			changed = true
 			out = append(out, r)
 			delete(byID, r.ID)
 		}
 	}
+	if !changed {
+		// The very rows it was given: the engine shows nothing new.
+		return known, nil
+	}
 	return out, nil
+}
+
+func sameRow(a, b Row) bool {
+	return a.ID == b.ID && a.State == b.State && a.Note == b.Note && a.Expected == b.Expected && slices.Equal(a.Cells, b.Cells)
 }
 
 // connectionsPage is the most connections one DescribeVpcEndpointConnections

@@ -196,7 +196,8 @@ type Table struct {
 	Rows func(ctx context.Context, env *Env, s *Session) ([]Row, error)
 	// Changes, when set, brings known (the rows of the last load) up to
 	// date cheaply, between full loads: what may have changed, not
-	// everything (10,000 connections are 11 pages).
+	// everything (10,000 connections are 11 pages). It returns known
+	// itself when nothing changed, so nothing is redrawn.
 	Changes func(ctx context.Context, env *Env, s *Session, known []Row) ([]Row, error)
 	// FullEvery is how often a table with Changes loads every row again,
 	// to catch what Changes does not look at; 0 means DefaultFullEvery.

@@ -420,7 +420,9 @@ func (m *Model) onEvent(ev steps.Event) tea.Cmd {
 		r.rowsErr = steps.Sanitize(ev.RowsErr)
 		if ev.RowsErr == "" {
 			r.tableDone = ev.Complete
-			r.table.SetRows(cleanRows(ev.Rows))
+			if !ev.RowsSame {
+				r.table.SetRows(cleanRows(ev.Rows))
+			}
 		}
 	case steps.EventRetrying:
 		text := fmt.Sprintf("%s — trying again in %s", steps.Sanitize(ev.Err), fmtDuration(ev.Delay))
