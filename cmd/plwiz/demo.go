@@ -158,7 +158,11 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 		return nil, fmt.Errorf("demo folder: %w", err)
 	}
 	world := sandbox.NewWorld(sandbox.WorldOptions{Seed: o.seed, Now: now.UTC()})
-	d.sb = sandbox.New(sandbox.Options{World: world, Speed: o.speed, DataPlane: true, StateDir: filepath.Join(dir, "sandbox")})
+	// Every change the sandbox makes (a service Available, an endpoint
+	// accepted) wakes both parties' waits at once, as does what a party
+	// does: the demo shows AWS's pace, not plwiz's polling.
+	d.sb = sandbox.New(sandbox.Options{World: world, Speed: o.speed, DataPlane: true, StateDir: filepath.Join(dir, "sandbox"),
+		Events: func(sandbox.Event) { d.wake.Broadcast() }})
 	if err := d.sb.Start("127.0.0.1:0"); err != nil {
 		d.sb = nil
 		return nil, fmt.Errorf("start the sandbox: %w", err)
