@@ -31,7 +31,9 @@ import (
 //
 // "processes" shares nothing between the parties, as two plwiz processes
 // against `plwiz sandbox` do; "demo" wakes each party's waits on the other
-// party's actions and on the sandbox's changes, as `plwiz demo` does.
+// party's actions and on the sandbox's changes, as `plwiz demo` does;
+// "throttled" is "processes" with one call in five throttled (compare its
+// time with "processes": the goal is at most twice).
 // PLWIZ_BENCH_SPEEDS (default "1,10") picks the speeds; at speed 1 one run
 // takes about 75 s of AWS's delays.
 func BenchmarkTwoPartyRun(b *testing.B) {
@@ -39,7 +41,7 @@ func BenchmarkTwoPartyRun(b *testing.B) {
 	if os.Getenv("PLWIZ_BENCH_SPEEDS") == "" {
 		speeds = []string{"1", "10"}
 	}
-	for _, mode := range []string{"processes", "demo"} {
+	for _, mode := range []string{"processes", "demo", "throttled"} {
 		for _, sp := range speeds {
 			speed, err := strconv.ParseFloat(strings.TrimSpace(sp), 64)
 			if err != nil || speed <= 0 {
@@ -48,7 +50,11 @@ func BenchmarkTwoPartyRun(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/speed=%s", mode, sp), func(b *testing.B) {
 				var last runFigures
 				for b.Loop() {
-					last = twoPartyRun(b, speed, mode == "demo")
+					var faults sandbox.Faults
+					if mode == "throttled" {
+						faults = sandbox.Faults{Throttle: 0.2, Seed: 3}
+					}
+					last = twoPartyRun(b, speed, mode == "demo", faults)
 				}
 				last.report(b)
 			})
@@ -90,7 +96,7 @@ type benchLine struct {
 	State string    `json:"state"`
 }
 
-func twoPartyRun(b *testing.B, speed float64, demo bool) runFigures {
+func twoPartyRun(b *testing.B, speed float64, demo bool, faults sandbox.Faults) runFigures {
 	b.Helper()
 	var mu sync.Mutex
 	var events []sandbox.Event
@@ -99,7 +105,7 @@ func twoPartyRun(b *testing.B, speed float64, demo bool) runFigures {
 		wake = steps.NewSignal()
 	}
 	d := sandbox.DefaultDelays().Scaled(speed)
-	sb := sbtest.Start(b, sbtest.Options{RealClock: true, Delays: &d, DataPlane: true, Events: func(e sandbox.Event) {
+	sb := sbtest.Start(b, sbtest.Options{RealClock: true, Delays: &d, DataPlane: true, Faults: faults, Events: func(e sandbox.Event) {
 		mu.Lock()
 		events = append(events, e)
 		mu.Unlock()

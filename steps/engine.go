@@ -879,16 +879,7 @@ func (e *Engine) pause(ctx context.Context, d time.Duration) error {
 	if e.Sleep != nil {
 		return e.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	case <-e.Env.wake():
-		return nil
-	}
+	return pauseFor(ctx, d, e.Env.wake())
 }
 
 func (e *Engine) schedule(st *Step) Schedule {

@@ -170,13 +170,19 @@ func (r *Runner) now() time.Time {
 	return time.Now()
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+func sleepCtx(ctx context.Context, d time.Duration) error { return pauseFor(ctx, d, nil) }
+
+// pauseFor waits d, or until ctx ends (its error) or wake is closed (a nil
+// wake never is).
+func pauseFor(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
+		return nil
+	case <-wake:
 		return nil
 	}
 }
