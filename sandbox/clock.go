@@ -50,6 +50,12 @@ type Delays struct {
 	PrivateDNSPropagate time.Duration // private DNS enabled → answered by DNS
 	ChangeInsync        time.Duration // Route 53 change PENDING → INSYNC
 	Visibility          time.Duration // eventual consistency window (fault knob)
+
+	TargetHealthy  time.Duration // a registered target's initial health checks
+	TargetDraining time.Duration // deregistration delay at its default (300 s)
+	CommandVisible time.Duration // SendCommand → its invocations are listed
+	CommandPickup  time.Duration // invocation Pending → InProgress (agent picks it up)
+	Analysis       time.Duration // network insights analysis running → done
 }
 
 // DefaultDelays are roughly what AWS takes.
@@ -62,6 +68,11 @@ func DefaultDelays() Delays {
 		PrivateDNSPropagate: 5 * time.Second,
 		ChangeInsync:        20 * time.Second,
 		Visibility:          2 * time.Second,
+		TargetHealthy:       30 * time.Second,
+		TargetDraining:      300 * time.Second,
+		CommandVisible:      time.Second,
+		CommandPickup:       2 * time.Second,
+		Analysis:            20 * time.Second,
 	}
 }
 
@@ -80,5 +91,10 @@ func (d Delays) Scaled(speed float64) Delays {
 		PrivateDNSPropagate: s(d.PrivateDNSPropagate),
 		ChangeInsync:        s(d.ChangeInsync),
 		Visibility:          s(d.Visibility),
+		TargetHealthy:       s(d.TargetHealthy),
+		TargetDraining:      s(d.TargetDraining),
+		CommandVisible:      s(d.CommandVisible),
+		CommandPickup:       s(d.CommandPickup),
+		Analysis:            s(d.Analysis),
 	}
 }

@@ -82,7 +82,7 @@ func (s *Sandbox) dataPlaneSource() dataplane.Source {
 	cache := map[string]*epCache{}
 	return func() dataplane.Snapshot {
 		var v worldView
-		s.World(func(w *World, now time.Time) { v = collectView(w, now, cache) })
+		s.World(func(w *World, now time.Time) { v = collectView(w, now, s.delays, cache) })
 		return v.snapshot()
 	}
 }
@@ -112,6 +112,9 @@ type epView struct {
 	serviceID  string
 	available  bool
 	privateDNS bool // private DNS on and propagated
+	// sources are, per ENI address and port, the clients let through
+	// (nil: all); see admission in diag_dataplane.go.
+	sources map[netip.AddrPort][]netip.Prefix
 }
 
 // epCache holds an endpoint's names and ENI addresses, which only change
@@ -128,7 +131,8 @@ type epCache struct {
 }
 
 // collectView runs under the world lock.
-func collectView(w *World, now time.Time, cache map[string]*epCache) worldView {
+func collectView(w *World, now time.Time, d Delays, cache map[string]*epCache) worldView {
+	adm := newAdmission(w, now, d)
 	v := worldView{
 		vpceZone:  w.Region + ".vpce.amazonaws.com",
 		privNames: map[string]string{},
@@ -186,12 +190,16 @@ func collectView(w *World, now time.Time, cache map[string]*epCache) worldView {
 		if len(c.all) == 0 {
 			continue
 		}
-		v.endpoints = append(v.endpoints, epView{
+		ev := epView{
 			c:          c,
 			serviceID:  e.ServiceID,
 			available:  e.State == EndpointAvailable,
 			privateDNS: w.privateNameLive(e, now),
-		})
+		}
+		if ev.available {
+			ev.sources = adm.endpoint(e)
+		}
+		v.endpoints = append(v.endpoints, ev)
 	}
 	for id, c := range cache {
 		if !c.touched {
@@ -266,7 +274,14 @@ func (v worldView) snapshot() dataplane.Snapshot {
 		}
 		for _, ip := range e.c.all {
 			for _, port := range v.ports[e.serviceID] {
-				snap.Forwards = append(snap.Forwards, dataplane.Forward{Addr: ip, Port: port, Service: e.serviceID})
+				f := dataplane.Forward{Addr: ip, Port: port, Service: e.serviceID}
+				if src, ok := e.sources[netip.AddrPortFrom(ip, port)]; ok {
+					f.Sources = src
+					// Clients on this machine connect from 127.0.0.1: when
+					// it is not let in, their connects must time out.
+					f.Drop = !slices.ContainsFunc(src, func(p netip.Prefix) bool { return p.Contains(localClient) })
+				}
+				snap.Forwards = append(snap.Forwards, f)
 			}
 		}
 	}
@@ -275,7 +290,7 @@ func (v worldView) snapshot() dataplane.Snapshot {
 
 // buildSnapshot is collectView and snapshot in one, for tests.
 func buildSnapshot(w *World, now time.Time) dataplane.Snapshot {
-	return collectView(w, now, map[string]*epCache{}).snapshot()
+	return collectView(w, now, Delays{}, map[string]*epCache{}).snapshot()
 }
 
 // servicePorts are the listener ports of the service's load balancers.

@@ -236,9 +236,9 @@ func benchWorld(b *testing.B) *dpFixture {
 func BenchmarkCollectView(b *testing.B) {
 	f := benchWorld(b)
 	cache := map[string]*epCache{}
-	collectView(f.w, f.now, cache)
+	collectView(f.w, f.now, Delays{}, cache)
 	for b.Loop() {
-		collectView(f.w, f.now, cache)
+		collectView(f.w, f.now, Delays{}, cache)
 	}
 }
 
@@ -246,7 +246,7 @@ func BenchmarkCollectView(b *testing.B) {
 // after the lock is released.
 func BenchmarkSnapshotOutsideLock(b *testing.B) {
 	f := benchWorld(b)
-	v := collectView(f.w, f.now, map[string]*epCache{})
+	v := collectView(f.w, f.now, Delays{}, map[string]*epCache{})
 	for b.Loop() {
 		v.snapshot()
 	}

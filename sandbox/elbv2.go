@@ -9,13 +9,13 @@ import (
 
 // elbv2Handlers serve the ELBv2 actions.
 func elbv2Handlers() map[string]queryHandler {
-	return map[string]queryHandler{
+	return merge(map[string]queryHandler{
 		"DescribeLoadBalancers": elbDescribeLoadBalancers,
 		"DescribeListeners":     elbDescribeListeners,
 		"AddTags":               elbAddTags,
 		"RemoveTags":            elbRemoveTags,
 		"DescribeTags":          elbDescribeTags,
-	}
+	}, elbv2TargetHandlers())
 }
 
 // elbTime is how ELBv2 writes timestamps (ISO 8601 with milliseconds).
@@ -46,6 +46,9 @@ type elbLoadBalancer struct {
 	Type                  string   `xml:"Type"`
 	AvailabilityZones     []elbAZ  `xml:"AvailabilityZones>member"`
 	IPAddressType         string   `xml:"IpAddressType"`
+	SecurityGroups        []string `xml:"SecurityGroups>member,omitempty"`
+	// EnforcePrivateLink is reported while the NLB has security groups.
+	EnforcePrivateLink string `xml:"EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic,omitempty"`
 }
 
 type elbState struct {
@@ -175,6 +178,10 @@ func (c *call) elbLoadBalancer(lb *LoadBalancer) elbLoadBalancer {
 		}
 		out.AvailabilityZones = append(out.AvailabilityZones, az)
 	}
+	if cfg := c.w.Diag.LBs[lb.ARN]; cfg != nil && len(cfg.SecurityGroupIDs) > 0 {
+		out.SecurityGroups = cfg.SecurityGroupIDs
+		out.EnforcePrivateLink = cfg.EnforcePrivateLink
+	}
 	return out
 }
 
@@ -184,11 +191,13 @@ type elbListenersResult struct {
 }
 
 type elbListener struct {
-	ListenerArn     string      `xml:"ListenerArn"`
-	LoadBalancerArn string      `xml:"LoadBalancerArn"`
-	Port            int32       `xml:"Port"`
-	Protocol        string      `xml:"Protocol"`
-	DefaultActions  []elbAction `xml:"DefaultActions>member"`
+	ListenerArn     string           `xml:"ListenerArn"`
+	LoadBalancerArn string           `xml:"LoadBalancerArn"`
+	Port            int32            `xml:"Port"`
+	Protocol        string           `xml:"Protocol"`
+	Certificates    []elbCertificate `xml:"Certificates>member,omitempty"`
+	SslPolicy       string           `xml:"SslPolicy,omitempty"`
+	DefaultActions  []elbAction      `xml:"DefaultActions>member"`
 }
 
 type elbAction struct {
@@ -245,13 +254,18 @@ func elbDescribeListeners(c *call) (any, error) {
 	res := elbListenersResult{Listeners: []elbListener{}, NextMarker: next}
 	for _, arn := range pageKeys {
 		ln := c.w.Listeners[arn]
-		// Every NLB listener forwards to a target group; the world does not
-		// model target groups, so one is named after the listener.
+		x := elbListener{ListenerArn: ln.ARN, LoadBalancerArn: ln.LBARN, Port: ln.Port, Protocol: ln.Protocol}
 		tg := targetGroupARN(ln)
-		res.Listeners = append(res.Listeners, elbListener{
-			ListenerArn: ln.ARN, LoadBalancerArn: ln.LBARN, Port: ln.Port, Protocol: ln.Protocol,
-			DefaultActions: []elbAction{{Type: "forward", TargetGroupArn: tg}},
-		})
+		if lc := c.w.Diag.Listeners[ln.ARN]; lc != nil {
+			tg = lc.TargetGroupARN
+			if len(lc.CertificateARNs) > 0 {
+				// DescribeListeners shows the default certificate only.
+				x.Certificates = []elbCertificate{{CertificateArn: lc.CertificateARNs[0]}}
+				x.SslPolicy = lc.SSLPolicy
+			}
+		}
+		x.DefaultActions = []elbAction{{Type: "forward", TargetGroupArn: tg}}
+		res.Listeners = append(res.Listeners, x)
 	}
 	return res, nil
 }

@@ -62,6 +62,8 @@ type Sandbox struct {
 	logf   func(format string, args ...any)
 
 	query map[string]map[string]queryHandler // service → action → handler
+	json  map[string]map[string]jsonHandler  // AWS JSON services
+	ssm   *commandRunner                     // runs SSM Run Command scripts
 	seq   uint64                             // request IDs
 
 	notify notifyRuntime // long polls' signal, SNS's signing key (notify_world.go)
@@ -136,6 +138,7 @@ func New(o Options) *Sandbox {
 		}
 	}
 	o.World.ensureMaps()
+	o.World.ensureDiag(o.Clock.Now().UTC())
 	o.World.takeEvents() // what built the world is not a change the sandbox made
 	d := DefaultDelays().Scaled(o.Speed)
 	if o.Delays != nil {
@@ -162,6 +165,9 @@ func New(o Options) *Sandbox {
 	s.query["sts"] = stsHandlers()
 	s.query["sns"] = snsHandlers()
 	s.query["sqs"] = sqsHandlers()
+	s.query["ec2"] = merge(s.query["ec2"], ec2DiagHandlers())
+	s.json = map[string]map[string]jsonHandler{"ssm": ssmHandlers(), "acm": acmHandlers()}
+	s.ssm = newCommandRunner(s)
 	return s
 }
 
@@ -234,7 +240,7 @@ func (s *Sandbox) Close() error {
 	s.notify.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	errs := []error{s.srv.Shutdown(ctx)}
+	errs := []error{s.srv.Shutdown(ctx), s.ssm.close()}
 	if s.stopTimer != nil { // before the data plane it syncs goes
 		close(s.stopTimer)
 		<-s.timerDone
@@ -285,7 +291,8 @@ func (s *Sandbox) Clock() Clock { return s.clock }
 func (s *Sandbox) advance(now time.Time) bool {
 	before := len(s.world.events)
 	s.world.advance(now, s.delays)
-	return len(s.world.events) > before
+	drained := advanceDiag(s.world, now, s.delays)
+	return drained || len(s.world.events) > before
 }
 
 // settle ends every locked section that may have changed the world: it
@@ -425,6 +432,13 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.JSON, c.Action = true, action
+	} else if isJSONService(service) {
+		action, jerr := jsonAction(service, r)
+		if jerr != nil {
+			writeError(w, wire, reqID, jerr)
+			return
+		}
+		c.Action = action
 	} else if service != "route53" {
 		form, perr := url.ParseQuery(string(body))
 		if perr != nil {
@@ -459,6 +473,13 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch service {
 		case "route53":
 			root, status, resp, err = s.serveRoute53(c)
+		case "ssm", "acm":
+			h := s.json[service][c.Action]
+			if h == nil {
+				err = Errorf(http.StatusBadRequest, "UnknownOperationException", "The operation %s is not supported by the sandbox", c.Action)
+				break
+			}
+			resp, err = h(c)
 		default:
 			h := s.query[service][c.Action]
 			if h == nil {
@@ -522,6 +543,8 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = writeSQS(w, c, reqID, resp)
 	case "route53":
 		err = writeRoute53(w, status, root, resp)
+	case "ssm", "acm":
+		err = writeJSON(w, resp)
 	}
 	if err != nil && s.logf != nil {
 		s.logf("write response: %v", err)

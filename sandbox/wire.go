@@ -250,6 +250,10 @@ func writeError(w http.ResponseWriter, service, requestID string, e *APIError) {
 		writeSQSJSONError(w, requestID, e)
 		return
 	}
+	if isJSONService(service) {
+		writeJSONError(w, e)
+		return
+	}
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
 	switch service {

@@ -39,6 +39,9 @@ type World struct {
 	// Notify is SNS, SQS and the endpoint connection notifications
 	// (notify_world.go).
 	Notify *Notify `json:"notify,omitempty"`
+	// Diag is the load balancers' targets, instances, Run Command and the
+	// Reachability Analyzer (diag_world.go).
+	Diag *Diag `json:"diag,omitempty"`
 
 	// Seed and Seq make generated IDs deterministic for a given world.
 	Seed uint64 `json:"seed"`

@@ -63,6 +63,7 @@ type DataPlane struct {
 	syncMu   sync.Mutex // one reconciliation at a time; guards the maps below
 	backends map[string]*backend
 	forwards map[fwdKey]*forwarder
+	holes    map[fwdKey]*blackhole // addresses whose connects time out
 	closed   bool
 	lastErr  string
 	seed     maphash.Seed
@@ -91,6 +92,7 @@ func Start(o Options) (*DataPlane, error) {
 		logf:     o.Logf,
 		backends: map[string]*backend{},
 		forwards: map[fwdKey]*forwarder{},
+		holes:    map[fwdKey]*blackhole{},
 		addrs:    map[string]string{},
 		seed:     maphash.MakeSeed(),
 		stop:     make(chan struct{}),
@@ -292,19 +294,27 @@ func (d *DataPlane) syncBackends(services []Service) []error {
 
 func (d *DataPlane) syncForwards(fwds []Forward) []error {
 	var errs []error
-	want := map[fwdKey]string{}
+	want := map[fwdKey]Forward{}
 	for _, f := range fwds {
 		k := fwdKey{addr: f.Addr.Unmap(), port: f.Port}
-		if prev, dup := want[k]; dup && prev != f.Service {
-			errs = append(errs, fmt.Errorf("forward %s: claimed by both %s and %s", k, prev, f.Service))
+		if prev, dup := want[k]; dup && prev.Service != f.Service {
+			errs = append(errs, fmt.Errorf("forward %s: claimed by both %s and %s", k, prev.Service, f.Service))
 			continue
 		}
-		want[k] = f.Service
+		want[k] = f
 	}
+	// Close first what goes or changes mode, so the address is free for
+	// what replaces it.
 	for k, f := range d.forwards {
-		if _, ok := want[k]; !ok {
+		if w, ok := want[k]; !ok || w.Drop {
 			f.close()
 			delete(d.forwards, k)
+		}
+	}
+	for k, h := range d.holes {
+		if w, ok := want[k]; !ok || !w.Drop {
+			h.close()
+			delete(d.holes, k)
 		}
 	}
 	keys := make([]fwdKey, 0, len(want))
@@ -318,14 +328,28 @@ func (d *DataPlane) syncForwards(fwds []Forward) []error {
 		return int(a.port) - int(b.port)
 	})
 	for _, k := range keys {
-		svc := want[k]
+		w := want[k]
+		if w.Drop {
+			if d.holes[k] != nil {
+				continue
+			}
+			h, err := startBlackhole(k)
+			if err != nil {
+				errs = append(errs, err) // retried on the next sync
+				continue
+			}
+			d.holes[k] = h
+			continue
+		}
+		svc := w.Service
 		if f := d.forwards[k]; f != nil {
 			if *f.service.Load() != svc {
 				f.service.Store(&svc)
 			}
+			f.admit(w.Sources)
 			continue
 		}
-		f, err := startForwarder(k, svc, d.backendAddr)
+		f, err := startForwarder(k, svc, w.Sources, d.backendAddr)
 		if err != nil {
 			errs = append(errs, err) // retried on the next sync
 			continue
@@ -391,6 +415,10 @@ func (d *DataPlane) Close() error {
 	for k, f := range d.forwards {
 		f.close()
 		delete(d.forwards, k)
+	}
+	for k, h := range d.holes {
+		h.close()
+		delete(d.holes, k)
 	}
 	for id, b := range d.backends {
 		if err := b.close(); err != nil {

@@ -30,6 +30,8 @@ type forwarder struct {
 	ln      net.Listener
 	service atomic.Pointer[string]
 	backend func(service string) string // current backend address, "" if none
+	// sources are the client addresses let in (nil: all); see Forward.
+	sources atomic.Pointer[[]netip.Prefix]
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -37,7 +39,7 @@ type forwarder struct {
 	wg     sync.WaitGroup
 }
 
-func startForwarder(key fwdKey, service string, backend func(string) string) (*forwarder, error) {
+func startForwarder(key fwdKey, service string, sources []netip.Prefix, backend func(string) string) (*forwarder, error) {
 	if !key.addr.Is4() || !key.addr.IsLoopback() {
 		return nil, fmt.Errorf("forward %s: only IPv4 loopback (127.0.0.0/8) addresses are served", key)
 	}
@@ -50,6 +52,7 @@ func startForwarder(key fwdKey, service string, backend func(string) string) (*f
 	}
 	f := &forwarder{key: key, ln: ln, backend: backend, conns: map[net.Conn]struct{}{}}
 	f.service.Store(&service)
+	f.admit(sources)
 	f.wg.Add(1)
 	go f.acceptLoop()
 	return f, nil
@@ -65,6 +68,13 @@ func (f *forwarder) acceptLoop() {
 			}
 			// Out of file descriptors and the like: back off, keep serving.
 			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		if !f.admitted(c.RemoteAddr()) {
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+			c.Close()
 			continue
 		}
 		if !f.track(c) {
@@ -144,4 +154,32 @@ func (f *forwarder) close() {
 		c.Close()
 	}
 	f.wg.Wait()
+}
+
+// admit sets which client addresses get through (nil: all).
+func (f *forwarder) admit(sources []netip.Prefix) {
+	f.sources.Store(&sources)
+}
+
+// admitted reports whether a client address may connect.
+func (f *forwarder) admitted(a net.Addr) bool {
+	p := f.sources.Load()
+	if p == nil || *p == nil {
+		return true
+	}
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return false
+	}
+	ip, ok := netip.AddrFromSlice(ta.IP)
+	if !ok {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, s := range *p {
+		if s.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

@@ -63,6 +63,14 @@ type Forward struct {
 	Addr    netip.Addr
 	Port    uint16
 	Service string
+	// Drop makes every connect to the address time out, as a security
+	// group's silent drop or a load balancer with no healthy target does:
+	// nothing is proxied.
+	Drop bool
+	// Sources, when not nil, are the only client addresses let in; others
+	// are reset as soon as they connect (loopback has no way to drop one
+	// client's packets and not another's; Drop is the timeout).
+	Sources []netip.Prefix
 }
 
 // Service is one endpoint service's backend: ID keys it, Name is shown in

@@ -1,0 +1,89 @@
+package sandbox
+
+import (
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// localClient is where clients on this machine (the local probe, Run
+// Command scripts) connect from.
+var localClient = netip.MustParseAddr("127.0.0.1")
+
+// admission decides, for one data plane sync, which clients get through
+// each endpoint network interface on each port. A connection passes the
+// endpoint ENI's security groups (from its client), then the NLB's
+// security groups when they are enforced on PrivateLink traffic (from the
+// ENI's address), then needs a healthy target reachable from the ENI's
+// zone. What fails the last two fails every client: the forward drops all.
+// Results are memoised per sync since many endpoints share them.
+type admission struct {
+	w      *World
+	now    time.Time
+	d      Delays
+	routes map[string]bool
+}
+
+func newAdmission(w *World, now time.Time, d Delays) *admission {
+	return &admission{w: w, now: now, d: d, routes: map[string]bool{}}
+}
+
+// endpoint returns the sources per ENI address and service port of an
+// available endpoint; a missing key lets everyone in.
+func (a *admission) endpoint(e *Endpoint) map[netip.AddrPort][]netip.Prefix {
+	w := a.w
+	if w.Diag == nil {
+		return nil
+	}
+	svc := w.Services[e.ServiceID]
+	if svc == nil {
+		return nil
+	}
+	out := map[netip.AddrPort][]netip.Prefix{}
+	for _, id := range e.ENIIDs {
+		eni := w.ENIs[id]
+		if eni == nil {
+			continue
+		}
+		ip, err := netip.ParseAddr(eni.PrivateIP)
+		if err != nil {
+			continue
+		}
+		for _, lbARN := range svc.NLBARNs {
+			lb := w.LoadBalancers[lbARN]
+			if lb == nil {
+				continue
+			}
+			for _, lid := range SortedKeys(w.Listeners) {
+				ln := w.Listeners[lid]
+				if ln.LBARN != lbARN || ln.Port <= 0 || ln.Port > 65535 {
+					continue
+				}
+				key := netip.AddrPortFrom(ip, uint16(ln.Port))
+				if !a.passesNLB(lb, eni, ln.Port) {
+					out[key] = []netip.Prefix{}
+					continue
+				}
+				out[key] = w.endpointSources(eni, ln.Port)
+			}
+		}
+	}
+	return out
+}
+
+// passesNLB: the NLB's groups admit the ENI and a healthy target is
+// reachable from its zone.
+func (a *admission) passesNLB(lb *LoadBalancer, eni *ENI, port int32) bool {
+	key := strings.Join([]string{lb.ARN, eni.AZID, eni.PrivateIP, strings.Join(slices.Sorted(slices.Values(eni.SecurityGroupIDs)), ","), strconv.Itoa(int(port))}, "|")
+	if ok, seen := a.routes[key]; seen {
+		return ok
+	}
+	ok, _ := a.w.nlbAdmits(lb, eni, port)
+	if ok {
+		ok, _ = a.w.routable(lb, port, eni.AZID, a.now, a.d)
+	}
+	a.routes[key] = ok
+	return ok
+}
