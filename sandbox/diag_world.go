@@ -190,7 +190,7 @@ func (w *World) seedLB(lb *LoadBalancer, now time.Time) {
 		return
 	}
 	sg := &SecurityGroup{
-		ID: w.NewID("sg-"), Owner: lb.Owner, VPCID: vpc.ID, Name: lb.Name + "-sg",
+		ID: w.NewID("sg-"), Owner: lb.Owner, VPCID: vpc.ID, Name: "nlb-" + lb.Name,
 		Description: "security group of " + lb.Name, CreatedAt: now,
 		Egress: []SGRule{{RuleID: w.NewID("sgr-"), Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}},
 	}

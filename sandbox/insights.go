@@ -132,6 +132,22 @@ type netInsightsAnalysis struct {
 	TagSet                *netSet[netTag]           `xml:"tagSet"`
 }
 
+type netPathResult struct {
+	Path netInsightsPath `xml:"networkInsightsPath"`
+}
+
+type netAnalysisResult struct {
+	A netInsightsAnalysis `xml:"networkInsightsAnalysis"`
+}
+
+type netDeletedPath struct {
+	ID string `xml:"networkInsightsPathId"`
+}
+
+type netDeletedAnalysis struct {
+	ID string `xml:"networkInsightsAnalysisId"`
+}
+
 func (c *call) arn(kind, id string) string {
 	return fmt.Sprintf("arn:aws:ec2:%s:%s:%s/%s", c.w.Region, c.Account.ID, kind, id)
 }
@@ -208,7 +224,7 @@ func createInsightsPath(c *call) (any, error) {
 	if token != "" {
 		for _, id := range SortedKeys(c.w.Diag.Paths) {
 			if p := c.w.Diag.Paths[id]; p.Owner == c.Account.ID && p.ClientToken == token {
-				return map[string]any{"networkInsightsPath": c.pathXML(p)}, nil
+				return netPathResult{Path: c.pathXML(p)}, nil
 			}
 		}
 	}
@@ -218,9 +234,7 @@ func createInsightsPath(c *call) (any, error) {
 	p := &InsightsPath{ID: c.w.NewID("nip-"), Owner: c.Account.ID, Source: src, Destination: dst,
 		Protocol: proto, Port: int32(port), CreatedAt: c.Now, Tags: tags, ClientToken: token}
 	c.w.Diag.Paths[p.ID] = p
-	return struct {
-		Path netInsightsPath `xml:"networkInsightsPath"`
-	}{c.pathXML(p)}, nil
+	return netPathResult{Path: c.pathXML(p)}, nil
 }
 
 type netPathsResult struct {
@@ -287,9 +301,7 @@ func deleteInsightsPath(c *call) (any, error) {
 		return nil, err
 	}
 	delete(c.w.Diag.Paths, id)
-	return struct {
-		ID string `xml:"networkInsightsPathId"`
-	}{id}, nil
+	return netDeletedPath{ID: id}, nil
 }
 
 // ---- analyses ----
@@ -313,9 +325,7 @@ func startInsightsAnalysis(c *call) (any, error) {
 	a := &Analysis{ID: c.w.NewID("nia-"), Owner: c.Account.ID, PathID: id, StartedAt: c.Now, Tags: tags}
 	c.analyze(p, a)
 	c.w.Diag.Analyses[a.ID] = a
-	return struct {
-		A netInsightsAnalysis `xml:"networkInsightsAnalysis"`
-	}{c.analysisXML(a)}, nil
+	return netAnalysisResult{A: c.analysisXML(a)}, nil
 }
 
 // analyze evaluates the path's security groups: the source's egress to
@@ -518,7 +528,5 @@ func deleteInsightsAnalysis(c *call) (any, error) {
 		return nil, err
 	}
 	delete(c.w.Diag.Analyses, id)
-	return struct {
-		ID string `xml:"networkInsightsAnalysisId"`
-	}{id}, nil
+	return netDeletedAnalysis{ID: id}, nil
 }
