@@ -27,6 +27,9 @@ func (v Verdict) Mark() string {
 // the command to run from inside it.
 func WriteText(w io.Writer, r Report) error {
 	var b strings.Builder
+	if r.From != "" {
+		fmt.Fprintf(&b, "from %s:\n", sanitize(r.From))
+	}
 	for _, res := range r.Results {
 		if res.Verdict == Skipped || res.Verdict == "" {
 			fmt.Fprintf(&b, "%s %-4s  %s — %s\n", res.Verdict.Mark(), sanitize(string(res.Step)), sanitize(res.Target), sanitize(res.Seen))
@@ -93,6 +96,7 @@ type jsonReport struct {
 	Skipped    int          `json:"skipped"`
 	OutsideVPC bool         `json:"outside_vpc"`
 	Command    string       `json:"command"`
+	From       string       `json:"from,omitempty"`
 	Results    []jsonResult `json:"results"`
 }
 
@@ -127,7 +131,7 @@ func (r *Result) UnmarshalJSON(data []byte) error {
 func (r Report) MarshalJSON() ([]byte, error) {
 	passed, failed, skipped := r.Counts()
 	j := jsonReport{Name: sanitize(r.Name), Port: r.Port, OK: r.OK(), Passed: passed, Failed: failed, Skipped: skipped,
-		OutsideVPC: r.OutsideVPC, Command: sanitize(r.Command), Results: make([]jsonResult, 0, len(r.Results))}
+		OutsideVPC: r.OutsideVPC, Command: sanitize(r.Command), From: sanitize(r.From), Results: make([]jsonResult, 0, len(r.Results))}
 	for _, res := range r.Results {
 		j.Results = append(j.Results, res.toJSON())
 	}
@@ -142,11 +146,12 @@ func (r *Report) UnmarshalJSON(data []byte) error {
 		Port       int      `json:"port"`
 		OutsideVPC bool     `json:"outside_vpc"`
 		Command    string   `json:"command"`
+		From       string   `json:"from"`
 		Results    []Result `json:"results"`
 	}
 	if err := json.Unmarshal(data, &j); err != nil {
 		return fmt.Errorf("decode probe report: %w", err)
 	}
-	*r = Report{Name: j.Name, Port: j.Port, OutsideVPC: j.OutsideVPC, Command: j.Command, Results: j.Results}
+	*r = Report{Name: j.Name, Port: j.Port, OutsideVPC: j.OutsideVPC, Command: j.Command, From: j.From, Results: j.Results}
 	return nil
 }

@@ -67,6 +67,9 @@ type Report struct {
 	// Command is the plwiz check command line that repeats this check,
 	// shell-quoted, to run from a host inside the VPC.
 	Command string
+	// From says where the checks ran when not on this host, e.g.
+	// "i-0abc… in vpc-0def…" for the remote check (ParseRemote).
+	From string
 }
 
 // Counts returns how many results passed, failed and were skipped.
