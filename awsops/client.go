@@ -15,11 +15,13 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
@@ -71,6 +73,8 @@ type Client struct {
 	sts *sts.Client
 	sns *sns.Client
 	sqs *sqs.Client
+	ssm *ssm.Client
+	acm *acm.Client
 }
 
 // Load builds a Client from the SDK's default chain (environment, shared
@@ -161,6 +165,8 @@ func New(cfg aws.Config, o Options) (*Client, error) {
 		sts:         sts.NewFromConfig(cfg),
 		sns:         sns.NewFromConfig(cfg),
 		sqs:         sqs.NewFromConfig(cfg),
+		ssm:         ssm.NewFromConfig(cfg),
+		acm:         acm.NewFromConfig(cfg),
 	}, nil
 }
 

@@ -320,6 +320,9 @@ func isSSOError(err error) bool {
 
 // fromCode classifies an AWS error response by its code.
 func (c classifier) fromCode(e *Error, apiErr smithy.APIError, status int) {
+	if fromDiagCode(e) {
+		return
+	}
 	msg := strings.ToLower(e.Message)
 	switch e.Code {
 	case "InvalidParameter", "InvalidParameterValue", "InvalidParameterCombination":

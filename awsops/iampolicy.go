@@ -33,49 +33,56 @@ func (p Policy) Actions() []string {
 
 // IAMPolicy returns the least-privilege policy the role needs for everything
 // plwiz does, built from the operation table the code itself is held to.
-// ec2:CreateTags is allowed only as part of the create calls that tag.
+// ec2:CreateTags is allowed only as part of the create calls that tag; an
+// operation with Resources gets a statement per resource pattern.
 func IAMPolicy(r Role) (Policy, error) {
 	if r != RoleProvider && r != RoleConsumer {
 		return Policy{}, fmt.Errorf("iam policy: unknown role %q (want provider or consumer)", r)
 	}
-	var actions []string
-	tagging := map[string][]string{} // extra action → create actions that need it
+	var actions, also []string
+	var scoped []Operation
+	var tagCreates []string // create actions that tag
 	for _, o := range Operations(r) {
-		actions = append(actions, o.Action())
+		if len(o.Resources) > 0 {
+			scoped = append(scoped, o)
+		} else {
+			actions = append(actions, o.Action())
+		}
 		for _, extra := range o.AlsoNeeds {
-			tagging[extra] = append(tagging[extra], o.Name)
+			if extra == "ec2:CreateTags" {
+				tagCreates = append(tagCreates, o.Name)
+			} else {
+				also = append(also, extra)
+			}
 		}
 	}
-	slices.Sort(actions)
-	actions = slices.Compact(actions)
 	sid := "Plwiz" + titleCase(string(r))
 	p := Policy{Version: "2012-10-17", Statement: []PolicyStatement{{
-		Sid: sid, Effect: "Allow", Action: actions, Resource: "*",
+		Sid: sid, Effect: "Allow", Action: sortedSet(actions), Resource: "*",
 	}}}
-	extras := make([]string, 0, len(tagging))
-	for a := range tagging {
-		extras = append(extras, a)
-	}
-	slices.Sort(extras)
-	// A policy's Sids must differ: the actions without a condition of
-	// their own (tagging an SNS topic or SQS queue as it is created) share
-	// one statement.
-	also := PolicyStatement{Sid: sid + "Also", Effect: "Allow", Resource: "*"}
-	for _, a := range extras {
-		if a != "ec2:CreateTags" {
-			also.Action = append(also.Action, a)
-			continue
+	for _, o := range scoped {
+		for i, res := range o.Resources {
+			p.Statement = append(p.Statement, PolicyStatement{
+				Sid:    fmt.Sprintf("%s%s%s%d", sid, o.Name, o.ScopeNote, i+1),
+				Effect: "Allow", Action: []string{o.Action()}, Resource: res,
+			})
 		}
-		creates := tagging[a]
-		slices.Sort(creates)
-		// Only while creating, so the role cannot retag other resources.
-		p.Statement = append(p.Statement, PolicyStatement{Sid: sid + "TagOnCreate", Effect: "Allow", Action: []string{a}, Resource: "*",
-			Condition: map[string]map[string][]string{"StringEquals": {"ec2:CreateAction": creates}}})
 	}
-	if len(also.Action) > 0 {
-		p.Statement = append(p.Statement, also)
+	if len(tagCreates) > 0 {
+		// Only while creating, so the role cannot retag other resources.
+		p.Statement = append(p.Statement, PolicyStatement{Sid: sid + "TagOnCreate", Effect: "Allow", Action: []string{"ec2:CreateTags"}, Resource: "*",
+			Condition: map[string]map[string][]string{"StringEquals": {"ec2:CreateAction": sortedSet(tagCreates)}}})
+	}
+	if len(also) > 0 {
+		p.Statement = append(p.Statement, PolicyStatement{Sid: sid + "Also", Effect: "Allow", Action: sortedSet(also), Resource: "*"})
 	}
 	return p, nil
+}
+
+func sortedSet(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // IAMPolicyJSON is IAMPolicy indented for printing.

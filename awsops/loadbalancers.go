@@ -31,6 +31,11 @@ type LoadBalancer struct {
 	IPAddressType string
 	Zones         []LBZone
 	Listeners     []Listener
+	// SecurityGroups of the NLB (none for one created without), and
+	// whether their inbound rules apply to PrivateLink traffic ("on", AWS's
+	// default, or "off"; "" without groups).
+	SecurityGroups     []string
+	EnforcePrivateLink string
 }
 
 // LBZone is one zone the load balancer is in.
@@ -41,8 +46,13 @@ type LBZone struct {
 
 // Listener is one listener of a load balancer.
 type Listener struct {
+	ARN      string
 	Port     int32
 	Protocol string // TCP | TLS | UDP | TCP_UDP
+	// TargetGroupARNs are where its default action forwards.
+	TargetGroupARNs []string
+	// CertificateARN is a TLS listener's default certificate.
+	CertificateARN string
 }
 
 // Active reports whether the load balancer can take an endpoint service.
@@ -105,6 +115,7 @@ func (p *Provider) loadBalancers(ctx context.Context, arns []string) ([]LoadBala
 			l := LoadBalancer{
 				ARN: str(lb.LoadBalancerArn), Name: str(lb.LoadBalancerName), DNSName: str(lb.DNSName),
 				Scheme: clean(string(lb.Scheme)), VPCID: str(lb.VpcId), IPAddressType: clean(string(lb.IpAddressType)),
+				SecurityGroups: strs(lb.SecurityGroups), EnforcePrivateLink: str(lb.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic),
 			}
 			if lb.State != nil {
 				l.State = clean(string(lb.State.Code))
@@ -147,7 +158,23 @@ func (p *Provider) listeners(ctx context.Context, lbARN string) ([]Listener, err
 			return nil, p.fail("list listeners of "+lbARN, err)
 		}
 		for _, l := range out.Listeners {
-			ls = append(ls, Listener{Port: aws.ToInt32(l.Port), Protocol: clean(string(l.Protocol))})
+			x := Listener{ARN: str(l.ListenerArn), Port: aws.ToInt32(l.Port), Protocol: clean(string(l.Protocol))}
+			for _, a := range l.DefaultActions {
+				if arn := str(a.TargetGroupArn); arn != "" {
+					x.TargetGroupARNs = append(x.TargetGroupARNs, arn)
+				}
+				if a.ForwardConfig != nil {
+					for _, tg := range a.ForwardConfig.TargetGroups {
+						if arn := str(tg.TargetGroupArn); arn != "" && !slices.Contains(x.TargetGroupARNs, arn) {
+							x.TargetGroupARNs = append(x.TargetGroupARNs, arn)
+						}
+					}
+				}
+			}
+			if len(l.Certificates) > 0 {
+				x.CertificateARN = str(l.Certificates[0].CertificateArn)
+			}
+			ls = append(ls, x)
 		}
 	}
 	slices.SortFunc(ls, func(a, b Listener) int { return int(a.Port - b.Port) })

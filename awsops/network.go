@@ -200,7 +200,8 @@ func (c *Consumer) ListSecurityGroups(ctx context.Context, vpcID string) ([]Secu
 		Filters: []types.Filter{filter("vpc-id", vpcID)}, MaxResults: aws.Int32(ec2PageSize)})
 }
 
-func (c *Consumer) securityGroups(ctx context.Context, in *ec2.DescribeSecurityGroupsInput) ([]SecurityGroup, error) {
+// securityGroups is shared: the provider reads its NLB's groups too.
+func (c *base) securityGroups(ctx context.Context, in *ec2.DescribeSecurityGroupsInput) ([]SecurityGroup, error) {
 	var api networkAPI = c.c.ec2
 	pages := ec2.NewDescribeSecurityGroupsPaginator(api, in)
 	var out []SecurityGroup

@@ -4,11 +4,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -49,6 +51,11 @@ type Operation struct {
 	// where it is not named after it (SQS's batch calls are authorised by
 	// their single-message action: DeleteMessageBatch by sqs:DeleteMessage).
 	IAMAction string
+	// Resources, when set, scope the action to these ARN patterns instead
+	// of "*"; ScopeNote ends the statement's Sid and says what the scope
+	// is (IAM policies have no comments).
+	Resources []string
+	ScopeNote string
 }
 
 // Action is the IAM action that authorises the operation, e.g.
@@ -78,6 +85,10 @@ func iamPrefix(serviceID string) string {
 		return "sns"
 	case sqs.ServiceID:
 		return "sqs"
+	case ssm.ServiceID:
+		return "ssm"
+	case acm.ServiceID:
+		return "acm"
 	}
 	return strings.ToLower(strings.ReplaceAll(serviceID, " ", ""))
 }
@@ -92,6 +103,13 @@ const (
 
 	opDescribeLoadBalancers
 	opDescribeListeners
+	opDescribeTargetGroups
+	opDescribeTargetHealth
+	opDescribeLoadBalancerAttributes
+	opDescribeTargetGroupAttributes
+	opDescribeListenerCertificates
+	opDescribeCertificate
+	opSetSecurityGroups
 	opCreateVpcEndpointServiceConfiguration
 	opDescribeVpcEndpointServiceConfigurations
 	opModifyVpcEndpointServiceConfiguration
@@ -120,6 +138,16 @@ const (
 	opModifyVpcEndpoint
 	opDeleteVpcEndpoints
 	opDescribeNetworkInterfaces
+	opDescribeInstances
+	opDescribeInstanceInformation
+	opSendCommand
+	opGetCommandInvocation
+	opCreateNetworkInsightsPath
+	opStartNetworkInsightsAnalysis
+	opDescribeNetworkInsightsAnalyses
+	opDescribeNetworkInsightsPaths
+	opDeleteNetworkInsightsAnalysis
+	opDeleteNetworkInsightsPath
 
 	// Event-driven waits (both roles): a topic and a queue the connection
 	// notifications reach the waiting party through.
@@ -150,6 +178,19 @@ var (
 	consumerOnly = []Role{RoleConsumer}
 	// Tagging a resource as it is created needs ec2:CreateTags too.
 	tagOnCreate = []string{"ec2:CreateTags"}
+	// The Reachability Analyzer queries AWS Tiros and reads the VPC's
+	// network with the caller's permissions ("Required API permissions for
+	// Reachability Analyzer"): these are what a path inside one VPC to an
+	// endpoint network interface crosses, besides the describe calls plwiz
+	// makes itself.
+	reachabilityNeeds = []string{"ec2:CreateTags", "tiros:CreateQuery", "tiros:GetQueryAnswer", "tiros:GetQueryExplanation",
+		"ec2:DescribeRouteTables", "ec2:DescribeNetworkAcls", "ec2:DescribeManagedPrefixLists", "ec2:GetManagedPrefixListEntries",
+		"ec2:DescribePrefixLists", "ec2:DescribeInternetGateways", "ec2:DescribeNatGateways", "ec2:DescribeVpcPeeringConnections",
+		"ec2:DescribeTransitGatewayAttachments"}
+	// Run Command is allowed with AWS-RunShellScript only. ssm:SendCommand
+	// has no condition key that names a VPC (only resource tags of the
+	// instance), so instances cannot be scoped to the consumer VPC here.
+	runShellScriptOnly = []string{"arn:aws:ssm:*::document/AWS-RunShellScript", "arn:aws:ec2:*:*:instance/*"}
 )
 
 // operations is read-only after package initialisation.
@@ -159,6 +200,13 @@ var operations = [numOps]Operation{
 
 	opDescribeLoadBalancers:                         {Service: elbv2.ServiceID, Name: "DescribeLoadBalancers", Roles: providerOnly},
 	opDescribeListeners:                             {Service: elbv2.ServiceID, Name: "DescribeListeners", Roles: providerOnly},
+	opDescribeTargetGroups:                          {Service: elbv2.ServiceID, Name: "DescribeTargetGroups", Roles: providerOnly},
+	opDescribeTargetHealth:                          {Service: elbv2.ServiceID, Name: "DescribeTargetHealth", Roles: providerOnly},
+	opDescribeLoadBalancerAttributes:                {Service: elbv2.ServiceID, Name: "DescribeLoadBalancerAttributes", Roles: providerOnly},
+	opDescribeTargetGroupAttributes:                 {Service: elbv2.ServiceID, Name: "DescribeTargetGroupAttributes", Roles: providerOnly},
+	opDescribeListenerCertificates:                  {Service: elbv2.ServiceID, Name: "DescribeListenerCertificates", Roles: providerOnly},
+	opDescribeCertificate:                           {Service: acm.ServiceID, Name: "DescribeCertificate", Roles: providerOnly},
+	opSetSecurityGroups:                             {Service: elbv2.ServiceID, Name: "SetSecurityGroups", Roles: providerOnly},
 	opCreateVpcEndpointServiceConfiguration:         {Service: ec2.ServiceID, Name: "CreateVpcEndpointServiceConfiguration", Roles: providerOnly, AlsoNeeds: tagOnCreate},
 	opDescribeVpcEndpointServiceConfigurations:      {Service: ec2.ServiceID, Name: "DescribeVpcEndpointServiceConfigurations", Roles: providerOnly},
 	opModifyVpcEndpointServiceConfiguration:         {Service: ec2.ServiceID, Name: "ModifyVpcEndpointServiceConfiguration", Roles: providerOnly},
@@ -178,9 +226,9 @@ var operations = [numOps]Operation{
 	opDescribeVpcAttribute:          {Service: ec2.ServiceID, Name: "DescribeVpcAttribute", Roles: consumerOnly},
 	opModifyVpcAttribute:            {Service: ec2.ServiceID, Name: "ModifyVpcAttribute", Roles: consumerOnly},
 	opDescribeSubnets:               {Service: ec2.ServiceID, Name: "DescribeSubnets", Roles: consumerOnly},
-	opDescribeSecurityGroups:        {Service: ec2.ServiceID, Name: "DescribeSecurityGroups", Roles: consumerOnly},
+	opDescribeSecurityGroups:        {Service: ec2.ServiceID, Name: "DescribeSecurityGroups", Roles: both},
 	opCreateSecurityGroup:           {Service: ec2.ServiceID, Name: "CreateSecurityGroup", Roles: consumerOnly, AlsoNeeds: tagOnCreate},
-	opAuthorizeSecurityGroupIngress: {Service: ec2.ServiceID, Name: "AuthorizeSecurityGroupIngress", Roles: consumerOnly},
+	opAuthorizeSecurityGroupIngress: {Service: ec2.ServiceID, Name: "AuthorizeSecurityGroupIngress", Roles: both},
 	opDeleteSecurityGroup:           {Service: ec2.ServiceID, Name: "DeleteSecurityGroup", Roles: consumerOnly},
 	opCreateVpcEndpoint:             {Service: ec2.ServiceID, Name: "CreateVpcEndpoint", Roles: consumerOnly, AlsoNeeds: tagOnCreate},
 	opDescribeVpcEndpoints:          {Service: ec2.ServiceID, Name: "DescribeVpcEndpoints", Roles: consumerOnly},
@@ -207,6 +255,17 @@ var operations = [numOps]Operation{
 	opCreateVpcEndpointConnectionNotification:    {Service: ec2.ServiceID, Name: "CreateVpcEndpointConnectionNotification", Roles: both},
 	opDescribeVpcEndpointConnectionNotifications: {Service: ec2.ServiceID, Name: "DescribeVpcEndpointConnectionNotifications", Roles: both},
 	opDeleteVpcEndpointConnectionNotifications:   {Service: ec2.ServiceID, Name: "DeleteVpcEndpointConnectionNotifications", Roles: both},
+	// The provider reads its targets' zones; the consumer its instances.
+	opDescribeInstances:               {Service: ec2.ServiceID, Name: "DescribeInstances", Roles: both},
+	opDescribeInstanceInformation:     {Service: ssm.ServiceID, Name: "DescribeInstanceInformation", Roles: consumerOnly},
+	opSendCommand:                     {Service: ssm.ServiceID, Name: "SendCommand", Roles: consumerOnly, Resources: runShellScriptOnly, ScopeNote: "RunShellScriptOnlyNoVpcConditionKeyExists"},
+	opGetCommandInvocation:            {Service: ssm.ServiceID, Name: "GetCommandInvocation", Roles: consumerOnly},
+	opCreateNetworkInsightsPath:       {Service: ec2.ServiceID, Name: "CreateNetworkInsightsPath", Roles: consumerOnly, AlsoNeeds: tagOnCreate},
+	opStartNetworkInsightsAnalysis:    {Service: ec2.ServiceID, Name: "StartNetworkInsightsAnalysis", Roles: consumerOnly, AlsoNeeds: reachabilityNeeds},
+	opDescribeNetworkInsightsAnalyses: {Service: ec2.ServiceID, Name: "DescribeNetworkInsightsAnalyses", Roles: consumerOnly},
+	opDescribeNetworkInsightsPaths:    {Service: ec2.ServiceID, Name: "DescribeNetworkInsightsPaths", Roles: consumerOnly},
+	opDeleteNetworkInsightsAnalysis:   {Service: ec2.ServiceID, Name: "DeleteNetworkInsightsAnalysis", Roles: consumerOnly},
+	opDeleteNetworkInsightsPath:       {Service: ec2.ServiceID, Name: "DeleteNetworkInsightsPath", Roles: consumerOnly},
 }
 
 // Operations returns the operations the role calls, in table order.
@@ -216,6 +275,7 @@ func Operations(r Role) []Operation {
 		if o.For(r) {
 			o.Roles = slices.Clone(o.Roles)
 			o.AlsoNeeds = slices.Clone(o.AlsoNeeds)
+			o.Resources = slices.Clone(o.Resources)
 			out = append(out, o)
 		}
 	}

@@ -87,7 +87,7 @@ func TestLoadBalancerByARNAndZones(t *testing.T) {
 	ctx := sbtest.Context(t)
 	arn, port := w.nlb(t)
 	lb, err := w.p.LoadBalancer(ctx, arn)
-	if err != nil || lb.ARN != arn || lb.Name == "" || lb.DNSName == "" || lb.VPCID == "" || lb.Scheme != "internal" || lb.Listeners[0] != (Listener{Port: port, Protocol: "TCP"}) {
+	if err != nil || lb.ARN != arn || lb.Name == "" || lb.DNSName == "" || lb.VPCID == "" || lb.Scheme != "internal" || lb.Listeners[0].Port != port || lb.Listeners[0].Protocol != "TCP" || len(lb.Listeners[0].TargetGroupARNs) != 1 {
 		t.Fatalf("LoadBalancer: %+v, %v", lb, err)
 	}
 	if ids := lb.ZoneIDs(); len(ids) != 3 {

@@ -35,7 +35,7 @@ func TestIAMPolicyPrintsValidJSONPerRole(t *testing.T) {
 			[]string{"ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint", "ec2:DescribeVpcEndpointServices", "ec2:ModifyVpcAttribute",
 				"ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "sts:GetCallerIdentity"},
 			[]string{"ec2:AcceptVpcEndpointConnections", "route53:ChangeResourceRecordSets", "elasticloadbalancing:DescribeLoadBalancers"},
-			[]string{"CreateSecurityGroup", "CreateVpcEndpoint"}},
+			[]string{"CreateNetworkInsightsPath", "CreateSecurityGroup", "CreateVpcEndpoint", "StartNetworkInsightsAnalysis"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.role, func(t *testing.T) {
@@ -55,8 +55,11 @@ func TestIAMPolicyPrintsValidJSONPerRole(t *testing.T) {
 			var actions []string
 			var tagStmt *statement
 			for i, s := range p.Statement {
-				if s.Effect != "Allow" || s.Resource != "*" || s.Sid == "" {
-					t.Errorf("statement %+v: want a Sid, Allow on *", s)
+				// Run Command is scoped to AWS-RunShellScript and instances.
+				scoped := slices.Equal(s.Action, []string{"ssm:SendCommand"}) &&
+					(s.Resource == "arn:aws:ssm:*::document/AWS-RunShellScript" || s.Resource == "arn:aws:ec2:*:*:instance/*")
+				if s.Effect != "Allow" || (s.Resource != "*" && !scoped) || s.Sid == "" {
+					t.Errorf("statement %+v: want a Sid, Allow on * (or Run Command scoped)", s)
 				}
 				if slices.Contains(s.Action, "ec2:CreateTags") {
 					tagStmt = &p.Statement[i]
