@@ -93,12 +93,14 @@ func TestRemoteTargetValidate(t *testing.T) {
 		t.Fatalf("valid target: %v", err)
 	}
 	bad := map[string]func(*probe.RemoteTarget){
-		"shell in name":   func(r *probe.RemoteTarget) { r.Name = "a.example.com;reboot" },
-		"quote in path":   func(r *probe.RemoteTarget) { r.HTTPPath = "/x'$(reboot)'" },
-		"space in path":   func(r *probe.RemoteTarget) { r.HTTPPath = "/a b" },
-		"bad resolver":    func(r *probe.RemoteTarget) { r.Resolver = "127.0.0.1;reboot" },
-		"bad port":        func(r *probe.RemoteTarget) { r.Port = 0 },
-		"not a cert":      func(r *probe.RemoteTarget) { r.CAPEM = []byte("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n") },
+		"shell in name": func(r *probe.RemoteTarget) { r.Name = "a.example.com;reboot" },
+		"quote in path": func(r *probe.RemoteTarget) { r.HTTPPath = "/x'$(reboot)'" },
+		"space in path": func(r *probe.RemoteTarget) { r.HTTPPath = "/a b" },
+		"bad resolver":  func(r *probe.RemoteTarget) { r.Resolver = "127.0.0.1;reboot" },
+		"bad port":      func(r *probe.RemoteTarget) { r.Port = 0 },
+		"not a cert": func(r *probe.RemoteTarget) {
+			r.CAPEM = []byte("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n")
+		},
 		"junk around PEM": func(r *probe.RemoteTarget) { r.CAPEM = []byte("echo hi\n") },
 		"ipv6 address":    func(r *probe.RemoteTarget) { r.Addresses = []netip.Addr{netip.MustParseAddr("fd00::1")} },
 		"bad sni":         func(r *probe.RemoteTarget) { r.ServerName = "x y" },
