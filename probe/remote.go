@@ -5,7 +5,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math"
-	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -212,9 +211,4 @@ func RemoteCommands(t RemoteTarget) ([]string, error) {
 	out = append(out, strings.Split(strings.TrimRight(script, "\n"), "\n")...)
 	out = append(out, remoteEOF, `bash "$plwiz_f"; plwiz_rc=$?; rm -f "$plwiz_f"; exit $plwiz_rc`)
 	return out, nil
-}
-
-// hostPort joins an address and port the way the script names targets.
-func hostPort(a netip.Addr, port int) string {
-	return net.JoinHostPort(a.Unmap().String(), strconv.Itoa(port))
 }

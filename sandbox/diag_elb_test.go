@@ -287,3 +287,48 @@ func TestTLSListenerCertificates(t *testing.T) {
 	_, err = acm.NewFromConfig(env.Config(t, "consumer")).DescribeCertificate(ctx, &acm.DescribeCertificateInput{CertificateArn: aws.String(arn)})
 	apiCode(t, err, "ResourceNotFoundException")
 }
+
+func TestTargetHealthUnusedReasons(t *testing.T) {
+	t.Parallel()
+	env := sbtest.Start(t, sbtest.Options{})
+	c := elb.NewFromConfig(env.Config(t, "provider"))
+	ctx := sbtest.Context(t)
+	tgs, err := c.DescribeTargetGroups(ctx, &elb.DescribeTargetGroupsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgARN := aws.ToString(tgs.TargetGroups[0].TargetGroupArn)
+	// The load balancer leaves one zone, and another zone's instance stops.
+	var outZone, stopped string
+	env.SB.World(func(w *sandbox.World, _ time.Time) {
+		tg := w.Diag.TargetGroups[tgARN]
+		lb := w.LoadBalancers[w.Listeners[sandbox.SortedKeys(w.Listeners)[0]].LBARN]
+		dropped := w.Subnets[lb.SubnetIDs[0]].AZID
+		lb.SubnetIDs = lb.SubnetIDs[1:]
+		for _, tgt := range tg.Targets {
+			in := w.Diag.Instances[tgt.ID]
+			switch {
+			case in.AZID == dropped:
+				outZone = in.ID
+			case stopped == "":
+				stopped = in.ID
+				in.State = sandbox.InstanceStopped
+			}
+		}
+	})
+	rows := map[string]healthRow{}
+	for _, r := range targetHealth(t, c, tgARN) {
+		rows[r.id] = r
+	}
+	if r := rows[outZone]; r.state != "unused" || r.reason != "Target.NotInUse" {
+		t.Errorf("target in a zone the load balancer left: %+v, want unused Target.NotInUse", r)
+	}
+	if r := rows[stopped]; r.state != "unused" || r.reason != "Target.InvalidState" {
+		t.Errorf("stopped target: %+v, want unused Target.InvalidState", r)
+	}
+	_, err = c.RegisterTargets(ctx, &elb.RegisterTargetsInput{TargetGroupArn: aws.String(tgARN),
+		Targets: []elbtypes.TargetDescription{{Id: aws.String(stopped), Port: aws.Int32(9999)}}})
+	if msg := apiCode(t, err, "InvalidTarget"); !strings.Contains(msg, "not in a running state") {
+		t.Errorf("registering a stopped instance: %q", msg)
+	}
+}

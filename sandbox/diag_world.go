@@ -324,16 +324,6 @@ func (w *World) instancesIn(vpcID string) []*Instance {
 	return out
 }
 
-// instanceByENI finds the instance a network interface belongs to.
-func (w *World) instanceByENI(eniID string) *Instance {
-	for _, in := range w.Diag.Instances {
-		if in.ENIID == eniID {
-			return in
-		}
-	}
-	return nil
-}
-
 // defaultLBAttributes are a network load balancer's attributes as ELBv2
 // creates them.
 func defaultLBAttributes() map[string]string {

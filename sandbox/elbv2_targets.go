@@ -236,7 +236,7 @@ func elbDescribeTargetHealth(c *call) (any, error) {
 		res.TargetHealthDescriptions = append(res.TargetHealthDescriptions, elbTargetHealthDescription{
 			Target:          elbTarget{ID: t.ID, Port: t.Port},
 			HealthCheckPort: strconv.Itoa(int(t.Port)),
-			TargetHealth:    elbTargetHealth{State: st.State, Reason: st.Reason, Description: st.Description},
+			TargetHealth:    elbTargetHealth(st),
 		})
 	}
 	if len(asked) == 0 {
@@ -269,7 +269,7 @@ func elbDescribeTargetHealth(c *call) (any, error) {
 			}
 			res.TargetHealthDescriptions = append(res.TargetHealthDescriptions, elbTargetHealthDescription{
 				Target:       elbTarget{ID: a.id, Port: port},
-				TargetHealth: elbTargetHealth{State: stateNotRegistered.State, Reason: stateNotRegistered.Reason, Description: stateNotRegistered.Description},
+				TargetHealth: elbTargetHealth(stateNotRegistered),
 			})
 		}
 	}
