@@ -168,6 +168,11 @@ func collectView(w *World, now time.Time, d Delays, cache map[string]*epCache) w
 		}
 		// Every endpoint name of the service is one label under this.
 		names = append(names, "*."+svc.ID+"."+v.vpceZone)
+		if acm := listenerCertNames(w, svc); len(acm) > 0 {
+			// A TLS listener ends TLS at the load balancer with its ACM
+			// certificate: clients see that certificate's names.
+			names = acm
+		}
 		v.services = append(v.services, dataplane.Service{ID: svc.ID, Name: svc.Name, DNSNames: names})
 		if svc.PrivateDNSName != "" && svc.PrivateDNSState == DNSVerified {
 			v.privNames[svc.ID] = svc.PrivateDNSName

@@ -87,3 +87,25 @@ func (a *admission) passesNLB(lb *LoadBalancer, eni *ENI, port int32) bool {
 	a.routes[key] = ok
 	return ok
 }
+
+// listenerCertNames are the names of the default ACM certificate of the
+// first TLS listener of the service's load balancers, nil when none has
+// one.
+func listenerCertNames(w *World, svc *Service) []string {
+	if w.Diag == nil {
+		return nil
+	}
+	for _, lbARN := range svc.NLBARNs {
+		for _, id := range SortedKeys(w.Listeners) {
+			ln := w.Listeners[id]
+			lc := w.Diag.Listeners[id]
+			if ln.LBARN != lbARN || ln.Protocol != "TLS" || lc == nil || len(lc.CertificateARNs) == 0 {
+				continue
+			}
+			if cert := w.Diag.Certificates[lc.CertificateARNs[0]]; cert != nil {
+				return slices.Compact(append([]string{cert.Domain}, cert.SANs...))
+			}
+		}
+	}
+	return nil
+}

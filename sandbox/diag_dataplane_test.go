@@ -1,10 +1,12 @@
 package sandbox_test
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -178,4 +180,25 @@ func TestDataPlaneDefaultWorldReachable(t *testing.T) {
 	env := sbtest.Start(t, sbtest.Options{DataPlane: true})
 	ep := env.Endpoint(t, sbtest.EndpointOptions{})
 	wantReach(t, env, ep, "default world", true, true, true)
+}
+
+// TestTLSListenerServesItsCertificate: behind a TLS listener, clients get
+// the listener's ACM certificate (its names), as an NLB ending TLS does.
+func TestTLSListenerServesItsCertificate(t *testing.T) {
+	t.Parallel()
+	env := sbtest.Start(t, sbtest.Options{DataPlane: true, World: scenarioWorld(t, "tls-listener")})
+	ep := env.Endpoint(t, sbtest.EndpointOptions{})
+	if err := env.SB.SyncDataPlane(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 2 * time.Second}, "tcp4",
+		net.JoinHostPort(ep.ENIs[0].IP.String(), strconv.Itoa(ep.Port)), &tls.Config{ServerName: "api.example.com", RootCAs: env.SB.CAPool()})
+	if err != nil {
+		t.Fatalf("TLS to api.example.com through the endpoint: %v", err)
+	}
+	defer conn.Close()
+	names := conn.ConnectionState().PeerCertificates[0].DNSNames
+	if !slices.Equal(names, []string{"example.com", "*.example.com"}) {
+		t.Fatalf("certificate names %v, want the ACM certificate's", names)
+	}
 }
