@@ -157,6 +157,16 @@ func (w *World) ensureDiag(now time.Time) {
 	if d.ENIs == nil {
 		d.ENIs = map[string]*ENI{}
 	}
+	// A command that was running when the sandbox stopped will never end:
+	// its agent (a process of the old sandbox) is gone.
+	for _, cmd := range d.Commands {
+		for _, inv := range cmd.Invocations {
+			if !inv.Done {
+				*inv = Invocation{InstanceID: inv.InstanceID, Done: true, Status: "Failed", StatusDetails: "Failed",
+					ResponseCode: -1, Stderr: "the sandbox stopped while the command ran", EndedAt: now}
+			}
+		}
+	}
 	for _, arn := range SortedKeys(w.LoadBalancers) {
 		if d.LBs[arn] == nil {
 			w.seedLB(w.LoadBalancers[arn], now)

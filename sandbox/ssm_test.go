@@ -134,3 +134,35 @@ func TestRunCommandRefusals(t *testing.T) {
 	_, err = c.GetCommandInvocation(ctx, &ssm.GetCommandInvocationInput{CommandId: aws.String("00000000-0000-4000-a000-000000000000"), InstanceId: aws.String(inst)})
 	apiCode(t, err, "InvalidCommandId")
 }
+
+// TestRunCommandAcrossARestart: a command still running when the sandbox
+// stops ends as Failed in the world it saved, rather than InProgress
+// forever.
+func TestRunCommandAcrossARestart(t *testing.T) {
+	t.Parallel()
+	env := sbtest.Start(t, sbtest.Options{})
+	inst := managedInstance(t, env)
+	ctx := sbtest.Context(t)
+	c := ssm.NewFromConfig(env.Config(t, "consumer"))
+	sent, err := c.SendCommand(ctx, &ssm.SendCommandInput{DocumentName: aws.String("AWS-RunShellScript"), InstanceIds: []string{inst},
+		Parameters: map[string][]string{"commands": {"sleep 30"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := t.TempDir() + "/world.json"
+	env.SB.World(func(w *sandbox.World, _ time.Time) {
+		if err := w.Save(path); err != nil {
+			t.Fatal(err)
+		}
+	})
+	w, err := sandbox.LoadWorld(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env2 := sbtest.Start(t, sbtest.Options{World: w})
+	env2.Advance(t, time.Minute)
+	got, err := ssm.NewFromConfig(env2.Config(t, "consumer")).GetCommandInvocation(ctx, &ssm.GetCommandInvocationInput{CommandId: sent.Command.CommandId, InstanceId: aws.String(inst)})
+	if err != nil || got.Status != ssmtypes.CommandInvocationStatusFailed {
+		t.Fatalf("after a restart: %v %+v, want Failed", err, got)
+	}
+}
