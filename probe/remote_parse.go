@@ -272,7 +272,7 @@ func (r remoteReader) result(l remoteLine) Result {
 		if u := strings.TrimSpace(l.detail["url"]); strings.HasPrefix(u, "http://") {
 			scheme = "http"
 		}
-		res.Target = fmt.Sprintf("%s://%s%s via %s", scheme, hostPort4(r.t), r.t.HTTPPath, l.target)
+		res.Target = fmt.Sprintf("%s://%s%s via %s", scheme, urlHost(r.t, scheme), r.t.HTTPPath, l.target)
 		res.Expected = "a status in " + DefaultStatusRange().String()
 		switch l.result {
 		case "ok":
@@ -305,11 +305,11 @@ func (r remoteReader) result(l remoteLine) Result {
 	return res
 }
 
-// hostPort4 is the URL host of the target: the name, with the port unless
-// it is the scheme's default.
-func hostPort4(t RemoteTarget) string {
+// urlHost is the URL host of the target, as the local probe writes it:
+// the name, with the port unless it is the scheme's default.
+func urlHost(t RemoteTarget, scheme string) string {
 	name := strings.TrimSuffix(t.Name, ".")
-	if t.Port == 443 {
+	if (scheme == "https" && t.Port == 443) || (scheme == "http" && t.Port == 80) {
 		return name
 	}
 	return name + ":" + strconv.Itoa(t.Port)
