@@ -41,7 +41,7 @@ func policyAllows(t *testing.T, w *world, roles ...Role) {
 
 func TestProviderLoadBalancerHealth(t *testing.T) {
 	t.Parallel()
-	w := startWorld(t, sbtest.Options{World: scenarioWorld(t, "unhealthy-az")})
+	w := startWorld(t, sbtest.Options{World: scenarioWorld(t, "unhealthy-az", "nlb-sg-enforced")})
 	ctx := sbtest.Context(t)
 	arn, port := w.nlb(t)
 
@@ -49,8 +49,8 @@ func TestProviderLoadBalancerHealth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(lb.SecurityGroups) != 1 || lb.EnforcePrivateLink != "off" || len(lb.Listeners[0].TargetGroupARNs) != 1 || lb.Listeners[0].ARN == "" {
-		t.Fatalf("load balancer %+v: want one security group, enforcement off, a listener forwarding to a group", lb)
+	if len(lb.SecurityGroups) != 1 || lb.EnforcePrivateLink != "on" || len(lb.Listeners[0].TargetGroupARNs) != 1 || lb.Listeners[0].ARN == "" {
+		t.Fatalf("load balancer %+v: want one security group, enforcement on, a listener forwarding to a group", lb)
 	}
 	groups, err := w.p.TargetGroups(ctx, arn)
 	if err != nil {
@@ -107,8 +107,8 @@ func TestProviderLoadBalancerHealth(t *testing.T) {
 	if !sgs[0].Allows(port, consumerCIDR) {
 		t.Fatalf("rule not added: %+v", sgs[0].Ingress)
 	}
-	groupsNow, enforce, err := w.p.SetLoadBalancerSecurityGroups(ctx, arn, lb.SecurityGroups, true)
-	if err != nil || enforce != "on" || !slices.Equal(groupsNow, lb.SecurityGroups) {
+	groupsNow, enforce, err := w.p.SetLoadBalancerSecurityGroups(ctx, arn, lb.SecurityGroups, false)
+	if err != nil || enforce != "off" || !slices.Equal(groupsNow, lb.SecurityGroups) {
 		t.Fatalf("SetLoadBalancerSecurityGroups: %v %v %v", groupsNow, enforce, err)
 	}
 	_, _, err = w.p.SetLoadBalancerSecurityGroups(ctx, arn, []string{"sg-0123456789abcdef0"}, false)

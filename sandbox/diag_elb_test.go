@@ -190,8 +190,8 @@ func TestAttributesAndSecurityGroups(t *testing.T) {
 	}
 	lb := lbs.LoadBalancers[0]
 	lbARN := aws.ToString(lb.LoadBalancerArn)
-	if len(lb.SecurityGroups) != 1 || aws.ToString(lb.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic) != "off" {
-		t.Fatalf("load balancer groups %v enforcement %v, want one group, off", lb.SecurityGroups, aws.ToString(lb.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic))
+	if len(lb.SecurityGroups) != 1 || aws.ToString(lb.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic) != "on" {
+		t.Fatalf("load balancer groups %v enforcement %v, want one group, on (AWS's default)", lb.SecurityGroups, aws.ToString(lb.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic))
 	}
 
 	la, err := c.DescribeLoadBalancerAttributes(ctx, &elb.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(lbARN)})
@@ -232,12 +232,12 @@ func TestAttributesAndSecurityGroups(t *testing.T) {
 	apiCode(t, err, "InvalidConfigurationRequest")
 
 	set, err := c.SetSecurityGroups(ctx, &elb.SetSecurityGroupsInput{LoadBalancerArn: aws.String(lbARN), SecurityGroups: lb.SecurityGroups,
-		EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: elbtypes.EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnumOn})
-	if err != nil || set.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic != elbtypes.EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnumOn {
+		EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: elbtypes.EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnumOff})
+	if err != nil || set.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic != elbtypes.EnforceSecurityGroupInboundRulesOnPrivateLinkTrafficEnumOff {
 		t.Fatalf("SetSecurityGroups: %v %+v", err, set)
 	}
 	again, _ := c.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{LoadBalancerArns: []string{lbARN}})
-	if aws.ToString(again.LoadBalancers[0].EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic) != "on" {
+	if aws.ToString(again.LoadBalancers[0].EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic) != "off" {
 		t.Fatalf("DescribeLoadBalancers after SetSecurityGroups: enforcement %v", aws.ToString(again.LoadBalancers[0].EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic))
 	}
 	_, err = c.SetSecurityGroups(ctx, &elb.SetSecurityGroupsInput{LoadBalancerArn: aws.String(lbARN), SecurityGroups: []string{"sg-0123456789abcdef0"}})

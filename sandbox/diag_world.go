@@ -190,8 +190,8 @@ func (w *World) ensureDiag(now time.Time) {
 }
 
 // seedLB gives an NLB a security group allowing its listener ports from
-// its own VPC, not enforced on PrivateLink traffic, and ELBv2's default
-// attributes.
+// anywhere, enforced on PrivateLink traffic (AWS's default for an NLB with
+// groups), and ELBv2's default attributes.
 func (w *World) seedLB(lb *LoadBalancer, now time.Time) {
 	cfg := &LBConfig{Attributes: defaultLBAttributes()}
 	w.Diag.LBs[lb.ARN] = cfg
@@ -207,12 +207,12 @@ func (w *World) seedLB(lb *LoadBalancer, now time.Time) {
 	for _, id := range SortedKeys(w.Listeners) {
 		if ln := w.Listeners[id]; ln.LBARN == lb.ARN {
 			sg.Ingress = append(sg.Ingress, SGRule{RuleID: w.NewID("sgr-"), Protocol: "tcp",
-				FromPort: ln.Port, ToPort: ln.Port, CIDRs: []string{vpc.CIDR}, Description: "clients in " + vpc.ID})
+				FromPort: ln.Port, ToPort: ln.Port, CIDRs: []string{"0.0.0.0/0"}, Description: "clients anywhere"})
 		}
 	}
 	w.SecurityGroups[sg.ID] = sg
 	cfg.SecurityGroupIDs = []string{sg.ID}
-	cfg.EnforcePrivateLink = "off"
+	cfg.EnforcePrivateLink = "on"
 }
 
 // seedListener makes the target group a listener forwards to, with one

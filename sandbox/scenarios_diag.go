@@ -22,8 +22,9 @@ var DiagScenarios = map[string]func(w *World, now time.Time) error{
 	// balancer says.
 	"cross-zone-off": scenarioCrossZoneOff,
 	// The NLB's security group allows its listener port from the provider
-	// VPC only, and is enforced on PrivateLink traffic: every connection
-	// through an endpoint times out.
+	// VPC only, and is enforced on PrivateLink traffic (the endpoint ENIs'
+	// addresses are the source it sees): every connection through an
+	// endpoint times out.
 	"nlb-sg-enforced": scenarioNLBSGEnforced,
 	// The consumer VPC's default security group allows only SSH, so an
 	// endpoint in it does not let the VPC's hosts reach the service port.
@@ -82,11 +83,27 @@ func scenarioCrossZoneOff(w *World, now time.Time) error {
 func scenarioNLBSGEnforced(w *World, now time.Time) error {
 	w.ensureDiag(now)
 	n := 0
-	for _, cfg := range w.Diag.LBs {
-		if len(cfg.SecurityGroupIDs) > 0 {
-			cfg.EnforcePrivateLink = "on"
-			n++
+	for arn, cfg := range w.Diag.LBs {
+		lb, vpc := w.LoadBalancers[arn], (*VPC)(nil)
+		if lb != nil {
+			vpc = w.VPCs[lb.VPCID]
 		}
+		if len(cfg.SecurityGroupIDs) == 0 || vpc == nil {
+			continue
+		}
+		cfg.EnforcePrivateLink = "on"
+		for _, g := range cfg.SecurityGroupIDs {
+			sg := w.SecurityGroups[g]
+			if sg == nil {
+				continue
+			}
+			for i := range sg.Ingress {
+				sg.Ingress[i].CIDRs = []string{vpc.CIDR}
+				sg.Ingress[i].GroupIDs = nil
+				sg.Ingress[i].Description = "clients in " + vpc.ID
+			}
+		}
+		n++
 	}
 	if n == 0 {
 		return fmt.Errorf("scenario nlb-sg-enforced: no load balancer has security groups")

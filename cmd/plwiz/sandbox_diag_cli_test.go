@@ -29,7 +29,7 @@ func TestAWSCLIMakesTheLoadBalancerFailures(t *testing.T) {
 	lbs := awsCLI(t, bin, r, "provider", "elbv2", "describe-load-balancers")
 	nlb := jstr(t, lbs, "LoadBalancers", 0, "LoadBalancerArn")
 	nlbSG := jstr(t, lbs, "LoadBalancers", 0, "SecurityGroups", 0)
-	if !strings.HasPrefix(nlbSG, "sg-") || jstr(t, lbs, "LoadBalancers", 0, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic") != "off" {
+	if !strings.HasPrefix(nlbSG, "sg-") || jstr(t, lbs, "LoadBalancers", 0, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic") != "on" {
 		t.Fatalf("describe-load-balancers shows no security group or enforcement: %v", lbs)
 	}
 	tgs := awsCLI(t, bin, r, "provider", "elbv2", "describe-target-groups", "--load-balancer-arn", nlb)
@@ -61,15 +61,19 @@ func TestAWSCLIMakesTheLoadBalancerFailures(t *testing.T) {
 		t.Fatalf("modify-target-group-attributes: %v", tga)
 	}
 
-	// NLB security groups enforced on PrivateLink traffic.
-	set := awsCLI(t, bin, r, "provider", "elbv2", "set-security-groups", "--load-balancer-arn", nlb, "--security-groups", nlbSG,
+	// NLB security groups enforced on PrivateLink traffic: swap the NLB's
+	// group for one that lets nothing in.
+	vpc := jstr(t, lbs, "LoadBalancers", 0, "VpcId")
+	closed := awsCLI(t, bin, r, "provider", "ec2", "create-security-group", "--group-name", "closed", "--description", "nothing in", "--vpc-id", vpc)
+	closedID := jstr(t, closed, "GroupId")
+	set := awsCLI(t, bin, r, "provider", "elbv2", "set-security-groups", "--load-balancer-arn", nlb, "--security-groups", closedID,
 		"--enforce-security-group-inbound-rules-on-private-link-traffic", "on")
-	if jstr(t, set, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic") != "on" {
+	if jstr(t, set, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic") != "on" || jstr(t, set, "SecurityGroupIds", 0) != closedID {
 		t.Fatalf("set-security-groups: %v", set)
 	}
 	lbs = awsCLI(t, bin, r, "provider", "elbv2", "describe-load-balancers", "--load-balancer-arns", nlb)
-	if jstr(t, lbs, "LoadBalancers", 0, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic") != "on" {
-		t.Fatalf("enforcement not shown: %v", lbs)
+	if jstr(t, lbs, "LoadBalancers", 0, "SecurityGroups", 0) != closedID || jstr(t, lbs, "LoadBalancers", 0, "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic") != "on" {
+		t.Fatalf("the closed group is not shown: %v", lbs)
 	}
 
 	// Consumer: its managed instance, a closed security group.
