@@ -14,11 +14,9 @@ import (
 func scenarioWorld(t *testing.T, names ...string) *sandbox.World {
 	t.Helper()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	w := sandbox.NewWorld(sandbox.WorldOptions{Now: now})
-	for _, n := range names {
-		if err := sandbox.DiagScenarios[n](w, now); err != nil {
-			t.Fatal(err)
-		}
+	w, err := sandbox.NewScenarioWorld(sandbox.WorldOptions{Now: now}, strings.Join(names, ","))
+	if err != nil {
+		t.Fatalf("scenarios %v: %v", names, err)
 	}
 	return w
 }

@@ -35,11 +35,9 @@ type remoteEnv struct {
 func startRemoteEnv(t *testing.T, scenarios ...string) *remoteEnv {
 	t.Helper()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	w := sandbox.NewWorld(sandbox.WorldOptions{Now: now})
-	for _, s := range scenarios {
-		if err := sandbox.DiagScenarios[s](w, now); err != nil {
-			t.Fatal(err)
-		}
+	w, err := sandbox.NewScenarioWorld(sandbox.WorldOptions{Now: now}, strings.Join(scenarios, ","))
+	if err != nil {
+		t.Fatal(err)
 	}
 	env := sbtest.Start(t, sbtest.Options{DataPlane: true, World: w})
 	ep := env.Endpoint(t, sbtest.EndpointOptions{})

@@ -470,7 +470,8 @@ func advanceDiag(w *World, now time.Time, d Delays) bool {
 	for _, tg := range w.Diag.TargetGroups {
 		kept := tg.Targets[:0]
 		for _, t := range tg.Targets {
-			if !t.DeregisteredAt.IsZero() && !now.Before(t.DeregisteredAt.Add(drainDelay(tg, d))) {
+			if done := t.DeregisteredAt.Add(drainDelay(tg, d)); !t.DeregisteredAt.IsZero() && !now.Before(done) {
+				w.note(done, tg.Owner, tg.ARN+"/"+t.ID, "draining", "")
 				changed = true
 				continue
 			}

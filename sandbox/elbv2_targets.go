@@ -324,7 +324,9 @@ func elbRegisterTargets(c *call) (any, error) {
 		switch {
 		case existing == nil:
 			tg.Targets = append(tg.Targets, &Target{ID: a.id, Port: port, RegisteredAt: c.Now})
+			c.w.note(c.Now, tg.Owner, tg.ARN+"/"+a.id, "", "registered")
 		case !existing.DeregisteredAt.IsZero():
+			c.w.note(c.Now, tg.Owner, tg.ARN+"/"+a.id, "draining", "registered")
 			// Registering a draining target again starts it over.
 			existing.DeregisteredAt = time.Time{}
 			existing.RegisteredAt = c.Now
@@ -364,6 +366,7 @@ func elbDeregisterTargets(c *call) (any, error) {
 		for _, t := range tg.Targets {
 			if t.ID == a.id && (a.port == 0 || t.Port == a.port) && t.DeregisteredAt.IsZero() {
 				t.DeregisteredAt = c.Now
+				c.w.note(c.Now, tg.Owner, tg.ARN+"/"+t.ID, "registered", "draining")
 			}
 		}
 	}

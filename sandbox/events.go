@@ -17,6 +17,8 @@ import (
 //	                        with the endpoint's addresses), back to enabled or "" when that ends
 //	/change/C…              Route 53 change: "" → PENDING → INSYNC
 //	vpc-…/enableDnsSupport, vpc-…/enableDnsHostnames: "false" ↔ "true"
+//	arn:…:targetgroup/…/i-…  target: "" → registered → draining → "" (drained)
+//	<command ID>/i-…         Run Command invocation: "" → Pending, InProgress → Success | Failed | TimedOut | Cancelled
 //
 // From is "" for a creation and To is "" for a deletion. Time is when the
 // change took effect in the world: for a time-driven transition its due

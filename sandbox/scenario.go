@@ -42,12 +42,12 @@ func (s Scenario) Usage() string {
 
 // Scenarios lists every scenario, in the order help shows them.
 func Scenarios() []Scenario {
-	return []Scenario{
+	return append([]Scenario{
 		{Name: "legacy-ids", Prepare: legacyIDs,
 			Help: "IDs of 8 hex digits, as AWS issued them before 2018, new ones too"},
 		{Name: "connections", Arg: "N", Setup: pendingConnections,
 			Help: fmt.Sprintf("N (1-%d) pending connections to an available service\nnamed %s, from a third account's endpoints", maxConnections, connectionsServiceName)},
-	}
+	}, diagScenarios()...)
 }
 
 // scenarioUse is one scenario of a spec, with its argument.

@@ -7,30 +7,23 @@ import (
 	"time"
 )
 
-// DiagScenarios are the worlds set up for one load balancer or network
-// failure, by name, for tests, benchmarks and the demo (`--scenario`).
-// Each takes a world (seeded or not) and breaks it the way the name says;
-// each is also reachable with ordinary AWS calls, which the AWS CLI test
-// shows.
-var DiagScenarios = map[string]func(w *World, now time.Time) error{
-	// The provider's target in its first AZ fails its health checks and
-	// cross-zone load balancing is off: connections through the endpoint
-	// ENI in that AZ time out.
-	"unhealthy-az": scenarioUnhealthyAZ,
-	// No target is registered in the provider's first AZ and the target
-	// group turns cross-zone load balancing off itself, whatever the load
-	// balancer says.
-	"cross-zone-off": scenarioCrossZoneOff,
-	// The NLB's security group allows its listener port from the provider
-	// VPC only, and is enforced on PrivateLink traffic (the endpoint ENIs'
-	// addresses are the source it sees): every connection through an
-	// endpoint times out.
-	"nlb-sg-enforced": scenarioNLBSGEnforced,
-	// The consumer VPC's default security group allows only SSH, so an
-	// endpoint in it does not let the VPC's hosts reach the service port.
-	"consumer-sg-closed": scenarioConsumerSGClosed,
-	// The NLB's listener is TLS with an ACM certificate for the domain.
-	"tls-listener": scenarioTLSListener,
+// The load balancer and network failures plwiz diagnoses, each reachable
+// with ordinary AWS calls too (the AWS CLI test makes them). They are
+// listed in Scenarios; each takes the default world (seeded or not) and
+// breaks it the way its help says.
+func diagScenarios() []Scenario {
+	return []Scenario{
+		{Name: "unhealthy-az", Setup: scenarioUnhealthyAZ,
+			Help: "the provider's target in its first AZ fails its health\nchecks, cross-zone off: that AZ's endpoint ENI times out"},
+		{Name: "cross-zone-off", Setup: scenarioCrossZoneOff,
+			Help: "no target registered in the provider's first AZ; the\ntarget group turns cross-zone off whatever the NLB says"},
+		{Name: "nlb-sg-enforced", Setup: scenarioNLBSGEnforced,
+			Help: "the NLB's security group, enforced on PrivateLink\ntraffic, allows the port from the provider VPC only"},
+		{Name: "consumer-sg-closed", Setup: scenarioConsumerSGClosed,
+			Help: "the consumer VPC's default security group allows only\nSSH: an endpoint in it does not take the service port"},
+		{Name: "tls-listener", Setup: scenarioTLSListener,
+			Help: "the NLB's listener is TLS with an ACM certificate for\nthe domain and its wildcard"},
+	}
 }
 
 // firstTarget returns the target group of the provider's first listener and
@@ -57,7 +50,8 @@ func setCrossZone(w *World, on bool) {
 	}
 }
 
-func scenarioUnhealthyAZ(w *World, now time.Time) error {
+func scenarioUnhealthyAZ(w *World, _ string) error {
+	now := w.AdvancedTo
 	w.ensureDiag(now)
 	_, t, err := firstTarget(w)
 	if err != nil {
@@ -68,7 +62,8 @@ func scenarioUnhealthyAZ(w *World, now time.Time) error {
 	return nil
 }
 
-func scenarioCrossZoneOff(w *World, now time.Time) error {
+func scenarioCrossZoneOff(w *World, _ string) error {
+	now := w.AdvancedTo
 	w.ensureDiag(now)
 	tg, t, err := firstTarget(w)
 	if err != nil {
@@ -80,7 +75,8 @@ func scenarioCrossZoneOff(w *World, now time.Time) error {
 	return nil
 }
 
-func scenarioNLBSGEnforced(w *World, now time.Time) error {
+func scenarioNLBSGEnforced(w *World, _ string) error {
+	now := w.AdvancedTo
 	w.ensureDiag(now)
 	n := 0
 	for arn, cfg := range w.Diag.LBs {
@@ -111,7 +107,8 @@ func scenarioNLBSGEnforced(w *World, now time.Time) error {
 	return nil
 }
 
-func scenarioConsumerSGClosed(w *World, now time.Time) error {
+func scenarioConsumerSGClosed(w *World, _ string) error {
+	now := w.AdvancedTo
 	w.ensureDiag(now)
 	consumer := w.AccountByName("consumer")
 	if consumer == nil {
@@ -136,7 +133,8 @@ func scenarioConsumerSGClosed(w *World, now time.Time) error {
 	return nil
 }
 
-func scenarioTLSListener(w *World, now time.Time) error {
+func scenarioTLSListener(w *World, _ string) error {
+	now := w.AdvancedTo
 	w.ensureDiag(now)
 	var domain string
 	for _, id := range SortedKeys(w.HostedZones) {

@@ -297,6 +297,7 @@ func ssmSendCommand(c *call) (any, error) {
 	}
 	c.w.Diag.Commands[cmd.ID] = cmd
 	for _, id := range in.InstanceIDs {
+		c.w.note(c.Now, c.Account.ID, cmd.ID+"/"+id, "", "Pending")
 		c.sb.ssm.start(cmd, c.w.Diag.Instances[id], c.w.Region)
 	}
 	params := map[string][]string{"commands": cmd.Commands, "executionTimeout": {strconv.Itoa(execTimeout)}}
@@ -433,16 +434,25 @@ func (r *commandRunner) start(cmd *Command, inst *Instance, region string) {
 	go func() {
 		defer r.wg.Done()
 		res := r.run(script, timeout, instID, region)
-		r.sb.mu.Lock()
-		defer r.sb.mu.Unlock()
-		c := r.sb.world.Diag.Commands[cmdID]
-		if c == nil {
+		s := r.sb
+		s.mu.Lock()
+		c := s.world.Diag.Commands[cmdID]
+		inv := (*Invocation)(nil)
+		if c != nil {
+			inv = c.Invocations[instID]
+		}
+		if inv == nil {
+			s.mu.Unlock()
 			return
 		}
-		if inv := c.Invocations[instID]; inv != nil {
-			res.EndedAt = r.sb.clock.Now().UTC()
-			*inv = res
-		}
+		res.EndedAt = s.clock.Now().UTC()
+		*inv = res
+		s.world.note(res.EndedAt, c.Owner, cmdID+"/"+instID, "InProgress", res.Status)
+		// The result is a change no request made: on disk now, as a
+		// request's would be.
+		gen := s.settle(true)
+		s.mu.Unlock()
+		s.flushLogged(gen)
 	}()
 }
 
