@@ -142,3 +142,43 @@ func hasAttr(t *testing.T, v map[string]any, key, value string) bool {
 	}
 	return false
 }
+
+// TestAWSCLIReadsScenarioWorlds starts `plwiz sandbox --scenario` with the
+// load balancer scenarios and reads each through the AWS CLI as a provider
+// debugging a timeout would: the failing target, and the TLS listener's
+// ACM certificate (botocore's JSON protocol).
+func TestAWSCLIReadsScenarioWorlds(t *testing.T) {
+	bin, err := exec.LookPath("aws")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the AWS CLI is not installed (CI must install Debian's awscli): %v", err)
+		}
+		t.Skipf("the AWS CLI is not installed: %v", err)
+	}
+	r := startSandboxCmd(t, "--addr", "127.0.0.1:0", "--speed", "1000", "--no-data-plane", "--quiet", "--scenario", "unhealthy-az,tls-listener")
+	lbs := awsCLI(t, bin, r, "provider", "elbv2", "describe-load-balancers")
+	nlb := jstr(t, lbs, "LoadBalancers", 0, "LoadBalancerArn")
+	ls := awsCLI(t, bin, r, "provider", "elbv2", "describe-listeners", "--load-balancer-arn", nlb)
+	listener := jstr(t, ls, "Listeners", 0, "ListenerArn")
+	tg := jstr(t, ls, "Listeners", 0, "DefaultActions", 0, "TargetGroupArn")
+	if jstr(t, ls, "Listeners", 0, "Protocol") != "TLS" {
+		t.Fatalf("describe-listeners: %v", ls)
+	}
+	health := awsCLI(t, bin, r, "provider", "elbv2", "describe-target-health", "--target-group-arn", tg)
+	failing := 0
+	for _, d := range jget(t, health, "TargetHealthDescriptions").([]any) {
+		if jstr(t, d, "TargetHealth", "State") == "unhealthy" && jstr(t, d, "TargetHealth", "Reason") == "Target.FailedHealthChecks" {
+			failing++
+		}
+	}
+	if failing != 1 {
+		t.Fatalf("describe-target-health: %v, want one target failing its checks", health)
+	}
+	certs := awsCLI(t, bin, r, "provider", "elbv2", "describe-listener-certificates", "--listener-arn", listener)
+	arn := jstr(t, certs, "Certificates", 0, "CertificateArn")
+	cert := awsCLI(t, bin, r, "provider", "acm", "describe-certificate", "--certificate-arn", arn)
+	if jstr(t, cert, "Certificate", "DomainName") != "example.com" || jstr(t, cert, "Certificate", "Status") != "ISSUED" ||
+		jstr(t, cert, "Certificate", "SubjectAlternativeNames", 1) != "*.example.com" || jget(t, cert, "Certificate", "NotAfter") == nil {
+		t.Fatalf("acm describe-certificate: %v", cert)
+	}
+}
