@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -581,7 +582,12 @@ func (e *Engine) wait(ctx context.Context, a *attempt) (Status, error) {
 	errs := 0
 	for {
 		e.show(e.event(EventPolling, a))
-		status, err := a.st.Poll(ctx, e.Env, e.Session)
+		var status Status
+		err := guard(func() error {
+			var err error
+			status, err = a.st.Poll(ctx, e.Env, e.Session)
+			return err
+		})
 		pollErr := ""
 		if err != nil {
 			if ctx.Err() != nil {
@@ -762,7 +768,7 @@ func (e *Engine) retrying(ctx context.Context, a *attempt, fn func(ctx context.C
 	start := time.Now()
 	var paused, notFoundPaused time.Duration
 	for n := 0; ; n++ {
-		err := fn(ctx)
+		err := guard(func() error { return fn(ctx) })
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
@@ -796,6 +802,22 @@ func (e *Engine) retrying(ctx context.Context, a *attempt, fn func(ctx context.C
 		}
 		paused += d
 	}
+}
+
+// guard runs fn, turning a panic in a step (a bug in plwiz) into its
+// failure: the session is saved and the run says what happened, instead of
+// the process dying with the terminal in raw mode.
+func guard(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			stack := debug.Stack()
+			if len(stack) > 2000 {
+				stack = stack[:2000]
+			}
+			err = fmt.Errorf("internal error (a bug in plwiz; please report it with this message): %v\n%s", r, stack)
+		}
+	}()
+	return fn()
 }
 
 // askUntil asks q, giving up (to refresh) after d or when Env.Wake fires.

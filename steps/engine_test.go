@@ -2,6 +2,8 @@ package steps
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -92,5 +94,26 @@ func TestTableLoadsEveryRowOnlyWhenItMust(t *testing.T) {
 	}
 	if full != 3 || changes != 0 {
 		t.Errorf("with FullEvery passed each time: full %d, incremental %d; want 3 and 0", full, changes)
+	}
+}
+
+// TestPanicInAStepIsItsFailure: a bug in a step ends that step with what
+// happened, and the session is saved, instead of killing the process.
+func TestPanicInAStepIsItsFailure(t *testing.T) {
+	flow := &Flow{Role: RoleConsumer, Steps: []*Step{{ID: "boom", Title: "Boom", Kind: KindAction,
+		Do: func(context.Context, *Env, *Session) (Result, error) { panic("index out of range") }}}}
+	s, err := NewSession(t.TempDir(), RoleConsumer, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Flow: flow, Session: s, Env: &Env{}}
+	err = r.Run(context.Background())
+	var re *RunError
+	if !errors.As(err, &re) || re.Code != ExitFailed || !strings.Contains(err.Error(), "internal error (a bug in plwiz") || !strings.Contains(err.Error(), "index out of range") {
+		t.Fatalf("run ended with %v", err)
+	}
+	saved, err := LoadSession(s.Path())
+	if err != nil || saved.Step("boom").State != StateFailed {
+		t.Errorf("saved %+v, %v", saved, err)
 	}
 }
