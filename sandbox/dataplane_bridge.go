@@ -22,6 +22,7 @@ func (s *Sandbox) startDataPlane() error {
 		StateDir:  s.dpOpts.StateDir,
 		DNSListen: s.dpOpts.DNSListen,
 		Logf:      s.logf,
+		NoIPv6:    s.dpOpts.NoIPv6,
 	})
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
@@ -44,6 +45,13 @@ func (s *Sandbox) DNSAddr() string {
 		return ""
 	}
 	return s.dp.DNSAddr()
+}
+
+// IPv6Served reports whether the data plane serves the IPv6 side of
+// endpoints (on ::1): false when it is off, when the machine has no ::1
+// (Start logs dataplane.IPv6Unavailable then), or with Options.NoIPv6.
+func (s *Sandbox) IPv6Served() bool {
+	return s.dp != nil && s.dp.IPv6()
 }
 
 // CAFile is the path of the PEM CA certificate the service backends chain
@@ -112,6 +120,9 @@ type epView struct {
 	serviceID  string
 	available  bool
 	privateDNS bool // private DNS on and propagated
+	a, aaaa    bool // the record types of its names (DNS record IP type)
+	// sources6 are, per port, the clients let in through its IPv6 address.
+	sources6 map[uint16][]netip.Prefix
 	// sources are, per ENI address and port, the clients let through
 	// (nil: all); see admission in diag_dataplane.go.
 	sources map[netip.AddrPort][]netip.Prefix
@@ -127,6 +138,8 @@ type epCache struct {
 	names   []EndpointDNS
 	all     []netip.Addr
 	byAZ    map[string][]netip.Addr
+	all6    []netip.Addr
+	byAZ6   map[string][]netip.Addr
 	touched bool
 }
 
@@ -200,9 +213,14 @@ func collectView(w *World, now time.Time, d Delays, cache map[string]*epCache) w
 			serviceID:  e.ServiceID,
 			available:  e.State == EndpointAvailable,
 			privateDNS: w.privateNameLive(e, now),
+			a:          e.hasA(),
+			aaaa:       e.hasAAAA() && len(c.all6) > 0,
 		}
 		if ev.available {
 			ev.sources = adm.endpoint(e)
+			if len(c.all6) > 0 {
+				ev.sources6 = adm.endpoint6(e)
+			}
 		}
 		v.endpoints = append(v.endpoints, ev)
 	}
@@ -228,6 +246,7 @@ func newEPCache(w *World, e *Endpoint) *epCache {
 		enis:    slices.Clone(e.ENIIDs),
 		names:   w.EndpointDNSNames(e),
 		byAZ:    map[string][]netip.Addr{},
+		byAZ6:   map[string][]netip.Addr{},
 	}
 	for _, id := range e.ENIIDs {
 		eni := w.ENIs[id]
@@ -240,6 +259,12 @@ func newEPCache(w *World, e *Endpoint) *epCache {
 		}
 		c.all = append(c.all, ip)
 		c.byAZ[eni.AZID] = append(c.byAZ[eni.AZID], ip)
+		if ip6, err := netip.ParseAddr(eni.IPv6); err == nil {
+			if !slices.Contains(c.all6, ip6) {
+				c.all6 = append(c.all6, ip6)
+			}
+			c.byAZ6[eni.AZID] = append(c.byAZ6[eni.AZID], ip6)
+		}
 	}
 	return c
 }
@@ -259,15 +284,25 @@ func (v worldView) snapshot() dataplane.Snapshot {
 	snap := dataplane.Snapshot{
 		Zones:    append([]dataplane.Zone{{Name: v.vpceZone}}, v.zones...),
 		A:        make(map[string][]netip.Addr, 4*len(v.endpoints)),
+		AAAA:     map[string][]netip.Addr{},
 		TXT:      v.txt,
 		Services: v.services,
 	}
 	for _, e := range v.endpoints {
 		for _, n := range e.c.names {
-			if n.AZID == "" {
-				snap.A[n.Name] = e.c.all
-			} else if ips := e.c.byAZ[n.AZID]; len(ips) > 0 {
-				snap.A[n.Name] = ips
+			if e.a {
+				if n.AZID == "" {
+					snap.A[n.Name] = e.c.all
+				} else if ips := e.c.byAZ[n.AZID]; len(ips) > 0 {
+					snap.A[n.Name] = ips
+				}
+			}
+			if e.aaaa {
+				if n.AZID == "" {
+					snap.AAAA[n.Name] = e.c.all6
+				} else if ips := e.c.byAZ6[n.AZID]; len(ips) > 0 {
+					snap.AAAA[n.Name] = ips
+				}
 			}
 		}
 		if !e.available {
@@ -275,7 +310,22 @@ func (v worldView) snapshot() dataplane.Snapshot {
 		}
 		if name := v.privNames[e.serviceID]; name != "" && e.privateDNS {
 			// Concat copies: the cached slice is shared with the regional name.
-			snap.A[name] = slices.Concat(snap.A[name], e.c.all)
+			if e.a {
+				snap.A[name] = slices.Concat(snap.A[name], e.c.all)
+			}
+			if e.aaaa {
+				snap.AAAA[name] = slices.Concat(snap.AAAA[name], e.c.all6)
+			}
+		}
+		for _, ip := range e.c.all6 {
+			for _, port := range v.ports[e.serviceID] {
+				f := dataplane.Forward{Addr: ip, Port: port, Service: e.serviceID}
+				if src, ok := e.sources6[port]; ok {
+					f.Sources = src
+					f.Drop = !slices.ContainsFunc(src, func(p netip.Prefix) bool { return p.Contains(localClient6) })
+				}
+				snap.Forwards = append(snap.Forwards, f)
+			}
 		}
 		for _, ip := range e.c.all {
 			for _, port := range v.ports[e.serviceID] {

@@ -310,6 +310,19 @@ type netVpc struct {
 	InstanceTenancy         string                     `xml:"instanceTenancy"`
 	IsDefault               bool                       `xml:"isDefault"`
 	TagSet                  *netSet[netTag]            `xml:"tagSet,omitempty"`
+	// Ipv6CidrBlockAssociationSet is left out for a VPC without IPv6, as
+	// EC2 does.
+	Ipv6CidrBlockAssociationSet *netSet[netIPv6Association] `xml:"ipv6CidrBlockAssociationSet,omitempty"`
+}
+
+// netIPv6Association is a VPC's or subnet's IPv6 block; the pool and
+// border group are only a VPC's.
+type netIPv6Association struct {
+	AssociationID      string   `xml:"associationId"`
+	Ipv6CidrBlock      string   `xml:"ipv6CidrBlock"`
+	Ipv6CidrBlockState netState `xml:"ipv6CidrBlockState"`
+	Ipv6Pool           string   `xml:"ipv6Pool,omitempty"`
+	NetworkBorderGroup string   `xml:"networkBorderGroup,omitempty"`
 }
 
 type netCidrAssociation struct {
@@ -344,7 +357,25 @@ func netVpcXML(v *VPC) netVpc {
 		InstanceTenancy: "default",
 		IsDefault:       v.IsDefault,
 		TagSet:          netTags(v.Tags),
+		Ipv6CidrBlockAssociationSet: ipv6Associations("vpc-cidr-assoc-", v.ID, v.IPv6CIDR, func(a *netIPv6Association) {
+			// A block from a pool of one's own (BYOIP or IPAM), not
+			// Amazon's: the sandbox's blocks are unique local addresses.
+			a.Ipv6Pool, a.NetworkBorderGroup = "ipv6pool-ec2-"+idSuffix(v.ID), ""
+		}),
 	}
+}
+
+// ipv6Associations renders an IPv6 block as its one association, nil
+// without one; the association ID is derived from the resource's.
+func ipv6Associations(prefix, id, cidr string, more func(*netIPv6Association)) *netSet[netIPv6Association] {
+	if cidr == "" {
+		return nil
+	}
+	a := netIPv6Association{AssociationID: prefix + idSuffix(id) + "6", Ipv6CidrBlock: cidr, Ipv6CidrBlockState: netState{State: "associated"}}
+	if more != nil {
+		more(&a)
+	}
+	return &netSet[netIPv6Association]{Items: []netIPv6Association{a}}
 }
 
 // ownVpc finds one of the caller's VPCs by ID.
@@ -366,7 +397,7 @@ func describeVpcs(c *call) (any, error) {
 	fs := c.Params.Filters()
 	if err := checkFilters(fs, "vpc-id", "owner-id", "cidr", "cidr-block-association.cidr-block",
 		"cidr-block-association.association-id", "cidr-block-association.state", "is-default", "state",
-		"dhcp-options-id"); err != nil {
+		"dhcp-options-id", "ipv6-cidr-block-association.ipv6-cidr-block"); err != nil {
 		return nil, err
 	}
 	if err := idsAndMaxResults(c.Params, "VpcId", "vpcIds"); err != nil {
@@ -387,12 +418,13 @@ func describeVpcs(c *call) (any, error) {
 		x := netVpcXML(v)
 		if matchFilters(fs, v.Tags, map[string][]string{
 			"vpc-id": {v.ID}, "owner-id": {v.Owner}, "cidr": {v.CIDR},
-			"cidr-block-association.cidr-block":     {v.CIDR},
-			"cidr-block-association.association-id": {x.CidrBlockAssociationSet.Items[0].AssociationID},
-			"cidr-block-association.state":          {"associated"},
-			"is-default":                            {strconv.FormatBool(v.IsDefault)},
-			"state":                                 {"available"},
-			"dhcp-options-id":                       {x.DhcpOptionsID},
+			"cidr-block-association.cidr-block":           {v.CIDR},
+			"cidr-block-association.association-id":       {x.CidrBlockAssociationSet.Items[0].AssociationID},
+			"cidr-block-association.state":                {"associated"},
+			"is-default":                                  {strconv.FormatBool(v.IsDefault)},
+			"state":                                       {"available"},
+			"dhcp-options-id":                             {x.DhcpOptionsID},
+			"ipv6-cidr-block-association.ipv6-cidr-block": nonEmpty(v.IPv6CIDR),
 		}) {
 			keys = append(keys, id)
 		}
@@ -493,6 +525,9 @@ type netSubnet struct {
 	MapPublicIPOnLaunch         bool            `xml:"mapPublicIpOnLaunch"`
 	AssignIpv6AddressOnCreation bool            `xml:"assignIpv6AddressOnCreation"`
 	TagSet                      *netSet[netTag] `xml:"tagSet,omitempty"`
+	// An IPv6-less subnet has an empty set, as EC2 writes it.
+	Ipv6CidrBlockAssociationSet netSet[netIPv6Association] `xml:"ipv6CidrBlockAssociationSet"`
+	Ipv6Native                  bool                       `xml:"ipv6Native"`
 }
 
 type netSubnetsResult struct {
@@ -512,7 +547,7 @@ func availableIPs(sn *Subnet) int {
 }
 
 func (c *call) netSubnetXML(sn *Subnet) netSubnet {
-	return netSubnet{
+	x := netSubnet{
 		SubnetID:                sn.ID,
 		SubnetArn:               fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/%s", c.w.Region, sn.Owner, sn.ID),
 		State:                   "available",
@@ -524,13 +559,25 @@ func (c *call) netSubnetXML(sn *Subnet) netSubnet {
 		AvailabilityZoneID:      sn.AZID,
 		TagSet:                  netTags(sn.Tags),
 	}
+	if set := ipv6Associations("subnet-cidr-assoc-", sn.ID, sn.IPv6CIDR, nil); set != nil {
+		x.Ipv6CidrBlockAssociationSet = *set
+	}
+	return x
+}
+
+// nonEmpty is a filter field that has a value only when v is set.
+func nonEmpty(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return []string{v}
 }
 
 func describeSubnets(c *call) (any, error) {
 	fs := c.Params.Filters()
 	if err := checkFilters(fs, "vpc-id", "subnet-id", "availability-zone", "availability-zone-id",
 		"cidr-block", "cidr", "cidrBlock", "state", "owner-id", "default-for-az", "subnet-arn",
-		"available-ip-address-count"); err != nil {
+		"available-ip-address-count", "ipv6-cidr-block-association.ipv6-cidr-block", "ipv6-native"); err != nil {
 		return nil, err
 	}
 	if err := idsAndMaxResults(c.Params, "SubnetId", "subnetIds"); err != nil {
@@ -556,7 +603,9 @@ func describeSubnets(c *call) (any, error) {
 			"vpc-id": {sn.VPCID}, "subnet-id": {sn.ID}, "availability-zone": {x.AvailabilityZone},
 			"availability-zone-id": {sn.AZID}, "cidr-block": {sn.CIDR}, "cidr": {sn.CIDR}, "cidrBlock": {sn.CIDR},
 			"state": {"available"}, "owner-id": {sn.Owner}, "default-for-az": {"false"}, "subnet-arn": {x.SubnetArn},
-			"available-ip-address-count": {strconv.Itoa(x.AvailableIPAddressCount)},
+			"available-ip-address-count":                  {strconv.Itoa(x.AvailableIPAddressCount)},
+			"ipv6-cidr-block-association.ipv6-cidr-block": nonEmpty(sn.IPv6CIDR),
+			"ipv6-native": {"false"},
 		}) {
 			keys = append(keys, id)
 		}
@@ -592,7 +641,7 @@ type netPermission struct {
 	ToPort        *int32               `xml:"toPort,omitempty"`
 	Groups        netSet[netGroupPair] `xml:"groups"`
 	IPRanges      netSet[netIPRange]   `xml:"ipRanges"`
-	Ipv6Ranges    netSet[struct{}]     `xml:"ipv6Ranges"`
+	Ipv6Ranges    netSet[netIPv6Range] `xml:"ipv6Ranges"`
 	PrefixListIDs netSet[struct{}]     `xml:"prefixListIds"`
 }
 
@@ -604,6 +653,11 @@ type netGroupPair struct {
 
 type netIPRange struct {
 	CidrIP      string `xml:"cidrIp"`
+	Description string `xml:"description,omitempty"`
+}
+
+type netIPv6Range struct {
+	CidrIPv6    string `xml:"cidrIpv6"`
 	Description string `xml:"description,omitempty"`
 }
 
@@ -632,12 +686,18 @@ func (c *call) netPermissions(rules []SGRule) netSet[netPermission] {
 			}
 			p.Groups.Items = []netGroupPair{}
 			p.IPRanges.Items = []netIPRange{}
+			p.Ipv6Ranges.Items = []netIPv6Range{}
 			out.Items = append(out.Items, p)
 			i = len(out.Items) - 1
 			index[key] = i
 		}
 		p := &out.Items[i]
 		for _, cidr := range r.CIDRs {
+			// A rule's CIDRs hold both families; the wire splits them.
+			if strings.Contains(cidr, ":") {
+				p.Ipv6Ranges.Items = append(p.Ipv6Ranges.Items, netIPv6Range{CidrIPv6: cidr, Description: r.Description})
+				continue
+			}
 			p.IPRanges.Items = append(p.IPRanges.Items, netIPRange{CidrIP: cidr, Description: r.Description})
 		}
 		for _, g := range r.GroupIDs {
@@ -885,6 +945,7 @@ type netSecurityGroupRule struct {
 	FromPort             int32            `xml:"fromPort"`
 	ToPort               int32            `xml:"toPort"`
 	CidrIpv4             string           `xml:"cidrIpv4,omitempty"`
+	CidrIpv6             string           `xml:"cidrIpv6,omitempty"`
 	ReferencedGroupInfo  *netReferencedSG `xml:"referencedGroupInfo,omitempty"`
 	Description          string           `xml:"description,omitempty"`
 	SecurityGroupRuleArn string           `xml:"securityGroupRuleArn"`
@@ -928,6 +989,7 @@ type permissionRequest struct {
 	from, to      int32
 	cidrs, groups []string
 	descs         map[string]string
+	ipv6          map[string]bool // the cidrs given as Ipv6Ranges
 }
 
 func parsePermissions(c *call) ([]permissionRequest, *APIError) {
@@ -969,12 +1031,19 @@ func parsePermissions(c *call) ([]permissionRequest, *APIError) {
 		if err != nil {
 			return nil, err
 		}
-		pr := permissionRequest{protocol: proto, from: from, to: to, descs: map[string]string{}}
+		pr := permissionRequest{protocol: proto, from: from, to: to, descs: map[string]string{}, ipv6: map[string]bool{}}
 		for _, j := range p.Indexes(base + "IpRanges") {
 			rb := fmt.Sprintf("%sIpRanges.%d.", base, j)
 			cidr := p.Get(rb + "CidrIp")
 			pr.cidrs = append(pr.cidrs, cidr)
 			pr.descs[cidr] = p.Get(rb + "Description")
+		}
+		for _, j := range p.Indexes(base + "Ipv6Ranges") {
+			rb := fmt.Sprintf("%sIpv6Ranges.%d.", base, j)
+			cidr := p.Get(rb + "CidrIpv6")
+			pr.cidrs = append(pr.cidrs, cidr)
+			pr.descs[cidr] = p.Get(rb + "Description")
+			pr.ipv6[cidr] = true
 		}
 		for _, j := range p.Indexes(base + "Groups") {
 			gb := fmt.Sprintf("%sGroups.%d.", base, j)
@@ -1016,7 +1085,7 @@ func parsePermissions(c *call) ([]permissionRequest, *APIError) {
 		}
 		for _, cidr := range pr.cidrs {
 			pfx, perr := netip.ParsePrefix(cidr)
-			if perr != nil || !pfx.Addr().Is4() || pfx != pfx.Masked() {
+			if perr != nil || pfx.Addr().Is4() == pr.ipv6[cidr] || pfx.Addr().Zone() != "" || pfx != pfx.Masked() {
 				return nil, errInvalidParameterValue("CIDR block %s is malformed", cidr)
 			}
 		}
@@ -1110,9 +1179,12 @@ func authorizeSecurityGroupIngress(c *call) (any, error) {
 			SecurityGroupRuleArn: fmt.Sprintf("arn:aws:ec2:%s:%s:security-group-rule/%s", c.w.Region, sg.Owner, r.RuleID),
 			TagSet:               netTags(tags),
 		}
-		if len(r.CIDRs) > 0 {
+		switch {
+		case len(r.CIDRs) > 0 && strings.Contains(r.CIDRs[0], ":"):
+			x.CidrIpv6 = r.CIDRs[0]
+		case len(r.CIDRs) > 0:
 			x.CidrIpv4 = r.CIDRs[0]
-		} else {
+		default:
 			ref := c.w.SecurityGroups[r.GroupIDs[0]]
 			x.ReferencedGroupInfo = &netReferencedSG{GroupID: ref.ID, UserID: ref.Owner}
 		}
@@ -1203,7 +1275,13 @@ type netENI struct {
 	GroupSet              netSet[netGroupIdent]  `xml:"groupSet"`
 	InterfaceType         string                 `xml:"interfaceType"`
 	PrivateIPAddressesSet netSet[netPrivateAddr] `xml:"privateIpAddressesSet"`
+	Ipv6AddressesSet      netSet[netIPv6Addr]    `xml:"ipv6AddressesSet"`
 	TagSet                *netSet[netTag]        `xml:"tagSet,omitempty"`
+}
+
+type netIPv6Addr struct {
+	Ipv6Address   string `xml:"ipv6Address"`
+	IsPrimaryIpv6 bool   `xml:"isPrimaryIpv6"`
 }
 
 type netGroupIdent struct {
@@ -1248,6 +1326,9 @@ func (c *call) netENIXML(e *ENI) netENI {
 			PrivateIPAddress: e.PrivateIP, PrivateDNSName: dns, Primary: true,
 		}}},
 		TagSet: netTags(e.Tags),
+	}
+	if e.IPv6 != "" {
+		x.Ipv6AddressesSet.Items = []netIPv6Addr{{Ipv6Address: e.IPv6}}
 	}
 	switch e.InterfaceType {
 	case "vpc_endpoint":

@@ -169,7 +169,7 @@ func (c *call) elbLoadBalancer(lb *LoadBalancer) elbLoadBalancer {
 		State:                 elbState{Code: lb.State},
 		Type:                  lb.Type,
 		AvailabilityZones:     []elbAZ{},
-		IPAddressType:         "ipv4",
+		IPAddressType:         lb.ipType(),
 	}
 	for _, sid := range lb.SubnetIDs {
 		az := elbAZ{SubnetID: sid}

@@ -38,9 +38,11 @@ func TestDescribeLoadBalancers(t *testing.T) {
 	pc := elb.NewFromConfig(env.Config(t, "provider"))
 	cc := elb.NewFromConfig(env.Config(t, "consumer"))
 
+	// The default world's two: plwiz-demo-nlb (ipv4, three AZs) and
+	// plwiz-dualstack-nlb (dualstack, the two AZs with IPv6), in ARN order.
 	lbs, subnets := worldLBs(env, prov.ID)
-	if len(lbs) != 1 {
-		t.Fatalf("world has %d provider load balancers, want 1", len(lbs))
+	if len(lbs) != 2 {
+		t.Fatalf("world has %d provider load balancers, want 2", len(lbs))
 	}
 	want := lbs[0]
 
@@ -48,10 +50,13 @@ func TestDescribeLoadBalancers(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DescribeLoadBalancers: %v", err)
 	}
-	if len(out.LoadBalancers) != 1 {
-		t.Fatalf("got %d load balancers, want 1", len(out.LoadBalancers))
+	if len(out.LoadBalancers) != 2 {
+		t.Fatalf("got %d load balancers, want 2", len(out.LoadBalancers))
 	}
 	got := out.LoadBalancers[0]
+	if ds := out.LoadBalancers[1]; aws.ToString(ds.LoadBalancerName) != sandbox.DualstackNLBName || ds.IpAddressType != elbtypes.IpAddressTypeDualstack || len(ds.AvailabilityZones) != 2 {
+		t.Errorf("second load balancer: %s %s in %d AZs, want %s dualstack in 2", aws.ToString(ds.LoadBalancerName), ds.IpAddressType, len(ds.AvailabilityZones), sandbox.DualstackNLBName)
+	}
 	checks := []struct{ name, got, want string }{
 		{"LoadBalancerArn", aws.ToString(got.LoadBalancerArn), want.ARN},
 		{"LoadBalancerName", aws.ToString(got.LoadBalancerName), "plwiz-demo-nlb"},
@@ -182,10 +187,10 @@ func TestDescribeLoadBalancers(t *testing.T) {
 				types[string(lb.Type)+"/"+string(lb.State.Code)]++
 			}
 		}
-		if len(seen) != 8 || pages != 3 {
-			t.Errorf("saw %d load balancers in %d pages, want 8 in 3", len(seen), pages)
+		if len(seen) != 9 || pages != 3 {
+			t.Errorf("saw %d load balancers in %d pages, want 9 in 3", len(seen), pages)
 		}
-		if types["network/active"] != 1 || types["application/provisioning"] != 7 {
+		if types["network/active"] != 2 || types["application/provisioning"] != 7 {
 			t.Errorf("types/states %v", types)
 		}
 	})

@@ -41,7 +41,7 @@ func (w *World) endpointXML(e *Endpoint) xmlEndpoint {
 	out := xmlEndpoint{
 		VpcEndpointID: e.ID, VpcEndpointType: "Interface", VpcID: e.VPCID, ServiceName: e.ServiceName,
 		State: e.State, SubnetIDs: e.SubnetIDs, IPAddressType: e.IPAddressType,
-		DNSOptions:        xmlDNSOptions{DNSRecordIPType: e.IPAddressType},
+		DNSOptions:        xmlDNSOptions{DNSRecordIPType: e.recordIPType()},
 		PrivateDNSEnabled: e.PrivateDNSEnabled, NetworkInterfaceIDs: e.ENIIDs,
 		DNSEntries: w.endpointDNSEntries(e), CreationTimestamp: timestamp(e.CreatedAt),
 		Tags: xmlTags(e.Tags), OwnerID: e.Owner, ServiceRegion: w.Region,
@@ -196,6 +196,9 @@ func (w *World) newENIs(e *Endpoint, subnets []*Subnet) (ids []string, full *Sub
 			InterfaceType: "vpc_endpoint", EndpointID: e.ID, Status: "in-use",
 			SecurityGroupIDs: slices.Clone(e.SecurityGroupIDs),
 		}
+		if e.hasIPv6() {
+			eni.IPv6 = SandboxIPv6.String()
+		}
 		w.ENIs[eni.ID] = eni
 		ids = append(ids, eni.ID)
 	}
@@ -257,21 +260,16 @@ func createEndpoint(c *call) (any, error) {
 	}
 	ipType := p.Get("IpAddressType")
 	if ipType == "" {
-		ipType = "ipv4"
+		ipType = IPv4
 	}
-	switch ipType {
-	case "ipv4", "ipv6":
-		if !slices.Contains(s.IPAddressTypes, ipType) {
-			return nil, errInvalidParameter("The VPC endpoint service %s does not support IP address type %s.", s.Name, ipType)
-		}
-	case "dualstack":
-		if !slices.Contains(s.IPAddressTypes, "ipv4") || !slices.Contains(s.IPAddressTypes, "ipv6") {
-			return nil, errInvalidParameter("The VPC endpoint service %s does not support IP address type %s.", s.Name, ipType)
-		}
-	default:
-		return nil, errInvalidParameterValue("Value (%s) for parameter IpAddressType is invalid.", ipType)
+	if _, aerr := checkEndpointIPType(s, ipType, "", nil); aerr != nil {
+		return nil, aerr
 	}
 	subnets, aerr := checkSubnets(c, s, vpc, unique(p.List("SubnetId", false)), nil)
+	if aerr != nil {
+		return nil, aerr
+	}
+	recordType, aerr := checkEndpointIPType(s, ipType, p.Get("DnsOptions.DnsRecordIpType"), subnets)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -308,7 +306,7 @@ func createEndpoint(c *call) (any, error) {
 
 	e := &Endpoint{
 		ID: c.w.NewID("vpce-"), Owner: c.Account.ID, ServiceID: s.ID, ServiceName: s.Name,
-		VPCID: vpc.ID, SecurityGroupIDs: groups, IPAddressType: ipType,
+		VPCID: vpc.ID, SecurityGroupIDs: groups, IPAddressType: ipType, DNSRecordIPType: recordType,
 		ClientToken: token, RequestHash: hash, CreatedAt: c.Now,
 		Tags: tags, DNSSuffix: c.w.randomString(8, lowerAlnum),
 		PrivateDNSEnabled: privateDNS,
@@ -446,6 +444,9 @@ func modifyEndpoint(c *call) (any, error) {
 	keep := slices.DeleteFunc(slices.Clone(e.SubnetIDs), func(id string) bool { return slices.Contains(rmSubnets, id) })
 	addSubnets, aerr := checkSubnets(c, s, vpc, unique(p.List("AddSubnetId", false)), keep)
 	if aerr != nil {
+		return nil, aerr
+	}
+	if aerr := checkSubnetRanges(e.IPAddressType, addSubnets); aerr != nil {
 		return nil, aerr
 	}
 	addGroups, rmGroups := unique(p.List("AddSecurityGroupId", false)), unique(p.List("RemoveSecurityGroupId", false))

@@ -176,6 +176,9 @@ func createServiceConfiguration(c *call) (any, error) {
 	if err := checkIPTypes(ipTypes); err != nil {
 		return nil, err
 	}
+	if err := checkServiceIPv6(c, ipTypes, nlbs); err != nil {
+		return nil, err
+	}
 	regions := unique(p.List("SupportedRegion", false))
 	if err := checkRegions(regions); err != nil {
 		return nil, err
@@ -332,6 +335,9 @@ func modifyServiceConfiguration(c *call) (any, error) {
 	ipTypes = slices.DeleteFunc(ipTypes, func(x string) bool { return slices.Contains(rmIP, x) })
 	if len(ipTypes) == 0 {
 		return nil, errInvalidParameter("The service must support at least one IP address type.")
+	}
+	if err := checkServiceIPv6(c, ipTypes, nlbs); err != nil {
+		return nil, err
 	}
 	addRegion, rmRegion := unique(p.List("AddSupportedRegion", false)), unique(p.List("RemoveSupportedRegion", false))
 	if err := checkRegions(append(slices.Clone(addRegion), rmRegion...)); err != nil {

@@ -220,18 +220,25 @@ func TestModifyServiceConfiguration(t *testing.T) {
 		aws.ToString(got.PrivateDnsNameConfiguration.Value) == aws.ToString(first.Value) {
 		t.Errorf("after new name: %q %+v (old value %q)", aws.ToString(got.PrivateDnsName), got.PrivateDnsNameConfiguration, aws.ToString(first.Value))
 	}
+	// IPv6 needs every load balancer of the service to be dualstack; this
+	// one is ipv4, and nothing of the request is applied.
+	err := modify(&ec2.ModifyVpcEndpointServiceConfigurationInput{AcceptanceRequired: aws.Bool(false), AddSupportedIpAddressTypes: []string{"ipv6"}})
+	plAPIError(t, err, "InvalidParameter", "The service cannot support the IP address type ipv6: load balancer "+e.nlb(t)+
+		" uses the IP address type ipv4, and every load balancer of a service that supports ipv6 must use dualstack.")
+	if got := e.service(t, id); !aws.ToBool(got.AcceptanceRequired) {
+		t.Error("a refused modify changed the acceptance setting")
+	}
 	if err := modify(&ec2.ModifyVpcEndpointServiceConfigurationInput{
-		AcceptanceRequired: aws.Bool(false), AddSupportedIpAddressTypes: []string{"ipv6"},
-		AddSupportedRegions: []string{"eu-west-1"},
+		AcceptanceRequired: aws.Bool(false), AddSupportedRegions: []string{"eu-west-1"},
 	}); err != nil {
 		t.Fatal(err)
 	}
 	got = e.service(t, id)
-	if aws.ToBool(got.AcceptanceRequired) || len(got.SupportedIpAddressTypes) != 2 || len(got.SupportedRegions) != 2 {
+	if aws.ToBool(got.AcceptanceRequired) || len(got.SupportedIpAddressTypes) != 1 || len(got.SupportedRegions) != 2 {
 		t.Errorf("after add: acceptance %v, ip types %v, regions %+v", aws.ToBool(got.AcceptanceRequired), got.SupportedIpAddressTypes, got.SupportedRegions)
 	}
 	if err := modify(&ec2.ModifyVpcEndpointServiceConfigurationInput{
-		RemoveSupportedIpAddressTypes: []string{"ipv6"}, RemoveSupportedRegions: []string{"eu-west-1"}, RemovePrivateDnsName: aws.Bool(true),
+		RemoveSupportedRegions: []string{"eu-west-1"}, RemovePrivateDnsName: aws.Bool(true),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +250,7 @@ func TestModifyServiceConfiguration(t *testing.T) {
 	plAPIError(t, modify(&ec2.ModifyVpcEndpointServiceConfigurationInput{RemoveSupportedIpAddressTypes: []string{"ipv4"}}), "InvalidParameter", "")
 	plAPIError(t, modify(&ec2.ModifyVpcEndpointServiceConfigurationInput{RemoveSupportedRegions: []string{"us-east-1"}}), "InvalidParameter", "")
 	plAPIError(t, modify(&ec2.ModifyVpcEndpointServiceConfigurationInput{RemoveNetworkLoadBalancerArns: []string{e.nlb(t)}}), "InvalidParameter", "")
-	_, err := e.prov.ModifyVpcEndpointServiceConfiguration(e.ctx, &ec2.ModifyVpcEndpointServiceConfigurationInput{ServiceId: aws.String("vpce-svc-00000000000000000")})
+	_, err = e.prov.ModifyVpcEndpointServiceConfiguration(e.ctx, &ec2.ModifyVpcEndpointServiceConfigurationInput{ServiceId: aws.String("vpce-svc-00000000000000000")})
 	plAPIError(t, err, "InvalidVpcEndpointServiceId.NotFound", "")
 }
 

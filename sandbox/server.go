@@ -34,6 +34,9 @@ type Options struct {
 	StateDir string
 	// DNSListen is the DNS server's address; "" is 127.0.0.1 on a random port.
 	DNSListen string
+	// NoIPv6 serves the data plane on IPv4 only, as on a machine without
+	// ::1 (see IPv6Served).
+	NoIPv6 bool
 
 	// WorldFile, when set, keeps the world in this file, durably: Start
 	// writes it, and every reply waits until the world it was computed

@@ -70,7 +70,7 @@ func TestFaultRetriesAbsorbThrottlingAnd5xx(t *testing.T) {
 				}
 				total += len(res.Results)
 				lo, err := lc.DescribeLoadBalancers(ctx, &elb.DescribeLoadBalancersInput{})
-				if err != nil || len(lo.LoadBalancers) != 1 {
+				if err != nil || len(lo.LoadBalancers) != 2 {
 					t.Fatalf("elbv2 call %d: %v", i, err)
 				}
 			}

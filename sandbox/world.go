@@ -105,6 +105,9 @@ type VPC struct {
 	EnableDNSSupport   bool   `json:"enableDnsSupport"`
 	EnableDNSHostnames bool   `json:"enableDnsHostnames"`
 	Tags               []Tag  `json:"tags,omitempty"`
+	// IPv6CIDR is the VPC's IPv6 CIDR block (a /56), "" without one; see
+	// world_ipv6.go for what the sandbox serves on it.
+	IPv6CIDR string `json:"ipv6Cidr,omitempty"`
 }
 
 // Subnet is a subnet in one AZ (identified by AZ ID; the name is per account).
@@ -118,6 +121,9 @@ type Subnet struct {
 	// address handed out to an ENI (for a /24 at .0, its last octet).
 	NextHost int   `json:"nextHost"`
 	Tags     []Tag `json:"tags,omitempty"`
+	// IPv6CIDR is the subnet's IPv6 CIDR block (a /64 of its VPC's), ""
+	// for an IPv4-only subnet.
+	IPv6CIDR string `json:"ipv6Cidr,omitempty"`
 }
 
 // SecurityGroup with its rules.
@@ -160,6 +166,8 @@ type LoadBalancer struct {
 	SubnetIDs []string  `json:"subnetIds"`
 	CreatedAt time.Time `json:"createdAt"`
 	Tags      []Tag     `json:"tags,omitempty"`
+	// IPAddressType is ipv4 (also when "") or dualstack.
+	IPAddressType string `json:"ipAddressType,omitempty"`
 }
 
 // Listener is an ELBv2 listener on a load balancer.
@@ -260,6 +268,10 @@ type Endpoint struct {
 	LastErrorMessage  string    `json:"lastErrorMessage,omitempty"`
 	// DNSSuffix is the random part of the endpoint's vpce DNS names.
 	DNSSuffix string `json:"dnsSuffix"`
+	// DNSRecordIPType is DnsOptions.DnsRecordIpType: which records (A,
+	// AAAA) its names get; "" in worlds saved before it was kept, read as
+	// the IP address type.
+	DNSRecordIPType string `json:"dnsRecordIpType,omitempty"`
 }
 
 // ENI is a network interface; endpoints get one per subnet.
@@ -276,6 +288,9 @@ type ENI struct {
 	Status           string   `json:"status"` // in-use | available
 	SecurityGroupIDs []string `json:"securityGroupIds,omitempty"`
 	Tags             []Tag    `json:"tags,omitempty"`
+	// IPv6 is the interface's IPv6 address, "" without one (see
+	// world_ipv6.go).
+	IPv6 string `json:"ipv6Address,omitempty"`
 }
 
 // HostedZone is a Route 53 hosted zone.
@@ -410,6 +425,7 @@ func NewWorld(o WorldOptions) *World {
 			w.HostedZones[zone.ID] = zone
 		}
 	}
+	w.addIPv6(o)
 	return w
 }
 

@@ -20,10 +20,17 @@ type blackhole struct {
 }
 
 func startBlackhole(key fwdKey) (*blackhole, error) {
-	if !key.addr.Is4() || !key.addr.IsLoopback() {
-		return nil, fmt.Errorf("drop %s: only IPv4 loopback (127.0.0.0/8) addresses are served", key)
+	network, err := servedNetwork(key)
+	if err != nil {
+		return nil, err
 	}
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	family := syscall.AF_INET
+	var sa syscall.Sockaddr = &syscall.SockaddrInet4{Port: int(key.port), Addr: key.addr.As4()}
+	if network == "tcp6" {
+		family = syscall.AF_INET6
+		sa = &syscall.SockaddrInet6{Port: int(key.port), Addr: key.addr.As16()}
+	}
+	fd, err := syscall.Socket(family, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		return nil, fmt.Errorf("drop %s: %w", key, err)
 	}
@@ -36,13 +43,13 @@ func startBlackhole(key fwdKey) (*blackhole, error) {
 	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
 		return fail(err)
 	}
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Port: int(key.port), Addr: key.addr.As4()}); err != nil {
+	if err := syscall.Bind(fd, sa); err != nil {
 		return fail(err)
 	}
 	if err := syscall.Listen(fd, 0); err != nil {
 		return fail(err)
 	}
-	c, err := net.DialTimeout("tcp4", key.String(), 2*time.Second)
+	c, err := net.DialTimeout(network, key.String(), 2*time.Second)
 	if err != nil {
 		return fail(fmt.Errorf("fill the accept queue: %w", err))
 	}

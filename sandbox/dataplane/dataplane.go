@@ -45,6 +45,24 @@ type Options struct {
 	// Logf, when set, gets sync problems (once per change) and backend
 	// handshake failures.
 	Logf func(format string, args ...any)
+	// NoIPv6 serves IPv4 only, as on a machine without ::1 (for tests of
+	// what such a machine sees).
+	NoIPv6 bool
+}
+
+// IPv6Unavailable is what Start logs when the IPv6 side of endpoints cannot
+// be served.
+const IPv6Unavailable = "the IPv6 loopback address ::1 is not available on this machine: " +
+	"the IPv6 side of dualstack endpoints (their AAAA records' address) is not served; IPv4 is"
+
+// ipv6Loopback reports whether this machine can listen on [::1].
+func ipv6Loopback() bool {
+	ln, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	return true
 }
 
 // DataPlane is a running data plane.
@@ -74,6 +92,12 @@ type DataPlane struct {
 	addrMu sync.RWMutex
 	addrs  map[string]string // service ID → backend address, for forwarders
 
+	// svcNames are each backend's certificate names, for routing by TLS
+	// server name on [::1]; guarded by syncMu.
+	svcNames map[string][]string
+	// ipv6 is whether [::1] can be listened on (see IPv6).
+	ipv6 bool
+
 	stop chan struct{}
 	done chan struct{}
 }
@@ -94,11 +118,16 @@ func Start(o Options) (*DataPlane, error) {
 		forwards: map[fwdKey]*forwarder{},
 		holes:    map[fwdKey]*blackhole{},
 		addrs:    map[string]string{},
+		svcNames: map[string][]string{},
 		seed:     maphash.MakeSeed(),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
 	d.zones.Store(&zoneSet{zones: map[string]*dns.SOA{}, names: map[string]*node{}})
+	d.ipv6 = !o.NoIPv6 && ipv6Loopback()
+	if !d.ipv6 && d.logf != nil {
+		d.logf("data plane: %s", IPv6Unavailable)
+	}
 
 	dir := o.StateDir
 	if dir == "" {
@@ -249,6 +278,7 @@ func (d *DataPlane) syncBackends(services []Service) []error {
 			errs = append(errs, err)
 			continue
 		}
+		d.svcNames[svc.ID] = names
 		key := strings.Join(names, ",")
 		b := d.backends[svc.ID]
 		if b != nil && b.names == key && now.Before(b.cert.Load().Leaf.NotAfter.Add(-24*time.Hour)) {
@@ -285,6 +315,7 @@ func (d *DataPlane) syncBackends(services []Service) []error {
 		delete(d.addrs, id)
 		d.addrMu.Unlock()
 		delete(d.backends, id)
+		delete(d.svcNames, id)
 		if err := b.close(); err != nil {
 			errs = append(errs, err)
 		}
@@ -294,25 +325,18 @@ func (d *DataPlane) syncBackends(services []Service) []error {
 
 func (d *DataPlane) syncForwards(fwds []Forward) []error {
 	var errs []error
-	want := map[fwdKey]Forward{}
-	for _, f := range fwds {
-		k := fwdKey{addr: f.Addr.Unmap(), port: f.Port}
-		if prev, dup := want[k]; dup && prev.Service != f.Service {
-			errs = append(errs, fmt.Errorf("forward %s: claimed by both %s and %s", k, prev.Service, f.Service))
-			continue
-		}
-		want[k] = f
-	}
+	want, werrs := d.plan(fwds)
+	errs = append(errs, werrs...)
 	// Close first what goes or changes mode, so the address is free for
 	// what replaces it.
 	for k, f := range d.forwards {
-		if w, ok := want[k]; !ok || w.Drop {
+		if w, ok := want[k]; !ok || w.drop {
 			f.close()
 			delete(d.forwards, k)
 		}
 	}
 	for k, h := range d.holes {
-		if w, ok := want[k]; !ok || !w.Drop {
+		if w, ok := want[k]; !ok || !w.drop {
 			h.close()
 			delete(d.holes, k)
 		}
@@ -329,7 +353,7 @@ func (d *DataPlane) syncForwards(fwds []Forward) []error {
 	})
 	for _, k := range keys {
 		w := want[k]
-		if w.Drop {
+		if w.drop {
 			if d.holes[k] != nil {
 				continue
 			}
@@ -341,15 +365,12 @@ func (d *DataPlane) syncForwards(fwds []Forward) []error {
 			d.holes[k] = h
 			continue
 		}
-		svc := w.Service
 		if f := d.forwards[k]; f != nil {
-			if *f.service.Load() != svc {
-				f.service.Store(&svc)
-			}
-			f.admit(w.Sources)
+			f.setRoutes(w.routes)
+			f.admit(w.sources)
 			continue
 		}
-		f, err := startForwarder(k, svc, w.Sources, d.backendAddr)
+		f, err := startForwarder(k, w.routes, w.sources, d.backendAddr)
 		if err != nil {
 			errs = append(errs, err) // retried on the next sync
 			continue
@@ -358,6 +379,71 @@ func (d *DataPlane) syncForwards(fwds []Forward) []error {
 	}
 	return errs
 }
+
+// listening is what one address and port should do: drop every connect,
+// or let sources in (nil: all) to routes.
+type listening struct {
+	drop    bool
+	routes  []route
+	sources []netip.Prefix
+}
+
+// plan groups the snapshot's forwards by address. An IPv4 address belongs
+// to one service. [::1] is shared by every service with IPv6 endpoints on
+// that port: it drops connects only when every forward there drops, lets
+// in the clients any of them lets in, and routes by server name.
+func (d *DataPlane) plan(fwds []Forward) (map[fwdKey]listening, []error) {
+	var errs []error
+	want := map[fwdKey]listening{}
+	owner := map[fwdKey]string{}
+	open := map[fwdKey]bool{} // some forward there does not drop
+	everyone := map[fwdKey]bool{}
+	for _, f := range fwds {
+		k := fwdKey{addr: f.Addr.Unmap(), port: f.Port}
+		if k.addr.Is6() && !d.ipv6 {
+			continue // reported once by Start
+		}
+		if prev, dup := owner[k]; dup && prev != f.Service && !k.addr.Is6() {
+			errs = append(errs, fmt.Errorf("forward %s: claimed by both %s and %s", k, prev, f.Service))
+			continue
+		}
+		owner[k] = f.Service
+		w := want[k]
+		if f.Drop {
+			if !open[k] {
+				w.drop = true
+			}
+			want[k] = w
+			continue
+		}
+		if !open[k] {
+			open[k], w.drop, w.routes, w.sources = true, false, nil, nil
+		}
+		if !slices.ContainsFunc(w.routes, func(r route) bool { return r.service == f.Service }) {
+			w.routes = append(w.routes, route{service: f.Service, names: d.svcNames[f.Service]})
+		}
+		switch {
+		case f.Sources == nil:
+			everyone[k] = true
+		case !everyone[k]:
+			w.sources = append(w.sources, f.Sources...)
+			if w.sources == nil {
+				w.sources = []netip.Prefix{}
+			}
+		}
+		want[k] = w
+	}
+	for k := range everyone {
+		w := want[k]
+		w.sources = nil
+		want[k] = w
+	}
+	return want, errs
+}
+
+// IPv6 reports whether the IPv6 side of endpoints is served: the machine
+// has the IPv6 loopback address ::1 and Options.NoIPv6 is off.
+func (d *DataPlane) IPv6() bool { return d.ipv6 }
 
 func (d *DataPlane) backendAddr(service string) string {
 	d.addrMu.RLock()
@@ -463,15 +549,17 @@ func dnsFingerprint(seed maphash.Seed, s Snapshot) uint64 {
 	for _, z := range s.Zones {
 		entry('z', z.Name, z.SOA, strconv.FormatUint(uint64(z.SOATTL), 10))
 	}
-	for name, addrs := range s.A {
-		h.Reset()
-		h.WriteByte('a')
-		h.WriteString(name)
-		for _, a := range addrs {
-			b := a.As16()
-			h.Write(b[:])
+	for tag, records := range map[byte]map[string][]netip.Addr{'a': s.A, '6': s.AAAA} {
+		for name, addrs := range records {
+			h.Reset()
+			h.WriteByte(tag)
+			h.WriteString(name)
+			for _, a := range addrs {
+				b := a.As16()
+				h.Write(b[:])
+			}
+			sum += h.Sum64()
 		}
-		sum += h.Sum64()
 	}
 	for _, t := range s.TXT {
 		entry('t', append([]string{t.Name, strconv.FormatUint(uint64(t.TTL), 10)}, t.Values...)...)

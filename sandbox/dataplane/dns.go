@@ -2,6 +2,7 @@ package dataplane
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
@@ -22,8 +23,9 @@ type zoneSet struct {
 }
 
 type node struct {
-	a   []dns.RR
-	txt []dns.RR
+	a    []dns.RR
+	aaaa []dns.RR
+	txt  []dns.RR
 }
 
 // compileZones builds a zoneSet; records it cannot serve are left out and
@@ -79,6 +81,8 @@ func compileZones(s Snapshot) (*zoneSet, []error) {
 			})
 		}
 	}
+
+	errs = append(errs, compileAAAA(zs, s.AAAA)...)
 
 	for _, rec := range s.TXT {
 		name, err := CanonicalName(rec.Name)
@@ -234,10 +238,12 @@ func (zs *zoneSet) answer(r *dns.Msg) *dns.Msg {
 	switch q.Qtype {
 	case dns.TypeA:
 		m.Answer = withOwner(nd.a, owner, name)
+	case dns.TypeAAAA:
+		m.Answer = withOwner(nd.aaaa, owner, name)
 	case dns.TypeTXT:
 		m.Answer = withOwner(nd.txt, owner, name)
 	case dns.TypeANY:
-		m.Answer = append(withOwner(nd.a, owner, name), withOwner(nd.txt, owner, name)...)
+		m.Answer = slices.Concat(withOwner(nd.a, owner, name), withOwner(nd.aaaa, owner, name), withOwner(nd.txt, owner, name))
 	case dns.TypeSOA:
 		if name == apex {
 			m.Answer = []dns.RR{soa}
@@ -311,4 +317,31 @@ func (h dnsHandler) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	}
 	m.Truncate(size)
 	_ = w.WriteMsg(m)
+}
+
+// compileAAAA adds the AAAA records of a snapshot: only the IPv6 loopback
+// address is served, as only 127.0.0.0/8 is for A.
+func compileAAAA(zs *zoneSet, records map[string][]netip.Addr) []error {
+	var errs []error
+	for _, raw := range slices.Sorted(maps.Keys(records)) {
+		name, err := CanonicalName(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("dns AAAA record: %w", err))
+			continue
+		}
+		addrs := slices.Clone(records[raw])
+		slices.SortFunc(addrs, netip.Addr.Compare)
+		nd := zs.node(name)
+		for _, ip := range slices.Compact(addrs) {
+			if !ip.Is6() || ip.Is4In6() || !ip.IsLoopback() {
+				errs = append(errs, fmt.Errorf("dns AAAA record %s: %s is not the IPv6 loopback address; the sandbox only hands out ::1", name, ip))
+				continue
+			}
+			nd.aaaa = append(nd.aaaa, &dns.AAAA{
+				Hdr:  dns.RR_Header{Name: name, Rrtype: dns.TypeAAAA, Class: dns.ClassINET, Ttl: ATTL},
+				AAAA: net.IP(ip.AsSlice()),
+			})
+		}
+	}
+	return errs
 }

@@ -26,9 +26,11 @@ func (k fwdKey) String() string {
 // on the service port and carries the bytes to the provider's backend,
 // untouched, so TLS is end to end as through a real NLB.
 type forwarder struct {
-	key     fwdKey
-	ln      net.Listener
-	service atomic.Pointer[string]
+	key fwdKey
+	ln  net.Listener
+	// routes are the services behind this address: one, or several on
+	// [::1] told apart by TLS server name (see route).
+	routes  atomic.Pointer[[]route]
 	backend func(service string) string // current backend address, "" if none
 	// sources are the client addresses let in (nil: all); see Forward.
 	sources atomic.Pointer[[]netip.Prefix]
@@ -39,19 +41,17 @@ type forwarder struct {
 	wg     sync.WaitGroup
 }
 
-func startForwarder(key fwdKey, service string, sources []netip.Prefix, backend func(string) string) (*forwarder, error) {
-	if !key.addr.Is4() || !key.addr.IsLoopback() {
-		return nil, fmt.Errorf("forward %s: only IPv4 loopback (127.0.0.0/8) addresses are served", key)
+func startForwarder(key fwdKey, routes []route, sources []netip.Prefix, backend func(string) string) (*forwarder, error) {
+	network, err := servedNetwork(key)
+	if err != nil {
+		return nil, err
 	}
-	if key.port == 0 {
-		return nil, fmt.Errorf("forward %s: port 0", key)
-	}
-	ln, err := net.Listen("tcp4", key.String())
+	ln, err := net.Listen(network, key.String())
 	if err != nil {
 		return nil, fmt.Errorf("forward %s: %w", key, err)
 	}
 	f := &forwarder{key: key, ln: ln, backend: backend, conns: map[net.Conn]struct{}{}}
-	f.service.Store(&service)
+	f.setRoutes(routes)
 	f.admit(sources)
 	f.wg.Add(1)
 	go f.acceptLoop()
@@ -107,7 +107,11 @@ func (f *forwarder) untrack(c net.Conn) {
 func (f *forwarder) serve(client net.Conn) {
 	defer f.wg.Done()
 	defer f.untrack(client)
-	addr := f.backend(*f.service.Load())
+	service, hello, ok := pickRoute(client, *f.routes.Load())
+	if !ok {
+		return // no service of this address answers to that name: reset
+	}
+	addr := f.backend(service)
 	if addr == "" {
 		return // the service's backend is gone: the connection is reset
 	}
@@ -120,6 +124,11 @@ func (f *forwarder) serve(client net.Conn) {
 		return
 	}
 	defer f.untrack(up)
+	if len(hello) > 0 {
+		if _, err := up.Write(hello); err != nil {
+			return
+		}
+	}
 
 	// Copy both ways; when one side finishes sending, pass the half-close
 	// on so request/response protocols see EOF where they expect it.
@@ -155,6 +164,9 @@ func (f *forwarder) close() {
 	}
 	f.wg.Wait()
 }
+
+// setRoutes sets the services behind the address.
+func (f *forwarder) setRoutes(routes []route) { f.routes.Store(&routes) }
 
 // admit sets which client addresses get through (nil: all).
 func (f *forwarder) admit(sources []netip.Prefix) {

@@ -27,6 +27,9 @@ type Snapshot struct {
 	// loopback addresses are served: the sandbox never points clients off
 	// the machine.
 	A map[string][]netip.Addr
+	// AAAA maps a name to its IPv6 addresses, which can only be ::1 (see
+	// Forward): the one IPv6 loopback address.
+	AAAA map[string][]netip.Addr
 	// TXT are TXT record sets, values as Route 53 stores them.
 	TXT []TXTRecord
 	// Forwards are the TCP listeners to run (endpoint ENI address and
@@ -58,7 +61,10 @@ type TXTRecord struct {
 }
 
 // Forward is one TCP listener: connections to Addr:Port are proxied to the
-// backend of Service.
+// backend of Service. Several services may forward [::1]:Port (every IPv6
+// endpoint address of the sandbox is ::1): the listener then picks the
+// backend by the TLS server name the client sends, as each backend's
+// certificate names it.
 type Forward struct {
 	Addr    netip.Addr
 	Port    uint16
