@@ -33,6 +33,7 @@ type Endpoint struct {
 	PrivateDNSEnabled bool
 	ENIIDs            []string
 	IPAddressType     string
+	DNSRecordIPType   string // which records its names get: ipv4 (A), ipv6 (AAAA), dualstack (both)
 	CreatedAt         time.Time
 	// LastError is AWS's last error for the endpoint, if any (for example
 	// why it failed).
@@ -71,6 +72,9 @@ type CreateEndpointInput struct {
 	SubnetIDs        []string // one per AZ
 	SecurityGroupIDs []string
 	IPAddressType    string // optional: ipv4 | dualstack | ipv6
+	// DNSRecordIPType is optional: ipv4 | dualstack | ipv6; AWS's default
+	// matches the IP address type.
+	DNSRecordIPType string
 	// ClientToken makes the create idempotent; derive it from the session.
 	ClientToken string
 	Tags        Tags
@@ -100,6 +104,9 @@ func (c *Consumer) CreateEndpoint(ctx context.Context, in CreateEndpointInput) (
 	}
 	if in.ClientToken != "" {
 		req.ClientToken = aws.String(in.ClientToken)
+	}
+	if in.DNSRecordIPType != "" {
+		req.DnsOptions = &types.DnsOptionsSpecification{DnsRecordIpType: types.DnsRecordIpType(in.DNSRecordIPType)}
 	}
 	var api endpointsAPI = c.c.ec2
 	out, err := api.CreateVpcEndpoint(c.with(ctx, opCreateVpcEndpoint), req)
@@ -168,6 +175,9 @@ func endpointFrom(e types.VpcEndpoint) Endpoint {
 		FailureReason: str(e.FailureReason), Tags: fromEC2Tags(e.Tags),
 	}
 	ep.State, _ = ParseEndpointState(string(e.State))
+	if e.DnsOptions != nil {
+		ep.DNSRecordIPType = clean(string(e.DnsOptions.DnsRecordIpType))
+	}
 	for _, g := range e.Groups {
 		ep.SecurityGroupIDs = append(ep.SecurityGroupIDs, str(g.GroupId))
 	}

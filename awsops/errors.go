@@ -37,7 +37,9 @@ const (
 	KindSubnetAZNotServed          Kind = "subnet-az-not-served"
 	KindPrivateDNSConflict         Kind = "private-dns-conflict"
 	KindPrivateDNSNotVerified      Kind = "private-dns-not-verified"
-	KindTopicPolicy                Kind = "topic-policy" // vpce.amazonaws.com may not publish to the topic
+	KindIPAddressType              Kind = "ip-address-type"    // the service, its NLBs or the subnets lack what an IP address type needs
+	KindEndpointsAttached          Kind = "endpoints-attached" // ExistingVpcEndpointConnections
+	KindTopicPolicy                Kind = "topic-policy"       // vpce.amazonaws.com may not publish to the topic
 	KindInvalidInput               Kind = "invalid-input"
 	KindConflict                   Kind = "conflict" // already exists, idempotency mismatch
 	KindPartial                    Kind = "partial"  // some items of a batch failed
@@ -352,6 +354,11 @@ func (c classifier) fromCode(e *Error, apiErr smithy.APIError, status int) {
 			e.Kind = KindPrivateDNSConflict
 			e.Cause = "Another endpoint in this VPC already answers this private DNS name; a VPC can have only one."
 			e.Hint = "Turn private DNS off on the other endpoint or delete it (plwiz sessions, then plwiz teardown --session ID of the older session), then retry."
+		case strings.Contains(msg, "ip address type") || strings.Contains(msg, "ipv6 cidr block") || strings.Contains(msg, "dns record ip type"):
+			e.Kind = KindIPAddressType
+			e.Cause = "The IP address type asked for needs what is missing: ipv6 on a service needs every one of its NLBs to be dualstack; " +
+				"a dualstack endpoint needs a service that supports ipv4 and ipv6 and subnets with IPv6 CIDR blocks; the DNS record IP type must fit the endpoint's IP address type."
+			e.Hint = "Read AWS's message above for what is missing; choose ipv4, or give the subnets (or the NLB) IPv6 first."
 		case strings.Contains(msg, "availability zone") && strings.Contains(msg, "support"):
 			e.Kind = KindSubnetAZNotServed
 			e.Cause = "A chosen subnet is in an Availability Zone the endpoint service does not serve."
@@ -360,6 +367,10 @@ func (c classifier) fromCode(e *Error, apiErr smithy.APIError, status int) {
 			e.Cause = "AWS refused a parameter of the request."
 			e.Hint = "Read AWS's message above for which parameter."
 		}
+	case "ExistingVpcEndpointConnections":
+		e.Kind = KindEndpointsAttached
+		e.Cause = "Endpoints are still connected to the service: AWS refuses to remove a load balancer from it, or to delete it, while they are."
+		e.Hint = "Reject the connected endpoints (or have their owners delete them) first, then retry."
 	case "InvalidServiceName":
 		e.Kind = KindServiceNotVisible
 		e.Cause = "This account cannot see the endpoint service: either the provider has not allowed your principal, or the service is in another region (AWS says \"does not exist\" in both cases)."

@@ -33,7 +33,8 @@ func TestTwoPartyHappyPath(t *testing.T) {
 
 	// Provider 2: NLBs by AZ name and AZ ID, with listener ports.
 	lbs, err := w.p.ListNetworkLoadBalancers(ctx)
-	if err != nil || len(lbs) != 1 {
+	// The world's two: the ipv4 demo NLB and the dualstack one.
+	if err != nil || len(lbs) != 2 || lbs[0].Name != "plwiz-demo-nlb" || lbs[1].IPAddressType != "dualstack" {
 		t.Fatalf("ListNetworkLoadBalancers: %+v, %v", lbs, err)
 	}
 	lb := lbs[0]

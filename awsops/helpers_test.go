@@ -90,7 +90,9 @@ func (w *world) nlb(t *testing.T) (string, int32) {
 	var port int32
 	w.env.SB.World(func(wd *sandbox.World, _ time.Time) {
 		for _, lb := range wd.LoadBalancers {
-			arn = lb.ARN
+			if lb.Name == "plwiz-demo-nlb" {
+				arn = lb.ARN
+			}
 		}
 		for _, l := range wd.Listeners {
 			if l.LBARN == arn {

@@ -30,6 +30,7 @@ type VPC struct {
 	ID           string
 	Name         string // the Name tag
 	CIDRs        []string
+	IPv6CIDRs    []string // its IPv6 blocks; none without IPv6
 	IsDefault    bool
 	State        string
 	DNSSupport   bool // enableDnsSupport
@@ -75,6 +76,9 @@ func (c *Consumer) vpcs(ctx context.Context, in *ec2.DescribeVpcsInput) ([]VPC, 
 					vpc.CIDRs = append(vpc.CIDRs, cidr)
 				}
 			}
+			vpc.IPv6CIDRs = ipv6Blocks(v.Ipv6CidrBlockAssociationSet, func(a types.VpcIpv6CidrBlockAssociation) (string, string) {
+				return str(a.Ipv6CidrBlock), string(a.Ipv6CidrBlockState.State)
+			})
 			out = append(out, vpc)
 		}
 	}
@@ -129,6 +133,26 @@ type Subnet struct {
 	CIDR         string
 	Zone         AZ
 	AvailableIPs int32
+	// IPv6CIDRs are its IPv6 blocks (a /64); none for an IPv4-only subnet.
+	IPv6CIDRs []string
+	// IPv6Only is a subnet without IPv4 addresses.
+	IPv6Only bool
+}
+
+// HasIPv6 reports whether the subnet has an IPv6 block, as a dualstack
+// endpoint needs.
+func (s Subnet) HasIPv6() bool { return len(s.IPv6CIDRs) > 0 }
+
+// ipv6Blocks keeps the associated IPv6 blocks of a VPC or subnet (ones
+// being disassociated or failed are not usable).
+func ipv6Blocks[T any](assocs []T, read func(T) (cidr, state string)) []string {
+	var out []string
+	for _, a := range assocs {
+		if cidr, state := read(a); cidr != "" && (state == "" || strings.EqualFold(state, "associated")) {
+			out = append(out, clean(cidr))
+		}
+	}
+	return out
 }
 
 // ListSubnets lists the subnets of a VPC.
@@ -146,6 +170,10 @@ func (c *Consumer) ListSubnets(ctx context.Context, vpcID string) ([]Subnet, err
 			out = append(out, Subnet{
 				ID: str(s.SubnetId), VPCID: str(s.VpcId), Name: fromEC2Tags(s.Tags)["Name"], CIDR: str(s.CidrBlock),
 				Zone: AZ{Name: str(s.AvailabilityZone), ID: str(s.AvailabilityZoneId)}, AvailableIPs: aws.ToInt32(s.AvailableIpAddressCount),
+				IPv6CIDRs: ipv6Blocks(s.Ipv6CidrBlockAssociationSet, func(a types.SubnetIpv6CidrBlockAssociation) (string, string) {
+					return str(a.Ipv6CidrBlock), string(a.Ipv6CidrBlockState.State)
+				}),
+				IPv6Only: aws.ToBool(s.Ipv6Native),
 			})
 		}
 	}
@@ -217,6 +245,9 @@ func (c *base) securityGroups(ctx context.Context, in *ec2.DescribeSecurityGroup
 				for _, ip := range p.IpRanges {
 					r.CIDRs = append(r.CIDRs, str(ip.CidrIp))
 				}
+				for _, ip := range p.Ipv6Ranges {
+					r.CIDRs = append(r.CIDRs, str(ip.CidrIpv6))
+				}
 				for _, ug := range p.UserIdGroupPairs {
 					r.GroupIDs = append(r.GroupIDs, str(ug.GroupId))
 				}
@@ -234,7 +265,7 @@ type CreateSecurityGroupInput struct {
 	Name        string
 	Description string
 	Port        int32    // the service port, allowed over TCP
-	CIDRs       []string // allowed sources, usually the VPC's CIDRs
+	CIDRs       []string // allowed sources, usually the VPC's CIDRs (IPv4 and IPv6)
 	Tags        Tags
 }
 
@@ -297,17 +328,22 @@ func (c *Consumer) CreateSecurityGroup(ctx context.Context, in CreateSecurityGro
 	return sg, c.AllowPort(ctx, groupID, in.Port, in.CIDRs)
 }
 
-// AllowPort lets TCP on port in from the CIDRs; a rule already there is
-// fine.
+// AllowPort lets TCP on port in from the CIDRs (IPv4 and IPv6 alike); a
+// rule already there is fine.
 func (c *Consumer) AllowPort(ctx context.Context, groupID string, port int32, cidrs []string) error {
 	var api networkAPI = c.c.ec2
-	var ranges []types.IpRange
+	perm := types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(port), ToPort: aws.Int32(port)}
 	for _, cidr := range cidrs {
-		ranges = append(ranges, types.IpRange{CidrIp: aws.String(cidr), Description: aws.String("plwiz: service port")})
+		desc := aws.String("plwiz: service port")
+		if p, err := netip.ParsePrefix(cidr); err == nil && p.Addr().Is6() {
+			perm.Ipv6Ranges = append(perm.Ipv6Ranges, types.Ipv6Range{CidrIpv6: aws.String(cidr), Description: desc})
+			continue
+		}
+		perm.IpRanges = append(perm.IpRanges, types.IpRange{CidrIp: aws.String(cidr), Description: desc})
 	}
 	_, err := api.AuthorizeSecurityGroupIngress(c.with(ctx, opAuthorizeSecurityGroupIngress), &ec2.AuthorizeSecurityGroupIngressInput{
 		GroupId:       aws.String(groupID),
-		IpPermissions: []types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(port), ToPort: aws.Int32(port), IpRanges: ranges}},
+		IpPermissions: []types.IpPermission{perm},
 	})
 	if err != nil && CodeOf(c.fail("", err)) != "InvalidPermission.Duplicate" {
 		return c.fail("allow port on security group "+groupID, err)

@@ -221,11 +221,12 @@ var operations = [numOps]Operation{
 	opChangeResourceRecordSets:                      {Service: route53.ServiceID, Name: "ChangeResourceRecordSets", Roles: providerOnly},
 	opGetChange:                                     {Service: route53.ServiceID, Name: "GetChange", Roles: providerOnly},
 
-	opDescribeVpcEndpointServices:   {Service: ec2.ServiceID, Name: "DescribeVpcEndpointServices", Roles: consumerOnly},
-	opDescribeVpcs:                  {Service: ec2.ServiceID, Name: "DescribeVpcs", Roles: consumerOnly},
+	opDescribeVpcEndpointServices: {Service: ec2.ServiceID, Name: "DescribeVpcEndpointServices", Roles: consumerOnly},
+	// The provider reads its NLB's VPC and subnets for their IPv6 blocks.
+	opDescribeVpcs:                  {Service: ec2.ServiceID, Name: "DescribeVpcs", Roles: both},
 	opDescribeVpcAttribute:          {Service: ec2.ServiceID, Name: "DescribeVpcAttribute", Roles: consumerOnly},
 	opModifyVpcAttribute:            {Service: ec2.ServiceID, Name: "ModifyVpcAttribute", Roles: consumerOnly},
-	opDescribeSubnets:               {Service: ec2.ServiceID, Name: "DescribeSubnets", Roles: consumerOnly},
+	opDescribeSubnets:               {Service: ec2.ServiceID, Name: "DescribeSubnets", Roles: both},
 	opDescribeSecurityGroups:        {Service: ec2.ServiceID, Name: "DescribeSecurityGroups", Roles: both},
 	opCreateSecurityGroup:           {Service: ec2.ServiceID, Name: "CreateSecurityGroup", Roles: consumerOnly, AlsoNeeds: tagOnCreate},
 	opAuthorizeSecurityGroupIngress: {Service: ec2.ServiceID, Name: "AuthorizeSecurityGroupIngress", Roles: both},

@@ -16,7 +16,7 @@ func TestModifyServiceSettings(t *testing.T) {
 	svc := w.availableService(t, ctx, true)
 	if err := w.p.ModifyService(ctx, svc.ID, ModifyServiceInput{
 		AcceptanceRequired: aws.Bool(false), PrivateDNSName: "svc.example.com",
-		AddIPAddressTypes: []string{"ipv6"}, AddSupportedRegions: []string{"us-west-2"},
+		AddSupportedRegions: []string{"us-west-2"},
 	}); err != nil {
 		t.Fatalf("ModifyService: %v", err)
 	}
@@ -24,13 +24,13 @@ func TestModifyServiceSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.AcceptanceRequired || got.PrivateDNS.Name != "svc.example.com" || !slices.Contains(got.IPAddressTypes, "ipv6") ||
+	if got.AcceptanceRequired || got.PrivateDNS.Name != "svc.example.com" ||
 		!slices.Contains(got.SupportedRegions, "us-west-2") || !slices.Contains(got.SupportedRegions, w.p.Region()) {
 		t.Fatalf("after modify: %+v", got)
 	}
 	if err := w.p.ModifyService(ctx, svc.ID, ModifyServiceInput{
 		AcceptanceRequired: aws.Bool(true), RemovePrivateDNSName: true,
-		RemoveIPAddressTypes: []string{"ipv6"}, RemoveSupportedRegions: []string{"us-west-2"},
+		RemoveSupportedRegions: []string{"us-west-2"},
 	}); err != nil {
 		t.Fatalf("ModifyService back: %v", err)
 	}

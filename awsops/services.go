@@ -230,7 +230,9 @@ func verificationRecordName(name, privateDNSName string) string {
 // ModifyServiceInput changes an endpoint service; zero fields are left alone.
 type ModifyServiceInput struct {
 	AcceptanceRequired     *bool
-	PrivateDNSName         string // associate (or replace) the private DNS name
+	AddNLBARNs             []string // associate more Network Load Balancers
+	RemoveNLBARNs          []string // AWS refuses while endpoints are connected
+	PrivateDNSName         string   // associate (or replace) the private DNS name
 	RemovePrivateDNSName   bool
 	AddIPAddressTypes      []string
 	RemoveIPAddressTypes   []string
@@ -246,6 +248,8 @@ func (p *Provider) ModifyService(ctx context.Context, serviceID string, in Modif
 	req := &ec2.ModifyVpcEndpointServiceConfigurationInput{
 		ServiceId:                     aws.String(serviceID),
 		AcceptanceRequired:            in.AcceptanceRequired,
+		AddNetworkLoadBalancerArns:    in.AddNLBARNs,
+		RemoveNetworkLoadBalancerArns: in.RemoveNLBARNs,
 		AddSupportedIpAddressTypes:    in.AddIPAddressTypes,
 		RemoveSupportedIpAddressTypes: in.RemoveIPAddressTypes,
 		AddSupportedRegions:           in.AddSupportedRegions,

@@ -70,8 +70,11 @@ func facts(t testing.TB, sb *sbtest.Env) worldFacts {
 	t.Helper()
 	var f worldFacts
 	sb.SB.World(func(w *sandbox.World, _ time.Time) {
-		for arn := range w.LoadBalancers {
-			f.nlbARN = arn
+		// The ipv4 NLB, in all three AZs (not the dualstack one).
+		for arn, lb := range w.LoadBalancers {
+			if lb.Name != sandbox.DualstackNLBName {
+				f.nlbARN = arn
+			}
 		}
 		for _, id := range sandbox.SortedKeys(w.VPCs) {
 			if w.VPCs[id].Owner == sandbox.ConsumerAccountID {

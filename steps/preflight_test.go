@@ -77,6 +77,9 @@ func TestProviderPreflightFailures(t *testing.T) {
 		var arn string
 		sb.SB.World(func(w *sandbox.World, _ time.Time) {
 			for a, lb := range w.LoadBalancers {
+				if lb.Name == sandbox.DualstackNLBName {
+					continue
+				}
 				arn = a
 				lb.State = "provisioning"
 				lb.SubnetIDs = lb.SubnetIDs[:1]
@@ -136,8 +139,10 @@ func createAvailableService(t *testing.T, sb *sbtest.Env, env *steps.Env, s *ste
 	ctx := context.Background()
 	var arn string
 	sb.SB.World(func(w *sandbox.World, _ time.Time) {
-		for a := range w.LoadBalancers {
-			arn = a
+		for a, lb := range w.LoadBalancers {
+			if lb.Name != sandbox.DualstackNLBName {
+				arn = a
+			}
 		}
 	})
 	s.SetInput(steps.InNLB, arn)

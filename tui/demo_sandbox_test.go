@@ -38,8 +38,10 @@ func startSandboxDemo(t *testing.T, w, h int) *demoRun {
 	var nlb, vpc string
 	var subnets []string
 	sb.SB.World(func(w *sandbox.World, _ time.Time) {
-		for arn := range w.LoadBalancers {
-			nlb = arn
+		for arn, lb := range w.LoadBalancers {
+			if lb.Name != sandbox.DualstackNLBName {
+				nlb = arn
+			}
 		}
 		for _, id := range sandbox.SortedKeys(w.VPCs) {
 			if w.VPCs[id].Owner == sandbox.ConsumerAccountID {

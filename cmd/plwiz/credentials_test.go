@@ -166,8 +166,10 @@ func TestHeadlessMFAFromStdinWithTheBinary(t *testing.T) {
 	h := newMFAHome(t)
 	var lb string
 	h.env.SB.World(func(w *sandbox.World, _ time.Time) {
-		for arn := range w.LoadBalancers {
-			lb = arn
+		for arn, l := range w.LoadBalancers {
+			if l.Name != sandbox.DualstackNLBName {
+				lb = arn
+			}
 		}
 	})
 	runBin := func(stdin string) (code int, stdout, stderr string) {
@@ -262,7 +264,7 @@ func TestAWSCLIAssumeRoleWithMFA(t *testing.T) {
 		t.Errorf("get-caller-identity as the session: %v", id)
 	}
 	lbs := awsCLI(t, bin, r, "session", "elbv2", "describe-load-balancers")
-	if n := len(jget(t, lbs, "LoadBalancers").([]any)); n != 1 {
-		t.Errorf("the session sees %d load balancers of the provider account, want 1", n)
+	if n := len(jget(t, lbs, "LoadBalancers").([]any)); n != 2 {
+		t.Errorf("the session sees %d load balancers of the provider account, want 2", n)
 	}
 }
