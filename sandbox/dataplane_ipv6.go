@@ -27,11 +27,8 @@ func (a *admission) endpoint6(e *Endpoint) map[uint16][]netip.Prefix {
 		if eni == nil || eni.IPv6 == "" {
 			continue
 		}
-		for _, lbARN := range svc.NLBARNs {
-			lb := w.LoadBalancers[lbARN]
-			if lb == nil {
-				continue
-			}
+		if lb := w.lbForAZ(svc, eni.AZID); lb != nil {
+			lbARN := lb.ARN
 			for _, lid := range SortedKeys(w.Listeners) {
 				ln := w.Listeners[lid]
 				if ln.LBARN != lbARN || ln.Port <= 0 || ln.Port > 65535 {

@@ -51,11 +51,9 @@ func (a *admission) endpoint(e *Endpoint) map[netip.AddrPort][]netip.Prefix {
 		if err != nil {
 			continue
 		}
-		for _, lbARN := range svc.NLBARNs {
-			lb := w.LoadBalancers[lbARN]
-			if lb == nil {
-				continue
-			}
+		// In one AZ an endpoint connects to one load balancer only.
+		if lb := w.lbForAZ(svc, eni.AZID); lb != nil {
+			lbARN := lb.ARN
 			for _, lid := range SortedKeys(w.Listeners) {
 				ln := w.Listeners[lid]
 				if ln.LBARN != lbARN || ln.Port <= 0 || ln.Port > 65535 {

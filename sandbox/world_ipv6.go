@@ -217,3 +217,22 @@ func checkSubnetRanges(ipType string, subnets []*Subnet) *APIError {
 	}
 	return nil
 }
+
+// lbForAZ is the one load balancer of the service an endpoint network
+// interface in the AZ connects to (AWS: "for a specific Availability Zone,
+// an interface endpoint will establish a connection with one load balancer
+// only"): the first of the service's that serves the AZ; nil if none does.
+func (w *World) lbForAZ(s *Service, azID string) *LoadBalancer {
+	for _, arn := range s.NLBARNs {
+		lb := w.LoadBalancers[arn]
+		if lb == nil {
+			continue
+		}
+		for _, id := range lb.SubnetIDs {
+			if sn := w.Subnets[id]; sn != nil && sn.AZID == azID {
+				return lb
+			}
+		}
+	}
+	return nil
+}

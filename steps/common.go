@@ -31,6 +31,11 @@ const (
 	InRequest        = "request"
 	InAutoAccept     = "autoAccept"
 	InSupportedRegns = "supportedRegions"
+	InIPTypes        = "ipAddressTypes"
+
+	// Consumer inputs of the endpoint's IP address type.
+	InIPType        = "ipAddressType"
+	InDNSRecordType = "dnsRecordIpType"
 
 	// Consumer inputs.
 	InOffer         = "offer"
@@ -68,6 +73,7 @@ const (
 	ResEndpointTry    = "endpointAttempt"
 	ResRequestPath    = "requestPath"
 	ResVPCCIDRs       = "vpcCidrs"
+	ResVPCIPv6CIDRs   = "vpcIpv6Cidrs"
 	ResEndpointZones  = "endpointZoneIds"
 	ResEndpointSubnet = "endpointSubnetIds"
 	ResPrivateDNSOnAt = "privateDnsEnabledAt"

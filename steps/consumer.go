@@ -221,16 +221,44 @@ func chooseNetworkStep() *Step {
 						return nil, err
 					}
 					served := servedZones(s)
+					ipv6 := slices.Contains(splitList(s.Resource(ResOfferIPTypes)), awsops.IPv6)
 					var opts []Option
 					for _, sn := range subnets {
-						o := Option{Value: sn.ID, Label: fmt.Sprintf("%s %s  %s = %s  %s", sn.ID, sn.Name, sn.Zone.Name, sn.Zone.ID, sn.CIDR)}
-						if !slices.Contains(served, sn.Zone.ID) {
+						o := Option{Value: sn.ID, Label: fmt.Sprintf("%s %s  %s = %s  %s", sn.ID, sn.Name, sn.Zone.Name, sn.Zone.ID, strings.Join(append([]string{sn.CIDR}, sn.IPv6CIDRs...), " "))}
+						switch {
+						case !slices.Contains(served, sn.Zone.ID):
 							o.Disabled, o.Note = true, "the service is not served in "+sn.Zone.ID
+						case ipv6 && !sn.HasIPv6():
+							o.Note = "no IPv6 CIDR block: IPv4 only (a dualstack endpoint needs every subnet to have one)"
 						}
 						opts = append(opts, o)
 					}
 					return opts, nil
 				}},
+			{Key: InIPType, Label: "Endpoint IP address type", Flag: "ip-address-type", Type: InputSelect, Validate: validateEndpointIPType,
+				Help:    "ipv4, dualstack (IPv4 and IPv6; the service must support ipv6 and every chosen subnet have an IPv6 CIDR block) or ipv6 (IPv6-only subnets).",
+				Default: func(*Session) string { return awsops.IPv4 }, DefaultText: awsops.IPv4,
+				Options: func(ctx context.Context, env *Env, s *Session) ([]Option, error) {
+					subnets, err := env.subnets(ctx, s.Input(InVPC))
+					if err != nil {
+						return nil, err
+					}
+					chosen := chosenSubnets(subnets, splitList(s.Input(InSubnets)))
+					possible := awsops.EndpointIPTypes(splitList(orDefault(s.Resource(ResOfferIPTypes), awsops.IPv4)), chosen)
+					var opts []Option
+					for _, t := range []string{awsops.IPv4, awsops.Dualstack, awsops.IPv6} {
+						o := Option{Value: t, Label: t}
+						if !slices.Contains(possible, t) {
+							o.Disabled, o.Note = true, ipTypeWhyNot(t, s)
+						}
+						opts = append(opts, o)
+					}
+					return opts, nil
+				}},
+			{Key: InDNSRecordType, Label: "DNS record IP type", Flag: "dns-record-ip-type", Type: InputText, Validate: validateEndpointIPType,
+				Help:        "Which records the endpoint's names get: ipv4 (A), ipv6 (AAAA) or dualstack (both); it must fit the IP address type.",
+				Default:     func(s *Session) string { return orDefault(s.Input(InIPType), awsops.IPv4) },
+				DefaultText: "the endpoint's IP address type"},
 			{Key: InSecurityGroup, Label: "Security group", Flag: "security-group", Type: InputSelect, Validate: validateSG,
 				Help:        "The security group (its sg- ID) of the endpoint's network interfaces, or " + CreateSecurityGroupValue + " for a new one that allows the service port from the VPC.",
 				Default:     func(*Session) string { return CreateSecurityGroupValue },
@@ -251,6 +279,39 @@ func chooseNetworkStep() *Step {
 			return Result{Detail: fmt.Sprintf("%s, subnets %s, security group %s", s.Input(InVPC), s.Input(InSubnets), orDefault(s.Input(InSecurityGroup), CreateSecurityGroupValue))}, nil
 		},
 	}
+}
+
+func validateEndpointIPType(v string) error {
+	switch v {
+	case awsops.IPv4, awsops.Dualstack, awsops.IPv6:
+		return nil
+	}
+	return fmt.Errorf("expected ipv4, dualstack or ipv6, found %s", quoteInput(v))
+}
+
+// chosenSubnets are the subnets of ids, in the order listed.
+func chosenSubnets(subnets []awsops.Subnet, ids []string) []awsops.Subnet {
+	var out []awsops.Subnet
+	for _, sn := range subnets {
+		if slices.Contains(ids, sn.ID) {
+			out = append(out, sn)
+		}
+	}
+	return out
+}
+
+// ipTypeWhyNot says why an endpoint IP address type cannot be chosen.
+func ipTypeWhyNot(t string, s *Session) string {
+	if t != awsops.IPv4 && !slices.Contains(splitList(s.Resource(ResOfferIPTypes)), awsops.IPv6) {
+		return "the service does not support ipv6"
+	}
+	switch t {
+	case awsops.Dualstack:
+		return "needs every chosen subnet to have an IPv6 CIDR block"
+	case awsops.IPv6:
+		return "needs IPv6-only subnets"
+	}
+	return "the service does not support ipv4"
 }
 
 func validateSubnetIDs(v string) error {
@@ -347,6 +408,8 @@ func networkCheckStep() *Step {
 			}
 			s.SetResource(ResEndpointZones, strings.Join(zonesUsed, ","))
 			s.SetResource(ResEndpointSubnet, strings.Join(servedChosen, ","))
+			checks = append(checks, ipTypeChecks(s, chosenSubnets(subnets, servedChosen))...)
+			s.SetResource(ResVPCIPv6CIDRs, strings.Join(vpc.IPv6CIDRs, ","))
 
 			sg := s.Input(InSecurityGroup)
 			sgCheck := CheckResult{Name: "security group allows the service port", Expected: fmt.Sprintf("TCP %d from %s", port, strings.Join(vpc.CIDRs, ","))}
@@ -397,6 +460,11 @@ func createEndpointStep() *Step {
 			if sgID == "" || sgID == CreateSecurityGroupValue {
 				port, _ := strconv.Atoi(s.Resource(ResNLBPort))
 				cidrs := splitList(s.Resource(ResVPCCIDRs))
+				if endpointIPv6(s) {
+					// Clients reach a dualstack endpoint over IPv6 from the
+					// VPC's IPv6 block.
+					cidrs = append(cidrs, splitList(s.Resource(ResVPCIPv6CIDRs))...)
+				}
 				if made := s.Resource(ResSecurityGroup); made != "" {
 					// Made on a try before: make sure of its rule.
 					if err := c.AllowPort(ctx, made, int32(port), cidrs); err != nil {
@@ -423,6 +491,7 @@ func createEndpointStep() *Step {
 			attempt := strconv.Itoa(s.Attempt(StepCreateEndpoint))
 			ep, err := c.CreateEndpoint(ctx, awsops.CreateEndpointInput{
 				ServiceName: s.Resource(ResServiceName), VPCID: s.Input(InVPC), SubnetIDs: subnets, SecurityGroupIDs: []string{sgID},
+				IPAddressType: s.Input(InIPType), DNSRecordIPType: s.Input(InDNSRecordType),
 				ClientToken: s.ClientToken("endpoint-" + attempt),
 				Tags:        awsops.Tags{awsops.TagSession: s.ID, "Name": "plwiz-" + s.ID},
 			})
@@ -605,8 +674,15 @@ func connectivityStep() *Step {
 			}
 			var addrs []netip.Addr
 			for _, e := range enis {
-				if a, err := netip.ParseAddr(e.PrivateIP); err == nil {
+				if a, err := netip.ParseAddr(e.PrivateIP); err == nil && ep.DNSRecordIPType != awsops.IPv6 {
 					addrs = append(addrs, a)
+				}
+				// The IPv6 side is tested too where the names get AAAA
+				// records (DNS record IP type dualstack or ipv6).
+				for _, v6 := range e.IPv6Addresses {
+					if a, err := netip.ParseAddr(v6); err == nil && recordsAAAA(ep) && !slices.Contains(addrs, a) {
+						addrs = append(addrs, a)
+					}
 				}
 			}
 			var vpce []string
@@ -671,4 +747,50 @@ func consumerSummaryStep() *Step {
 			return Result{Detail: fmt.Sprintf("use %s:%s from inside %s (endpoint %s)", host, s.Resource(ResNLBPort), s.Input(InVPC), s.Resource(ResEndpointID))}, nil
 		},
 	}
+}
+
+// endpointIPv6 reports whether the endpoint gets IPv6 addresses.
+func endpointIPv6(s *Session) bool {
+	t := s.Input(InIPType)
+	return t == awsops.Dualstack || t == awsops.IPv6
+}
+
+// recordsAAAA reports whether the endpoint's names get AAAA records.
+func recordsAAAA(ep awsops.Endpoint) bool {
+	return ep.DNSRecordIPType == awsops.Dualstack || ep.DNSRecordIPType == awsops.IPv6
+}
+
+// ipTypeChecks check the endpoint's IP address type and DNS record IP type
+// against what the service supports and what the chosen subnets have,
+// before AWS refuses.
+func ipTypeChecks(s *Session, chosen []awsops.Subnet) []CheckResult {
+	t := orDefault(s.Input(InIPType), awsops.IPv4)
+	serviceTypes := splitList(orDefault(s.Resource(ResOfferIPTypes), awsops.IPv4))
+	c := CheckResult{Name: "IP address type " + t, Expected: "supported by the service (" + strings.Join(serviceTypes, ", ") + ") and by every chosen subnet", Fatal: true}
+	if slices.Contains(awsops.EndpointIPTypes(serviceTypes, chosen), t) {
+		c.Passed, c.Seen = true, "possible"
+	} else {
+		c.Seen = ipTypeWhyNot(t, s)
+		var without []string
+		for _, sn := range chosen {
+			if !sn.HasIPv6() {
+				without = append(without, sn.ID)
+			}
+		}
+		if t == awsops.Dualstack && len(without) > 0 {
+			c.Seen = "no IPv6 CIDR block on " + strings.Join(without, ", ")
+		}
+		c.Hint = "Choose ipv4, or subnets with IPv6 CIDR blocks (AWS refuses a dualstack endpoint in a subnet without one)."
+	}
+	out := []CheckResult{c}
+	if r := s.Input(InDNSRecordType); r != "" {
+		rc := CheckResult{Name: "DNS record IP type " + r, Expected: "one of " + strings.Join(awsops.DNSRecordIPTypes(t), ", ") + " for an " + t + " endpoint", Fatal: true,
+			Passed: slices.Contains(awsops.DNSRecordIPTypes(t), r)}
+		rc.Seen = r
+		if !rc.Passed {
+			rc.Hint = "AWS allows ipv4 records for ipv4 and dualstack endpoints, ipv6 records for ipv6 and dualstack ones, and dualstack only for dualstack endpoints."
+		}
+		out = append(out, rc)
+	}
+	return out
 }

@@ -389,9 +389,12 @@ func TestResumeAfterACrashAtEachStepMakesNoDuplicates(t *testing.T) {
 }
 
 // runBothFlows is runBoth with the flows given, returning each role's error.
-func runBothFlows(t *testing.T, sb *sbtest.Env, dir string, provider, consumer *party, pflow, cflow *steps.Flow) map[steps.Role]error {
+func runBothFlows(t *testing.T, sb *sbtest.Env, dir string, provider, consumer *party, pflow, cflow *steps.Flow, adjust ...func()) map[steps.Role]error {
 	t.Helper()
 	setInputs(t, sb, dir, provider, consumer)
+	for _, f := range adjust {
+		f() // inputs a test gives on top of the usual ones
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	// A party whose other side crashed would wait forever; the crash ends

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -45,9 +46,10 @@ func chooseNLBStep() *Step {
 		ID: StepChooseNLB, Title: "Choose the Network Load Balancer", Kind: KindForm,
 		Skip: adoptsService,
 		Inputs: []Input{{
-			Key: InNLB, Label: "Network Load Balancer", Flag: "nlb", Type: InputSelect, Required: true,
-			Help:     "The Network Load Balancer (its ARN) the endpoint service sits in front of; consumers reach its listeners.",
-			Validate: validateNLBARN,
+			Key: InNLB, Label: "Network Load Balancers", Flag: "nlb", Type: InputMultiSelect, Required: true,
+			Help: "The Network Load Balancers (their ARNs, separated by commas) the endpoint service sits in front of; consumers reach their listeners. " +
+				"In one AZ an endpoint connects to one load balancer only, so two in the same AZ add no capacity there.",
+			Validate: validateNLBARNs,
 			Options: func(ctx context.Context, env *Env, _ *Session) ([]Option, error) {
 				lbs, err := env.provider().ListNetworkLoadBalancers(ctx)
 				if err != nil {
@@ -55,7 +57,7 @@ func chooseNLBStep() *Step {
 				}
 				var opts []Option
 				for _, lb := range lbs {
-					o := Option{Value: lb.ARN, Label: fmt.Sprintf("%s  (%s; ports %s)", lb.Name, zonesText(lb.Zones), portsText(lb.Ports()))}
+					o := Option{Value: lb.ARN, Label: fmt.Sprintf("%s  (%s; ports %s; %s)", lb.Name, zonesText(lb.Zones), portsText(lb.Ports()), orDefault(lb.IPAddressType, awsops.IPv4))}
 					switch {
 					case !lb.Active():
 						o.Disabled, o.Note = true, "state "+lb.State+": only an active NLB can take an endpoint service"
@@ -69,19 +71,136 @@ func chooseNLBStep() *Step {
 				}
 				return opts, nil
 			},
+		}, {
+			Key: InIPTypes, Label: "IP address types the service supports", Flag: "ip-address-types", Type: InputText, Validate: validateServiceIPTypes,
+			Help: "ipv4, or ipv4,ipv6 to let consumers reach the service over IPv6 too (dualstack endpoints); ipv6 needs every load balancer " +
+				"to be of the dualstack IP address type, in a VPC and subnets with IPv6 CIDR blocks.",
+			Default: func(*Session) string { return awsops.IPv4 }, DefaultText: awsops.IPv4,
 		}},
 		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
-			lb, err := env.provider().LoadBalancer(ctx, s.Input(InNLB))
-			if err != nil {
-				return Result{}, err
+			var checks []CheckResult
+			var details []string
+			var lbs []awsops.LoadBalancer
+			for _, arn := range splitList(s.Input(InNLB)) {
+				lb, err := env.provider().LoadBalancer(ctx, arn)
+				if err != nil {
+					return Result{}, err
+				}
+				lbs = append(lbs, lb)
+				for _, c := range nlbChecks(lb) {
+					if len(splitList(s.Input(InNLB))) > 1 {
+						c.Name = lb.Name + ": " + c.Name
+					}
+					checks = append(checks, c)
+				}
+				details = append(details, fmt.Sprintf("%s in %s", lb.Name, zonesText(lb.Zones)))
+				if ports := lb.Ports(); len(ports) > 0 && s.Resource(ResNLBPort) == "" {
+					s.SetResource(ResNLBPort, strconv.Itoa(int(ports[0])))
+				}
 			}
-			checks := nlbChecks(lb)
-			if ports := lb.Ports(); len(ports) > 0 {
-				s.SetResource(ResNLBPort, strconv.Itoa(int(ports[0])))
+			if len(lbs) > 1 {
+				checks = append(checks, oneLBPerAZCheck(lbs))
 			}
-			return Result{Detail: fmt.Sprintf("%s in %s", lb.Name, zonesText(lb.Zones)), Checks: checks}, nil
+			if slices.Contains(splitList(s.Input(InIPTypes)), awsops.IPv6) {
+				for _, lb := range lbs {
+					c, err := ipv6Check(ctx, env, lb)
+					if err != nil {
+						return Result{}, err
+					}
+					checks = append(checks, c)
+				}
+			}
+			return Result{Detail: strings.Join(details, "; "), Checks: checks}, nil
 		},
 	}
+}
+
+// validateNLBARNs checks a comma-separated list of NLB ARNs.
+func validateNLBARNs(v string) error {
+	list := splitList(v)
+	if len(list) == 0 {
+		return errors.New("expected at least one Network Load Balancer ARN")
+	}
+	for _, arn := range list {
+		if err := validateNLBARN(arn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateServiceIPTypes checks the IP address types of a service: ipv4
+// and ipv6, as AWS names them for services (dualstack is an endpoint's).
+func validateServiceIPTypes(v string) error {
+	list := splitList(v)
+	if len(list) == 0 {
+		return errors.New("expected ipv4, ipv6 or ipv4,ipv6")
+	}
+	for _, t := range list {
+		if t != awsops.IPv4 && t != awsops.IPv6 {
+			hint := ""
+			if t == awsops.Dualstack {
+				hint = " (a service supports ipv4 and ipv6: give ipv4,ipv6; dualstack is what a consumer's endpoint is then)"
+			}
+			return fmt.Errorf("expected ipv4 or ipv6, found %s%s", quoteInput(t), hint)
+		}
+	}
+	return nil
+}
+
+// oneLBPerAZCheck shows which AZs each load balancer serves, and warns
+// where two serve the same AZ: in one AZ an endpoint connects to one load
+// balancer only (AWS's rule), so the second adds no capacity there.
+func oneLBPerAZCheck(lbs []awsops.LoadBalancer) CheckResult {
+	byAZ := map[string][]string{}
+	var parts []string
+	for _, lb := range lbs {
+		parts = append(parts, fmt.Sprintf("%s: %s", lb.Name, strings.Join(lb.ZoneIDs(), ", ")))
+		for _, id := range lb.ZoneIDs() {
+			byAZ[id] = append(byAZ[id], lb.Name)
+		}
+	}
+	c := CheckResult{Name: "one load balancer per AZ", Expected: "each AZ served by one of the load balancers", Seen: strings.Join(parts, "; "), Passed: true}
+	var shared []string
+	for _, id := range slices.Sorted(maps.Keys(byAZ)) {
+		if len(byAZ[id]) > 1 {
+			shared = append(shared, fmt.Sprintf("%s (%s)", id, strings.Join(byAZ[id], ", ")))
+		}
+	}
+	if len(shared) > 0 {
+		c.Passed = false
+		c.Seen += "; shared: " + strings.Join(shared, "; ")
+		c.Hint = "In one AZ an endpoint connects to one load balancer only: traffic of an endpoint in a shared AZ goes to one of them, not both. " +
+			"That is allowed (the service serves the union of the AZs); put load balancers in different AZs to spread it."
+	}
+	return c
+}
+
+// ipv6Check is what AWS requires of a load balancer of a service that
+// supports ipv6, checked before AWS refuses: the dualstack IP address
+// type, and IPv6 blocks on its VPC and subnets.
+func ipv6Check(ctx context.Context, env *Env, lb awsops.LoadBalancer) (CheckResult, error) {
+	c := CheckResult{Name: lb.Name + " is ready for IPv6", Expected: "IP address type dualstack; IPv6 CIDR blocks on its VPC and subnets", Fatal: true}
+	if lb.IPAddressType != awsops.Dualstack {
+		c.Seen = "IP address type " + orDefault(lb.IPAddressType, awsops.IPv4)
+		c.Hint = "AWS refuses ipv6 on a service unless every load balancer uses the dualstack IP address type: change it (aws elbv2 set-ip-address-type --ip-address-type dualstack), pick dualstack load balancers, or support ipv4 only."
+		return c, nil
+	}
+	n, err := env.provider().LoadBalancerIPv6(ctx, lb)
+	if err != nil {
+		return CheckResult{}, err
+	}
+	switch {
+	case len(n.VPCBlocks) == 0:
+		c.Seen = "VPC " + n.VPCID + " has no IPv6 CIDR block"
+		c.Hint = "Associate an IPv6 CIDR block with the VPC (aws ec2 associate-vpc-cidr-block --amazon-provided-ipv6-cidr-block) and its subnets."
+	case len(n.SubnetsWithout) > 0:
+		c.Seen = "subnets without an IPv6 CIDR block: " + strings.Join(n.SubnetsWithout, ", ")
+		c.Hint = "Associate an IPv6 CIDR block with each subnet of the load balancer (aws ec2 associate-subnet-cidr-block)."
+	default:
+		c.Passed, c.Seen = true, "dualstack; VPC "+strings.Join(n.VPCBlocks, ", ")
+	}
+	return c, nil
 }
 
 // nlbChecks are the provider's preflight on the chosen load balancer.
@@ -170,7 +289,8 @@ func createServiceStep() *Step {
 					token = fmt.Sprintf("service-%d", n)
 				}
 				created, err := p.CreateService(ctx, awsops.CreateServiceInput{
-					NLBARNs:            []string{s.Input(InNLB)},
+					NLBARNs:            splitList(s.Input(InNLB)),
+					IPAddressTypes:     splitList(s.Input(InIPTypes)),
 					AcceptanceRequired: s.Input(InAcceptance) != "false",
 					SupportedRegions:   splitList(s.Input(InSupportedRegns)),
 					ClientToken:        s.ClientToken(token),
