@@ -236,7 +236,7 @@ func chooseNetworkStep() *Step {
 					return opts, nil
 				}},
 			{Key: InIPType, Label: "Endpoint IP address type", Flag: "ip-address-type", Type: InputSelect, Validate: validateEndpointIPType,
-				Help:    "ipv4, dualstack (IPv4 and IPv6; the service must support ipv6 and every chosen subnet have an IPv6 CIDR block) or ipv6 (IPv6-only subnets).",
+				Help:    "The endpoint's IP address type: ipv4, dualstack (IPv4 and IPv6; the service must support ipv6 and every chosen subnet have an IPv6 CIDR block) or ipv6 (IPv6-only subnets).",
 				Default: func(*Session) string { return awsops.IPv4 }, DefaultText: awsops.IPv4,
 				Options: func(ctx context.Context, env *Env, s *Session) ([]Option, error) {
 					subnets, err := env.subnets(ctx, s.Input(InVPC))

@@ -73,7 +73,7 @@ func chooseNLBStep() *Step {
 			},
 		}, {
 			Key: InIPTypes, Label: "IP address types the service supports", Flag: "ip-address-types", Type: InputText, Validate: validateServiceIPTypes,
-			Help: "ipv4, or ipv4,ipv6 to let consumers reach the service over IPv6 too (dualstack endpoints); ipv6 needs every load balancer " +
+			Help: "The IP address types consumers may reach the service over: ipv4, or ipv4,ipv6 for IPv6 too (dualstack endpoints); ipv6 needs every load balancer " +
 				"to be of the dualstack IP address type, in a VPC and subnets with IPv6 CIDR blocks.",
 			Default: func(*Session) string { return awsops.IPv4 }, DefaultText: awsops.IPv4,
 		}},

@@ -152,7 +152,8 @@ func (r *demoRun) providerToOffer() {
 	r.t.Helper()
 	r.at("provider · Identity — press enter to go ahead", "enter")
 	r.at("provider · Identity — done", "enter")
-	r.at("provider · Choose the Network Load Balancer — Network Load Balancer is filled in: press enter", "enter")
+	r.at("provider · Choose the Network Load Balancer — Network Load Balancers is filled in: press enter", "enter")
+	r.at("provider · Choose the Network Load Balancer — IP address types the service supports is filled in: press enter", "enter")
 	r.at("provider · Create the endpoint service — press enter to go ahead", "enter")
 	fr := r.at("provider · Create the endpoint service — done", "enter")
 	if !strings.Contains(fr, "vpce-svc-") {
@@ -192,6 +193,8 @@ func (r *demoRun) consumerToRequest() string {
 	r.at("consumer · Check the service — every check passed", "enter")
 	r.at("consumer · Choose VPC, subnets and security group — VPC is filled in", "enter")
 	r.at("consumer · Choose VPC, subnets and security group — Subnets (one per AZ) is filled in", "enter")
+	r.at("consumer · Choose VPC, subnets and security group — Endpoint IP address type is filled in", "enter")
+	r.at("consumer · Choose VPC, subnets and security group — DNS record IP type is filled in", "enter")
 	r.at("consumer · Choose VPC, subnets and security group — Security group is filled in", "enter")
 	// A failed step shows its hint, and the fix it offers.
 	fr := r.at("consumer · Check the network — a check failed: press f to let plwiz fix it", "f")

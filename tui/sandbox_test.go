@@ -42,7 +42,8 @@ func TestRealProviderFlowAgainstSandbox(t *testing.T) {
 	if !strings.Contains(v, "Network Load Balancer") || !strings.Contains(v, "plwiz-demo-nlb") {
 		t.Fatalf("no NLB choices:\n%s", v)
 	}
-	h.key("enter")
+	// Pick the first (x), then the IP address types: ipv4 is proposed.
+	h.key("x", "enter", "enter")
 	h.until("the next step", func(m *Model) bool {
 		return m.cur != nil && m.cur.st.ID != steps.StepChooseNLB && !m.busy && m.cur.phase != phaseRunning
 	})

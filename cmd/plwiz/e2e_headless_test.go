@@ -61,7 +61,7 @@ func startSandboxProcess(t testing.TB, ctx context.Context, bin string, args ...
 	for sc.Scan() {
 		line := sc.Text()
 		printed.WriteString(line + "\n")
-		if m := reLB.FindStringSubmatch(line); m != nil {
+		if m := reLB.FindStringSubmatch(line); m != nil && sp.lb == "" { // the first: the ipv4 one
 			sp.lb = m[1]
 		}
 		if strings.HasPrefix(line, "# Ctrl-C stops the sandbox") {

@@ -161,7 +161,11 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	prov.see(`Ask AWS STS which account`, `Press enter to go ahead`)
 	prov.press("Enter")
 	prov.at(`✓ account 111111111111`, "Enter")
-	prov.at(`> plwiz-demo-nlb`, "Enter")
+	// The load balancers are a multi-select: x picks the first, then the
+	// IP address types the service supports (ipv4 proposed).
+	prov.at(`> \[ \] plwiz-demo-nlb`, "x")
+	prov.press("Enter")
+	prov.at(`IP address types the service supports`, "Enter")
 	// Create-service asks what the design leaves to the provider:
 	// acceptance (Yes proposed), then an existing service to adopt (none).
 	prov.see(`Require acceptance of each connection`, `With acceptance on, you approve each consumer`, `Existing endpoint service \(optional\)`, `y Yes`)
@@ -225,6 +229,9 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	cons.at(`> vpc-\S+ consumer-vpc`, "Enter")
 	cons.see(`✓ VPC: vpc-`, `Subnets \(one per AZ\)`, `subnet-`)
 	cons.press("C-a", "Enter")
+	// ipv4 is proposed (one subnet has no IPv6 block), its records too.
+	cons.at(`Endpoint IP address type`, "Enter")
+	cons.at(`DNS record IP type`, "Enter")
 	cons.at(`Security group`, "Enter")
 	cons.at(`f: turn on DNS support and hostnames`, "f")
 	cons.at(`\? turn on DNS support and hostnames`, "y")

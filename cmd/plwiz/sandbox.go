@@ -378,7 +378,11 @@ func printSandboxEnv(out io.Writer, sb *sandbox.Sandbox, o *sandboxOptions, load
 		for _, arn := range sandbox.SortedKeys(w.LoadBalancers) {
 			lb := w.LoadBalancers[arn]
 			if acct := w.Account(lb.Owner); acct != nil {
-				fmt.Fprintf(&b, "# %s's load balancer: %s\n", acct.Name, arn)
+				ipType := lb.IPAddressType
+				if ipType == "" {
+					ipType = "ipv4"
+				}
+				fmt.Fprintf(&b, "# %s's load balancer: %s (%s, %s, %d AZs)\n", acct.Name, arn, lb.Name, ipType, len(lb.SubnetIDs))
 			}
 		}
 		for _, id := range sandbox.SortedKeys(w.HostedZones) {
