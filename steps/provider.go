@@ -20,6 +20,7 @@ func ProviderFlow() *Flow {
 	return &Flow{Role: RoleProvider, Steps: []*Step{
 		identityStep(RoleProvider),
 		chooseNLBStep(),
+		lbCheckStep(),
 		createServiceStep(),
 		serviceAvailableStep(),
 		allowPrincipalsStep(),
@@ -28,8 +29,9 @@ func ProviderFlow() *Flow {
 		verifyDNSStep(),
 		exportOfferStep(),
 		importRequestStep(),
-		connectionsStep(),
+		withLBHealth(connectionsStep()),
 		endpointAvailableStep(),
+		lbRecheckStep(),
 		providerSummaryStep(),
 	}}
 }
@@ -75,6 +77,7 @@ func chooseNLBStep() *Step {
 			if err != nil {
 				return Result{}, err
 			}
+			env.remember(lbKey(lb.ARN), lb) // the load balancer check's
 			checks := nlbChecks(lb)
 			if ports := lb.Ports(); len(ports) > 0 {
 				s.SetResource(ResNLBPort, strconv.Itoa(int(ports[0])))
