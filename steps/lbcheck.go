@@ -142,8 +142,9 @@ type LBReport struct {
 	Checks    []CheckResult
 }
 
-// Failed reports whether a check failed.
-func (r LBReport) Failed() bool { return Result{Checks: r.Checks}.Failed(true) }
+// AnyFailed reports whether a check of the list failed (skipped ones do
+// not count).
+func AnyFailed(checks []CheckResult) bool { return Result{Checks: checks}.Failed(true) }
 
 // Detail is the report in a line.
 func (r LBReport) Detail() string {
