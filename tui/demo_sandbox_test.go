@@ -25,11 +25,11 @@ type demoRun struct {
 	// and its fix is taken.
 	lbFix bool
 	t     *testing.T
-	sb *sbtest.Env
-	tm *teatest.TestModel
-	p  *probe[*Demo]
-	w  int
-	h  int
+	sb    *sbtest.Env
+	tm    *teatest.TestModel
+	p     *probe[*Demo]
+	w     int
+	h     int
 }
 
 // startSandboxDemo starts a sandbox (set up for scenario, "" for none)
