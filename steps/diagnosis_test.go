@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plwiz/plwiz/awsops"
 	"github.com/plwiz/plwiz/handoff"
 	"github.com/plwiz/plwiz/probe"
 	"github.com/plwiz/plwiz/sandbox"
@@ -222,9 +221,10 @@ func defaultGroup(t *testing.T, sb *sbtest.Env, vpc string) string {
 // TestClosedConsumerGroupIsDiagnosedFromInsideTheVPC: in
 // consumer-sg-closed the endpoint sits in the VPC's default group, which
 // allows only SSH. The connectivity test run on the VPC's instance through
-// SSM says where it ran and that TCP times out; the Reachability Analyzer,
-// after its go-ahead, names the group and the rule to add, and leaves no
-// path behind; once the rule is added, the same run passes.
+// SSM says where it ran, that TCP times out, and which group lacks which
+// rule; the Reachability Analyzer, after its go-ahead, names the group
+// too, and leaves no path behind; with --yes the same run adds the rule
+// and passes, through SSM and through the analyzer.
 func TestClosedConsumerGroupIsDiagnosedFromInsideTheVPC(t *testing.T) {
 	t.Parallel()
 	sb := scenarioWorld(t, "consumer-sg-closed")
@@ -236,55 +236,60 @@ func TestClosedConsumerGroupIsDiagnosedFromInsideTheVPC(t *testing.T) {
 	inst := managedInstance(t, sb)
 	sg := defaultGroup(t, sb, f.consumerVPC)
 	consumer.extra = map[string]string{steps.InSecurityGroup: sg, steps.InProbeFrom: "ssm:" + inst}
-	errs := runBothFlows(t, sb, dir, provider, consumer, steps.ProviderFlow(), steps.ConsumerFlow())
-	if errs[steps.RoleProvider] != nil {
-		t.Fatalf("provider: %v\n%s", errs[steps.RoleProvider], provider.out.String())
+	errs := runBothFlows(t, sb, dir, provider, consumer, steps.ProviderFlow(), upTo(steps.ConsumerFlow(), steps.StepConnectivity))
+	if errs[steps.RoleProvider] != nil || errs[steps.RoleConsumer] != nil {
+		t.Fatalf("provider %v\n%s\nconsumer %v\n%s", errs[steps.RoleProvider], provider.out.String(), errs[steps.RoleConsumer], consumer.out.String())
 	}
-	cout := consumer.out.String()
-	wantRunError(t, errs[steps.RoleConsumer], steps.StepConnectivity, cout)
-	wantOutput(t, "consumer", cout, "security group allows the service port: expected TCP 8443",
-		"checked from "+inst+" in "+f.consumerVPC+" through SSM Run Command", "✗ TCP", "time out: the endpoint's security group must allow TCP 8443")
+	wantOutput(t, "consumer", consumer.out.String(), "✗ security group allows the service port: expected TCP 8443")
+	cidr := consumer.session.Resource(steps.ResVPCCIDRs)
+
+	// run runs the consumer's rest from where; fails says whether it must
+	// stop at the connectivity test.
+	run := func(from string, yes, fails bool) string {
+		t.Helper()
+		consumer.session.SetInput(steps.InProbeFrom, from)
+		consumer.noYes = !yes
+		consumer.out.Reset()
+		err := consumer.runner(steps.ConsumerFlow()).Run(context.Background())
+		if fails {
+			wantRunError(t, err, steps.StepConnectivity, consumer.out.String())
+		} else if err != nil {
+			t.Fatalf("%s: %v\n%s", from, err, consumer.out.String())
+		}
+		return consumer.out.String()
+	}
+	out := run("ssm:"+inst, false, true)
+	wantOutput(t, "consumer", out, "checked from "+inst+" in "+f.consumerVPC+" through SSM Run Command", "✗ TCP",
+		"✗ the endpoint's security groups let TCP 8443 in from "+f.consumerVPC+": expected TCP 8443 allowed from "+cidr+", saw "+sg+" allow no TCP 8443 in",
+		"add an inbound rule allowing TCP 8443 from "+cidr+" to "+sg)
 
 	// The Reachability Analyzer: first it asks.
-	consumer.session.SetInput(steps.InProbeFrom, "reachability:"+inst)
-	consumer.noYes = true
-	consumer.out.Reset()
-	err := consumer.runner(steps.ConsumerFlow()).Run(context.Background())
-	wantRunError(t, err, steps.StepConnectivity, consumer.out.String())
-	wantOutput(t, "consumer", consumer.out.String(), "✗ Reachability Analyzer from "+inst+": expected your go-ahead: AWS charges for each analysis")
+	out = run("reachability:"+inst, false, true)
+	wantOutput(t, "consumer", out, "✗ Reachability Analyzer from "+inst+": expected your go-ahead: AWS charges for each analysis")
 	if n := insightsPaths(sb); n != 0 {
 		t.Fatalf("%d paths before the go-ahead", n)
 	}
-	consumer.noYes = false
-	consumer.out.Reset()
-	err = consumer.runner(steps.ConsumerFlow()).Run(context.Background())
-	wantRunError(t, err, steps.StepConnectivity, consumer.out.String())
-	wantOutput(t, "consumer", consumer.out.String(), "✗ PATH "+inst+" to eni-", sg, "add an inbound rule allowing TCP 8443 from the source", "paths and analyses are deleted")
+	out = run("reachability:"+inst, true, true)
+	wantOutput(t, "consumer", out, "✗ PATH "+inst+" to eni-", sg, "add an inbound rule allowing TCP 8443 from the source", "paths and analyses are deleted")
 	if n := insightsPaths(sb); n != 0 {
 		t.Errorf("%d paths or analyses left after the test", n)
 	}
+	if consumer.session.Step(steps.StepConnectivity).State != steps.StateFailed {
+		t.Fatal("the analyzer's failure did not fail the step")
+	}
 
-	// What the hints say to do, as the user would: the rule, by hand.
-	c, err := awsops.New(sb.Config(t, "consumer"), awsops.Options{})
-	if err != nil {
-		t.Fatal(err)
+	// With --yes, the same run adds the rule and passes.
+	out = run("ssm:"+inst, true, false)
+	wantOutput(t, "consumer", out, "fixed: allow TCP 8443 from "+cidr+" on "+sg, "✓ Connectivity test", "✓ TCP", "✓ TLS", "✓ HTTP", "from "+inst+" in "+f.consumerVPC)
+	if !consumer.session.Finished() {
+		t.Fatalf("not finished after the fix:\n%s", out)
 	}
-	if err := c.Consumer().AllowPort(context.Background(), sg, 8443, []string{consumer.session.Resource(steps.ResVPCCIDRs)}); err != nil {
-		t.Fatal(err)
-	}
-	for _, from := range []string{"reachability:" + inst, "ssm:" + inst} {
-		consumer.session.SetInput(steps.InProbeFrom, from)
-		consumer.out.Reset()
-		if err := consumer.runner(steps.ConsumerFlow()).Run(context.Background()); err != nil {
-			t.Fatalf("%s after the fix: %v\n%s", from, err, consumer.out.String())
-		}
-		wantOutput(t, "consumer", consumer.out.String(), "✓ Connectivity test")
-		consumer.session.Steps[steps.StepConnectivity] = &steps.StepRecord{State: steps.StatePending}
-		consumer.session.Steps[steps.StepSummary] = &steps.StepRecord{State: steps.StatePending}
-	}
-	wantOutput(t, "consumer", consumer.out.String(), "✓ TCP", "✓ TLS", "✓ HTTP", "from "+inst+" in "+f.consumerVPC)
+	consumer.session.Steps[steps.StepConnectivity] = &steps.StepRecord{State: steps.StatePending}
+	consumer.session.Steps[steps.StepSummary] = &steps.StepRecord{State: steps.StatePending}
+	out = run("reachability:"+inst, true, false)
+	wantOutput(t, "consumer", out, "✓ Connectivity test: the network path from "+inst)
 
-	// Teardown finds nothing of the analyzer left, and says it looked.
+	// Teardown looks for what is left of the analyzer, first.
 	plan := steps.TeardownPlan(consumer.session)
 	if len(plan) == 0 || !strings.Contains(plan[0].Label, "Reachability Analyzer") {
 		t.Fatalf("teardown plan %v does not start with the analyzer's leftovers", plan)

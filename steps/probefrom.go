@@ -107,18 +107,22 @@ func withProbeFrom(st *Step) *Step {
 		if err != nil {
 			return Result{}, &BadInputError{Err: fmt.Errorf("--probe-from: %w", err)}
 		}
+		var res Result
 		switch from.Via {
 		case ProbeSSM:
-			return ssmConnectivity(ctx, env, s, from.Source)
+			res, err = ssmConnectivity(ctx, env, s, from.Source)
 		case ProbeReachability:
 			return reachabilityConnectivity(ctx, env, s, from.Source)
+		default:
+			res, err = local(ctx, env, s)
+			if err == nil && res.Failed(true) {
+				offerInVPC(ctx, env, s, &res)
+			}
 		}
-		res, err := local(ctx, env, s)
-		if err != nil || !res.Failed(true) {
+		if err != nil {
 			return res, err
 		}
-		offerInVPC(ctx, env, s, &res)
-		return res, nil
+		return res, withEndpointGroups(ctx, env, s, &res, from.Via == ProbeSSM)
 	}
 	return &c
 }
@@ -496,4 +500,63 @@ func reachabilityTeardown(s *Session) []TeardownAction {
 		_, err := env.consumer().DeleteSessionReachability(ctx, id)
 		return err
 	}}}
+}
+
+// withEndpointGroups adds, to a connectivity test whose TCP failed, a
+// check of the endpoint's own security groups: they must let the VPC's
+// clients in on the port. It names the group and the missing rule, and
+// offers to add it.
+func withEndpointGroups(ctx context.Context, env *Env, s *Session, res *Result, inVPC bool) error {
+	if !slices.ContainsFunc(res.Checks, func(c CheckResult) bool { return !c.Passed && !c.Skipped && strings.HasPrefix(c.Name, "TCP ") }) {
+		return nil
+	}
+	ep, err := env.endpoint(ctx, s.Resource(ResEndpointID))
+	if err != nil {
+		return err
+	}
+	cidrs := splitList(s.Resource(ResVPCCIDRs))
+	port, _ := strconv.Atoi(s.Resource(ResNLBPort))
+	if len(ep.SecurityGroupIDs) == 0 || len(cidrs) == 0 || port <= 0 {
+		return nil
+	}
+	all, err := env.consumer().ListSecurityGroups(ctx, ep.VPCID)
+	if err != nil {
+		return err
+	}
+	groups := slices.DeleteFunc(all, func(g awsops.SecurityGroup) bool { return !slices.Contains(ep.SecurityGroupIDs, g.ID) })
+	if len(groups) == 0 {
+		return nil
+	}
+	var missing []string
+	for _, c := range cidrs {
+		if !anyAllows(groups, int32(port), c) {
+			missing = append(missing, c)
+		}
+	}
+	ids := strings.Join(ep.SecurityGroupIDs, ", ")
+	c := CheckResult{Name: fmt.Sprintf("the endpoint's security groups let TCP %d in from %s", port, ep.VPCID),
+		Expected: fmt.Sprintf("TCP %d allowed from %s", port, strings.Join(cidrs, ", "))}
+	switch {
+	case len(missing) == 0:
+		c.Passed, c.Seen = true, ids+" allow it"
+		if inVPC {
+			// From inside the VPC, past the endpoint's groups: the
+			// provider's side drops it.
+			c.Seen += ": the timeout is further on, at the provider's load balancer (ask the provider to run plwiz check --nlb: an AZ without a healthy target, or security groups enforced on PrivateLink traffic without your VPC's CIDR blocks)"
+		}
+	default:
+		c.Fatal = true
+		c.Seen = fmt.Sprintf("%s allow no TCP %d in", ids, port)
+		if from := allowedSources(groups, int32(port)); len(from) > 0 {
+			c.Seen = fmt.Sprintf("%s allow TCP %d from %s only", ids, port, strings.Join(from, ", "))
+		}
+		c.Hint = fmt.Sprintf("Clients in %s time out at the endpoint: add an inbound rule allowing TCP %d from %s to %s (plwiz can), or give the endpoint a group that has it.",
+			ep.VPCID, port, strings.Join(missing, ", "), groups[0].ID)
+		group := groups[0].ID
+		c.Fix = &Fix{Label: fmt.Sprintf("allow TCP %d from %s on %s", port, strings.Join(missing, ", "), group), Do: func(ctx context.Context, env *Env, _ *Session) error {
+			return env.consumer().AllowPort(ctx, group, int32(port), missing)
+		}}
+	}
+	res.Checks = append(res.Checks, c)
+	return nil
 }
