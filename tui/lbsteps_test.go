@@ -189,7 +189,9 @@ func TestProbeFromChoiceAndSSMRun(t *testing.T) {
 		t.Fatalf("the choices do not propose the instance first:\n%s", v)
 	}
 	hs.key("enter") // the instance, through SSM
-	hs.until("the HTTP path", func(m *Model) bool { return m.cur.form != nil && m.cur.form.form.GetFocusedField().GetKey() == steps.InHTTPPath })
+	hs.until("the HTTP path", func(m *Model) bool {
+		return m.cur.form != nil && m.cur.form.form.GetFocusedField().GetKey() == steps.InHTTPPath
+	})
 	hs.key("enter")
 	hs.until("the result", func(m *Model) bool {
 		return m.cur.st.ID == steps.StepConnectivity && (m.cur.phase == phaseResult || m.cur.phase == phaseFailed) && !m.busy
