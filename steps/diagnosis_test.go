@@ -360,3 +360,41 @@ func TestParseProbeFrom(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSListenerCertificateIsChecked: behind a TLS listener, the load
+// balancer check reads the listener's ACM certificate and passes for a
+// name it covers (its wildcard), fails naming what it covers otherwise.
+func TestTLSListenerCertificateIsChecked(t *testing.T) {
+	t.Parallel()
+	sb := sbtest.Start(t, sbtest.Options{Scenario: "tls-listener"})
+	env, _ := manualParty(t, sb, "provider", steps.RoleProvider)
+	arn := facts(t, sb).nlbARN
+	for name, want := range map[string]string{
+		"api.example.com":  "✓ covers api.example.com (example.com, *.example.com)",
+		"api.example.org":  "✗ names example.com, *.example.com",
+		"a.b.example.com":  "✗ names example.com, *.example.com",
+		"":                 "– no private DNS name yet",
+		"www.example.com.": "✓ covers www.example.com",
+	} {
+		rep, err := steps.CheckLoadBalancer(context.Background(), env, steps.LBCheckInput{ARN: arn, PrivateDNSName: name, Now: sb.Clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(rep.Checks, func(c steps.CheckResult) bool { return strings.Contains(c.Name, "TLS certificate covers") })
+		if i < 0 {
+			t.Fatalf("%q: no certificate check in %+v", name, rep.Checks)
+		}
+		c := rep.Checks[i]
+		mark := map[bool]string{true: "✓", false: "✗"}[c.Passed]
+		if c.Skipped {
+			mark = "–"
+		}
+		got := mark + " " + c.Seen
+		if !strings.HasPrefix(want, mark) || !strings.Contains(got, strings.TrimPrefix(want, mark+" ")) {
+			t.Errorf("%q: %s, want %s", name, got, want)
+		}
+		if !c.Passed && !c.Skipped && (!c.Fatal || !strings.Contains(c.Hint, "add-listener-certificates")) {
+			t.Errorf("%q: a failing certificate check must stop the flow and say how to add one: %+v", name, c)
+		}
+	}
+}

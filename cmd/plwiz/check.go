@@ -64,7 +64,9 @@ there. From a laptop, --from runs it inside the VPC instead (it needs
 endpoint's VPC through Run Command; --from reachability:SOURCE asks the VPC
 Reachability Analyzer whether an instance or network interface there reaches
 each endpoint network interface on the port (AWS charges per analysis: check
-asks first, or --yes; the paths and analyses are deleted afterwards).
+asks first, or --yes; the paths and analyses are deleted afterwards). With
+--endpoint, $PLWIZ_CA_FILE and $PLWIZ_RESOLVER (which plwiz sandbox prints)
+are the defaults of --ca and --resolver, as in plwiz consumer.
 
 --nlb ARN checks a provider's Network Load Balancer instead: healthy targets
 per AZ with cross-zone load balancing, its security groups when enforced on
@@ -237,6 +239,17 @@ func runAWSCheck(ctx context.Context, g *globalOptions, o *checkOptions, from st
 	cfg, err := o.config()
 	if err != nil {
 		return err
+	}
+	// As in plwiz consumer: what plwiz sandbox prints is the default.
+	if cfg.Resolver == nil && env.Probe.ResolverAddr != "" {
+		r, err := probe.NewServerResolver(env.Probe.ResolverAddr)
+		if err != nil {
+			return badInput("$%s: %v", envResolver, err)
+		}
+		cfg.Resolver, cfg.ResolverAddr = r, env.Probe.ResolverAddr
+	}
+	if cfg.RootCAs == nil && env.Probe.RootCAs != nil {
+		cfg.RootCAs, cfg.CAFile = env.Probe.RootCAs, env.Probe.CAFile
 	}
 	if len(cfg.Addresses) == 0 {
 		cfg.Addresses = t.Addresses

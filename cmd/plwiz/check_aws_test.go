@@ -121,6 +121,13 @@ func TestCheckFromInsideTheVPC(t *testing.T) {
 		}
 	}
 
+	// From this host (the sandbox's stand-in for one in the VPC), the
+	// endpoint gives the name, the addresses and the vpce names.
+	code, out, stderr = runCLI(t, env, "check", "--endpoint", ep.ID, "--port", port, "--timeout", "2s")
+	if code != exitOK || strings.Count(out, "✓ tcp ") != len(ep.ENIs) || !strings.Contains(out, "✓ dns   "+ep.ID+"-") {
+		t.Fatalf("--endpoint from here: exit %d\n%s\n%s", code, out, stderr)
+	}
+
 	code, out, stderr = runCLI(t, env, "check", "--endpoint", ep.ID, "--port", port, "--from", "reachability:"+ep.Instance)
 	if code != exitBadInput || !strings.Contains(out, "AWS charges per analysis. [y/N]") || !strings.Contains(stderr, "pass --yes") {
 		t.Fatalf("reachability without --yes: exit %d\n%s\n%s", code, out, stderr)
