@@ -3,12 +3,21 @@ package steps_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/plwiz/plwiz/awsops"
 	"github.com/plwiz/plwiz/handoff"
 	"github.com/plwiz/plwiz/probe"
 	"github.com/plwiz/plwiz/sandbox"
@@ -396,5 +405,54 @@ func TestTLSListenerCertificateIsChecked(t *testing.T) {
 		if !c.Passed && !c.Skipped && (!c.Fatal || !strings.Contains(c.Hint, "add-listener-certificates")) {
 			t.Errorf("%q: a failing certificate check must stop the flow and say how to add one: %+v", name, c)
 		}
+	}
+}
+
+// TestProbeFromWithoutSSMStillOffersThisHost: when SSM refuses (no
+// permission), the choice of where the test runs still offers this host,
+// saying why the instances are missing, instead of failing the step.
+func TestProbeFromWithoutSSMStillOffersThisHost(t *testing.T) {
+	t.Parallel()
+	sb := sbtest.Start(t, sbtest.Options{})
+	ep := sb.Endpoint(t, sbtest.EndpointOptions{})
+	target, err := url.Parse(sb.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	deny := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.Header.Get("Authorization"), "/ssm/") {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"__type":"AccessDeniedException","message":"User: arn:aws:iam::222222222222:user/plwiz-consumer is not authorized to perform: ssm:DescribeInstanceInformation"}`)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(deny.Close)
+	cfg := sb.Config(t, "consumer")
+	cfg.BaseEndpoint = aws.String(deny.URL)
+	client, err := awsops.New(cfg, awsops.Options{MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &steps.Env{AWS: client}
+	s, err := steps.NewSession(t.TempDir(), steps.RoleConsumer, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetResource(steps.ResEndpointID, ep.ID)
+	s.SetResource(steps.ResNLBPort, strconv.Itoa(ep.Port))
+	in := stepOf(t, steps.ConsumerFlow(), steps.StepConnectivity).Inputs[0]
+	if in.Key != steps.InProbeFrom {
+		t.Fatalf("first input %s", in.Key)
+	}
+	opts, err := in.Options(context.Background(), env, s)
+	if err != nil {
+		t.Fatalf("the choices fail without SSM: %v", err)
+	}
+	if len(opts) != 1 || opts[0].Value != steps.ProbeLocal || opts[0].Disabled ||
+		!strings.Contains(opts[0].Note, "SSM-managed instances could not be listed") || !strings.Contains(opts[0].Note, "ssm:DescribeInstanceInformation") {
+		t.Errorf("choices %+v: want this host alone, saying why SSM is missing", opts)
 	}
 }

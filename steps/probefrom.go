@@ -189,14 +189,20 @@ func probeFromOptions(ctx context.Context, env *Env, s *Session) ([]Option, erro
 	if err != nil {
 		return nil, err
 	}
-	insts, err := env.consumer().ManagedInstances(ctx, t.VPCID)
-	if err != nil {
-		return nil, err
-	}
 	outside := outsideVPC(ctx, env, t)
 	localOpt := Option{Value: ProbeLocal, Label: "this host"}
 	if outside {
 		localOpt.Note = fmt.Sprintf("%s does not resolve to the endpoint here: this host looks outside %s", t.Name, t.VPCID)
+	}
+	insts, err := env.consumer().ManagedInstances(ctx, t.VPCID)
+	if err != nil {
+		// Without SSM (no permission, say), this host is still a choice.
+		why := err.Error()
+		if h := HintOf(err); h != "" {
+			why += " (" + h + ")"
+		}
+		localOpt.Note = strings.TrimPrefix(localOpt.Note+"; ", "; ") + "SSM-managed instances could not be listed: " + why
+		return []Option{localOpt}, nil
 	}
 	var ssm, reach []Option
 	for _, m := range insts {
