@@ -75,6 +75,11 @@ type Client struct {
 	sqs *sqs.Client
 	ssm *ssm.Client
 	acm *acm.Client
+
+	// zones is the account's AZ names and IDs, read once: the mapping of
+	// an account's zone names to zone IDs never changes.
+	zonesMu sync.Mutex
+	zones   []AZ
 }
 
 // Load builds a Client from the SDK's default chain (environment, shared

@@ -264,3 +264,62 @@ func TestPolicyScopesRunCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestRefreshTargetHealthAndCrossZone: a refresh reads only the health
+// again and sees what changed since (a target gone, one back), and turning
+// cross-zone on for the group is what AWS reports afterwards.
+func TestRefreshTargetHealthAndCrossZone(t *testing.T) {
+	t.Parallel()
+	w := startWorld(t, sbtest.Options{World: scenarioWorld(t, "unhealthy-az")})
+	ctx := sbtest.Context(t)
+	arn, _ := w.nlb(t)
+	groups, err := w.p.TargetGroups(ctx, arn)
+	if err != nil || len(groups) != 1 {
+		t.Fatalf("TargetGroups: %+v %v", groups, err)
+	}
+	var sick Target
+	for _, tg := range groups[0].Targets {
+		if !tg.Healthy() {
+			sick = tg
+		}
+	}
+	if sick.ID == "" {
+		t.Fatalf("no unhealthy target in %+v", groups[0].Targets)
+	}
+	// The application on the sick instance answers again.
+	w.env.SB.World(func(wd *sandbox.World, _ time.Time) { wd.Diag.Instances[sick.ID].AppDown = false })
+	before := w.rec.actions(RoleProvider)
+	fresh, err := w.p.RefreshTargetHealth(ctx, groups)
+	if err != nil {
+		t.Fatalf("RefreshTargetHealth: %v", err)
+	}
+	for action, n := range w.rec.actions(RoleProvider) {
+		want := before[action]
+		if action == "elasticloadbalancing:DescribeTargetHealth" {
+			want++
+		}
+		if n != want {
+			t.Errorf("a refresh of known targets called %s %d times, want DescribeTargetHealth alone, once", action, n-before[action])
+		}
+	}
+	if fresh[0].HealthyIn(sick.Zone.ID) != 1 || fresh[0].CrossZone != groups[0].CrossZone {
+		t.Errorf("after the refresh %+v: want %s healthy in %s, attributes kept", fresh[0].Targets, sick.ID, sick.Zone.ID)
+	}
+	for _, tg := range fresh[0].Targets {
+		if tg.Zone.ID == "" || tg.Zone.Name == "" {
+			t.Errorf("target %+v lost its zone", tg)
+		}
+	}
+
+	got, err := w.p.SetTargetGroupCrossZone(ctx, groups[0].ARN, true)
+	if err != nil || got != "true" {
+		t.Fatalf("SetTargetGroupCrossZone: %q %v", got, err)
+	}
+	again, err := w.p.TargetGroups(ctx, arn)
+	if err != nil || again[0].CrossZone != CrossZoneOn || !again[0].CrossZoneEffective(false) {
+		t.Fatalf("after turning cross-zone on: %+v %v", again, err)
+	}
+	_, err = w.p.SetTargetGroupCrossZone(ctx, strings.Replace(groups[0].ARN, "targetgroup/", "targetgroup/x", 1), true)
+	wantErr(t, err, KindNotFound, "TargetGroupNotFound", "", "")
+	policyAllows(t, w, RoleProvider)
+}

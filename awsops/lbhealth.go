@@ -23,6 +23,7 @@ type lbHealthAPI interface {
 	DescribeLoadBalancerAttributes(context.Context, *elbv2.DescribeLoadBalancerAttributesInput, ...func(*elbv2.Options)) (*elbv2.DescribeLoadBalancerAttributesOutput, error)
 	DescribeTargetGroupAttributes(context.Context, *elbv2.DescribeTargetGroupAttributesInput, ...func(*elbv2.Options)) (*elbv2.DescribeTargetGroupAttributesOutput, error)
 	SetSecurityGroups(context.Context, *elbv2.SetSecurityGroupsInput, ...func(*elbv2.Options)) (*elbv2.SetSecurityGroupsOutput, error)
+	ModifyTargetGroupAttributes(context.Context, *elbv2.ModifyTargetGroupAttributesInput, ...func(*elbv2.Options)) (*elbv2.ModifyTargetGroupAttributesOutput, error)
 }
 
 // instancesAPI is what reading instances needs from EC2.
@@ -178,6 +179,76 @@ func (p *Provider) TargetGroups(ctx context.Context, lbARN string) ([]TargetGrou
 	return groups, nil
 }
 
+// RefreshTargetHealth reads again only the health of groups read before by
+// TargetGroups (one DescribeTargetHealth each), keeping their attributes
+// and the zones of targets already known: what a live screen needs every
+// little while, at a call a group. A target not seen before has its zone
+// looked up.
+func (p *Provider) RefreshTargetHealth(ctx context.Context, groups []TargetGroup) ([]TargetGroup, error) {
+	var api lbHealthAPI = p.c.elb
+	out := make([]TargetGroup, len(groups))
+	known := map[string]AZ{}
+	var unknown []string
+	for i, g := range groups {
+		for _, t := range g.Targets {
+			if t.Zone.Name != "" {
+				known[t.ID] = t.Zone
+			}
+		}
+		health, err := api.DescribeTargetHealth(p.with(ctx, opDescribeTargetHealth), &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(g.ARN)})
+		if err != nil {
+			return nil, p.fail("read target health of "+g.Name, err)
+		}
+		g.Targets = nil
+		for _, d := range health.TargetHealthDescriptions {
+			t := Target{}
+			if d.Target != nil {
+				t.ID, t.Port = str(d.Target.Id), aws.ToInt32(d.Target.Port)
+				t.Zone.Name = str(d.Target.AvailabilityZone)
+			}
+			if d.TargetHealth != nil {
+				t.State, t.Reason, t.Description = clean(string(d.TargetHealth.State)), clean(string(d.TargetHealth.Reason)), str(d.TargetHealth.Description)
+			}
+			g.Targets = append(g.Targets, t)
+		}
+		out[i] = g
+	}
+	for _, g := range out {
+		for _, t := range g.Targets {
+			if _, ok := known[t.ID]; !ok && t.Zone.Name == "" && strings.HasPrefix(t.ID, "i-") {
+				unknown = append(unknown, t.ID)
+			}
+		}
+	}
+	var zoneOf, ids map[string]string
+	if len(unknown) > 0 {
+		var err error
+		if zoneOf, err = p.instanceZones(ctx, unknown); err != nil {
+			return nil, err
+		}
+	}
+	for i := range out {
+		for j := range out[i].Targets {
+			t := &out[i].Targets[j]
+			if z, ok := known[t.ID]; ok && (t.Zone.Name == "" || t.Zone.Name == z.Name) {
+				t.Zone = z
+				continue
+			}
+			if t.Zone.Name == "" {
+				t.Zone.Name = zoneOf[t.ID]
+			}
+			if ids == nil {
+				var err error
+				if ids, err = p.zoneIDs(ctx); err != nil {
+					return nil, fmt.Errorf("read target health: %w", err)
+				}
+			}
+			t.Zone.ID = ids[t.Zone.Name]
+		}
+	}
+	return out, nil
+}
+
 // instanceZones maps instance IDs to their AZ names.
 func (b *base) instanceZones(ctx context.Context, ids []string) (map[string]string, error) {
 	out := map[string]string{}
@@ -227,6 +298,28 @@ func (p *Provider) SetLoadBalancerSecurityGroups(ctx context.Context, lbARN stri
 		return nil, "", p.fail("set security groups of "+lbARN, err)
 	}
 	return strs(out.SecurityGroupIds), clean(string(out.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic)), nil
+}
+
+// SetTargetGroupCrossZone sets a target group's
+// load_balancing.cross_zone.enabled: on, a load balancer node sends to
+// healthy targets in every zone, so a zone without one still answers (AWS
+// charges for the data that crosses zones). It returns what AWS reports
+// afterwards.
+func (p *Provider) SetTargetGroupCrossZone(ctx context.Context, tgARN string, on bool) (string, error) {
+	var api lbHealthAPI = p.c.elb
+	out, err := api.ModifyTargetGroupAttributes(p.with(ctx, opModifyTargetGroupAttributes), &elbv2.ModifyTargetGroupAttributesInput{
+		TargetGroupArn: aws.String(tgARN),
+		Attributes:     []elbtypes.TargetGroupAttribute{{Key: aws.String("load_balancing.cross_zone.enabled"), Value: aws.String(fmt.Sprint(on))}},
+	})
+	if err != nil {
+		return "", p.fail("set cross-zone load balancing of "+tgARN, err)
+	}
+	for _, a := range out.Attributes {
+		if str(a.Key) == "load_balancing.cross_zone.enabled" {
+			return str(a.Value), nil
+		}
+	}
+	return "", fmt.Errorf("set cross-zone load balancing of %s: AWS did not report the attribute", tgARN)
 }
 
 // SecurityGroups reads security groups by ID (the NLB's).

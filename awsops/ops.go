@@ -110,6 +110,7 @@ const (
 	opDescribeListenerCertificates
 	opDescribeCertificate
 	opSetSecurityGroups
+	opModifyTargetGroupAttributes
 	opCreateVpcEndpointServiceConfiguration
 	opDescribeVpcEndpointServiceConfigurations
 	opModifyVpcEndpointServiceConfiguration
@@ -207,6 +208,7 @@ var operations = [numOps]Operation{
 	opDescribeListenerCertificates:                  {Service: elbv2.ServiceID, Name: "DescribeListenerCertificates", Roles: providerOnly},
 	opDescribeCertificate:                           {Service: acm.ServiceID, Name: "DescribeCertificate", Roles: providerOnly},
 	opSetSecurityGroups:                             {Service: elbv2.ServiceID, Name: "SetSecurityGroups", Roles: providerOnly},
+	opModifyTargetGroupAttributes:                   {Service: elbv2.ServiceID, Name: "ModifyTargetGroupAttributes", Roles: providerOnly},
 	opCreateVpcEndpointServiceConfiguration:         {Service: ec2.ServiceID, Name: "CreateVpcEndpointServiceConfiguration", Roles: providerOnly, AlsoNeeds: tagOnCreate},
 	opDescribeVpcEndpointServiceConfigurations:      {Service: ec2.ServiceID, Name: "DescribeVpcEndpointServiceConfigurations", Roles: providerOnly},
 	opModifyVpcEndpointServiceConfiguration:         {Service: ec2.ServiceID, Name: "ModifyVpcEndpointServiceConfiguration", Roles: providerOnly},

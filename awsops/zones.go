@@ -2,6 +2,7 @@ package awsops
 
 import (
 	"context"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 )
@@ -19,7 +20,14 @@ type AZ struct {
 }
 
 // AvailabilityZones lists the region's zones with this account's names.
+// They are read once per client: an account's names for the zones never
+// change, and the load balancer, its targets and the subnets all need them.
 func (b *base) AvailabilityZones(ctx context.Context) ([]AZ, error) {
+	b.c.zonesMu.Lock()
+	defer b.c.zonesMu.Unlock()
+	if b.c.zones != nil {
+		return slices.Clone(b.c.zones), nil
+	}
 	var api zonesAPI = b.c.ec2
 	out, err := api.DescribeAvailabilityZones(b.with(ctx, opDescribeAvailabilityZones), &ec2.DescribeAvailabilityZonesInput{})
 	if err != nil {
@@ -29,6 +37,7 @@ func (b *base) AvailabilityZones(ctx context.Context) ([]AZ, error) {
 	for _, z := range out.AvailabilityZones {
 		zones = append(zones, AZ{Name: str(z.ZoneName), ID: str(z.ZoneId)})
 	}
+	b.c.zones = slices.Clone(zones)
 	return zones, nil
 }
 

@@ -255,6 +255,18 @@ func TestBadInputs(t *testing.T) {
 			`request: consumerRegion: expected a region like us-east-1, found "useast1"`},
 		{"request with an offer's field", func(t *testing.T) string { return edit(t, r, set("region", "us-east-1")) },
 			`request: region: expected only the fields of a version 1 request, found an unknown field`},
+		{"request CIDR not a block", func(t *testing.T) string {
+			return edit(t, r, set("consumerVpcCidrs", []string{"10.0.0.0/16", "10.1.0.7/16"}))
+		},
+			`request: consumerVpcCidrs[1]: expected a CIDR block like 10.0.0.0/16 or 2600:1f18::/56, found "10.1.0.7/16"`},
+		{"request CIDR twice", func(t *testing.T) string {
+			return edit(t, r, set("consumerVpcCidrs", []string{"10.0.0.0/16", "10.0.0.0/16"}))
+		},
+			`request: consumerVpcCidrs[1]: expected each CIDR block once, found "10.0.0.0/16" again (also at consumerVpcCidrs[0])`},
+		{"request CIDRs empty", func(t *testing.T) string { return edit(t, r, set("consumerVpcCidrs", []string{})) },
+			`request: consumerVpcCidrs: expected at least one CIDR block, found none`},
+		{"request CIDRs not a list", func(t *testing.T) string { return edit(t, r, set("consumerVpcCidrs", "10.0.0.0/16")) },
+			`request: consumerVpcCidrs: expected a list of CIDR blocks, found the string "10.0.0.0/16"`},
 		{"request time empty", func(t *testing.T) string { return edit(t, r, set("createdAt", "")) },
 			`request: createdAt: expected an RFC 3339 time like 2026-01-15T10:00:00Z, found ""`},
 

@@ -118,6 +118,12 @@ type Request struct {
 	ConsumerRegion string `json:"consumerRegion"`
 	// AZIDs are the zones the endpoints have network interfaces in.
 	AZIDs []string `json:"azIds"`
+	// ConsumerVPCCIDRs are the CIDR blocks of the endpoints' VPC, where
+	// the consumer's clients are: a Network Load Balancer whose security
+	// groups are enforced on PrivateLink traffic sees those clients'
+	// addresses, so the provider must allow them. Optional: requests made
+	// before plwiz wrote it still import.
+	ConsumerVPCCIDRs []string `json:"consumerVpcCidrs,omitempty"`
 	// CreatedAt is when the request was made.
 	CreatedAt time.Time `json:"createdAt"`
 }

@@ -326,6 +326,7 @@ func readRequest(r *objReader) Request {
 		EndpointIDs:       r.strList("endpointIds", true, "endpoint IDs"),
 		ConsumerRegion:    r.str("consumerRegion", true, expRegion),
 		AZIDs:             r.strList("azIds", true, "AZ IDs"),
+		ConsumerVPCCIDRs:  r.strList("consumerVpcCidrs", false, "CIDR blocks"),
 		CreatedAt:         readTime(r, "createdAt"),
 	}
 	r.finish("a version 1 request")

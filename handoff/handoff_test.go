@@ -51,6 +51,7 @@ func testRequest() Request {
 		EndpointIDs:       []string{"vpce-0123456789abcdef0"},
 		ConsumerRegion:    "us-east-1",
 		AZIDs:             []string{"use1-az1", "use1-az2"},
+		ConsumerVPCCIDRs:  []string{"10.20.0.0/16", "2600:1f18:abcd:1200::/56"},
 		CreatedAt:         time.Date(2026, 1, 15, 10, 5, 0, 0, time.UTC),
 	}
 }
@@ -384,5 +385,23 @@ func TestQuote(t *testing.T) {
 		if got := quote(in); got != want {
 			t.Errorf("quote(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestRequestWithoutCIDRsImports: a request made before plwiz wrote the
+// consumer VPC's CIDR blocks (the field absent) still imports, with none.
+func TestRequestWithoutCIDRsImports(t *testing.T) {
+	old := testRequest()
+	old.ConsumerVPCCIDRs = nil
+	js := mustJSON(t, old)
+	if strings.Contains(string(js), "consumerVpcCidrs") {
+		t.Fatalf("a request without CIDR blocks writes the field:\n%s", js)
+	}
+	got, err := DecodeRequest(js, testNow)
+	if err != nil {
+		t.Fatalf("an older request does not import: %v", err)
+	}
+	if got.ConsumerVPCCIDRs != nil || !reflect.DeepEqual(got, old) {
+		t.Errorf("decoded %#v, want %#v", got, old)
 	}
 }

@@ -2,6 +2,7 @@ package handoff
 
 import (
 	"fmt"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -25,7 +26,12 @@ const (
 	expPort        = "a port from 1 to 65535"
 	expTime        = "an RFC 3339 time like 2026-01-15T10:00:00Z"
 	expARN         = awsid.PrincipalShape
+	expCIDR        = "a CIDR block like 10.0.0.0/16 or 2600:1f18::/56"
 )
+
+// maxVPCCIDRs bounds consumerVpcCidrs: a VPC has at most 50 IPv4 and 5
+// IPv6 blocks (AWS's raised quotas).
+const maxVPCCIDRs = 55
 
 // The shapes of AWS's IDs, names and ARNs are awsid's; these are the two
 // the format adds. AZ IDs are use1-az1, and Local Zone IDs such as
@@ -311,7 +317,32 @@ func (r Request) check(ps *problems, now time.Time) {
 	ps.strList("azIds", r.AZIDs, "AZ ID", func(f, s string) bool {
 		return ps.match(f, s, reAZID.MatchString, expAZID)
 	})
+	r.checkCIDRs(ps)
 	ps.createdAt("createdAt", r.CreatedAt, now)
+}
+
+// checkCIDRs checks the optional consumerVpcCidrs: absent is fine (an
+// older plwiz), but when present each must be a CIDR block as AWS writes
+// it, network address first, each once.
+func (r Request) checkCIDRs(ps *problems) {
+	const field = "consumerVpcCidrs"
+	if r.ConsumerVPCCIDRs == nil || ps.isBad(field) {
+		return
+	}
+	if len(r.ConsumerVPCCIDRs) > maxVPCCIDRs {
+		ps.add(field, fmt.Sprintf("at most %d CIDR blocks (a VPC's quota)", maxVPCCIDRs), strconv.Itoa(len(r.ConsumerVPCCIDRs)))
+		return
+	}
+	ps.strList(field, r.ConsumerVPCCIDRs, "CIDR block", func(f, s string) bool {
+		return ps.match(f, s, isCIDR, expCIDR)
+	})
+}
+
+// isCIDR accepts a prefix in its canonical form: 10.0.0.0/16, not
+// 10.0.0.1/16 or 010.0.0.0/16, as AWS reports a VPC's blocks.
+func isCIDR(s string) bool {
+	p, err := netip.ParsePrefix(s)
+	return err == nil && p.Addr().Zone() == "" && p.Masked() == p && p.String() == s
 }
 
 // checkARN accepts every principal AWS reports as a caller: the account's

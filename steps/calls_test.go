@@ -20,6 +20,15 @@ var handWritten = map[steps.Role][]string{
 		"elbv2 describe-load-balancers",
 		"elbv2 describe-listeners",
 		"ec2 describe-availability-zones", // the NLB's AZ IDs, for the consumer
+		// Before putting a service in front of it, and again when the
+		// consumer's endpoint is up: is every AZ's target healthy, does
+		// the NLB's security group let PrivateLink traffic in?
+		"elbv2 describe-target-groups --load-balancer-arn",
+		"elbv2 describe-target-group-attributes", // cross-zone, proxy protocol
+		"elbv2 describe-target-health",
+		"ec2 describe-instances", // which AZ each instance target is in
+		"elbv2 describe-load-balancer-attributes",
+		"ec2 describe-security-groups", // the NLB's, enforced on PrivateLink traffic
 		"ec2 create-vpc-endpoint-service-configuration",
 		"ec2 modify-vpc-endpoint-service-permissions",
 		"ec2 modify-vpc-endpoint-service-configuration --private-dns-name",

@@ -31,7 +31,7 @@ func ConsumerFlow() *Flow {
 		waitAcceptanceStep(),
 		enablePrivateDNSStep(),
 		privateDNSLiveStep(),
-		connectivityStep(),
+		withProbeFrom(connectivityStep()),
 		consumerSummaryStep(),
 	}}
 }
@@ -517,6 +517,9 @@ func exportRequestStep() *Step {
 				ServiceID: s.Resource(ResServiceID), ConsumerAccountID: s.Account, PrincipalARN: s.ARN,
 				EndpointIDs: []string{s.Resource(ResEndpointID)}, ConsumerRegion: s.Region,
 				AZIDs: splitList(s.Resource(ResEndpointZones)), CreatedAt: env.now(),
+				// The provider allows them on an NLB security group that
+				// is enforced on PrivateLink traffic.
+				ConsumerVPCCIDRs: splitList(s.Resource(ResVPCCIDRs)),
 			}
 			exp, err := writeBundle(bundlePath(env, s.Input(InRequestOut), "request-"+s.Resource(ResEndpointID)+".json"), req)
 			if err != nil {
@@ -709,17 +712,7 @@ func connectivityStep() *Step {
 			if err != nil {
 				return Result{}, fmt.Errorf("connectivity test: %w", err)
 			}
-			var checks []CheckResult
-			for _, r := range report.Results {
-				hint := r.Hint
-				if r.Warning != "" && hint == "" {
-					hint = r.Warning
-				}
-				checks = append(checks, CheckResult{
-					Name: fmt.Sprintf("%s %s", strings.ToUpper(string(r.Step)), r.Target), Passed: r.Verdict == probe.Pass,
-					Skipped: r.Verdict == probe.Skipped, Expected: r.Expected, Seen: r.Seen, Hint: hint, Fatal: true,
-				})
-			}
+			checks := checksOf(report)
 			detail := fmt.Sprintf("%s:%d through %s", name, port, ep.ID)
 			if report.OutsideVPC && report.Command != "" {
 				detail += "; from a host inside the VPC run: " + report.Command
@@ -727,6 +720,22 @@ func connectivityStep() *Step {
 			return Result{Detail: detail, Checks: checks}, nil
 		},
 	}
+}
+
+// checksOf is a connectivity test's report as a check list.
+func checksOf(report probe.Report) []CheckResult {
+	var checks []CheckResult
+	for _, r := range report.Results {
+		hint := r.Hint
+		if r.Warning != "" && hint == "" {
+			hint = r.Warning
+		}
+		checks = append(checks, CheckResult{
+			Name: fmt.Sprintf("%s %s", strings.ToUpper(string(r.Step)), r.Target), Passed: r.Verdict == probe.Pass,
+			Skipped: r.Verdict == probe.Skipped, Expected: r.Expected, Seen: r.Seen, Hint: hint, Fatal: true,
+		})
+	}
+	return checks
 }
 
 func validateHTTPPath(v string) error {

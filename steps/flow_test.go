@@ -23,6 +23,10 @@ type party struct {
 	env     *steps.Env
 	session *steps.Session
 	out     bytes.Buffer
+	// noYes runs it without --yes: confirmations refused, fixes not run.
+	noYes bool
+	// extra are inputs runBothFlows gives besides setInputs'.
+	extra map[string]string
 }
 
 // fastWorld starts a sandbox on the real clock with delays short enough for
@@ -53,7 +57,7 @@ func newParty(t testing.TB, sb *sbtest.Env, account string, role steps.Role, dir
 
 func (p *party) runner(flow *steps.Flow) *steps.Runner {
 	return &steps.Runner{
-		Flow: flow, Session: p.session, Env: p.env, Out: &p.out, AssumeYes: true, WaitTimeout: 20 * time.Second,
+		Flow: flow, Session: p.session, Env: p.env, Out: &p.out, AssumeYes: !p.noYes, WaitTimeout: 20 * time.Second,
 		Backoff: func() *steps.Backoff {
 			return &steps.Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}
 		},
@@ -394,6 +398,11 @@ func runBothFlows(t *testing.T, sb *sbtest.Env, dir string, provider, consumer *
 	setInputs(t, sb, dir, provider, consumer)
 	for _, f := range adjust {
 		f() // inputs a test gives on top of the usual ones
+	}
+	for _, p := range []*party{provider, consumer} {
+		for k, v := range p.extra {
+			p.session.SetInput(k, v)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

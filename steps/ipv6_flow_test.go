@@ -118,6 +118,12 @@ func TestHeadlessTwoNLBFlow(t *testing.T) {
 	if !strings.Contains(out, "one load balancer per AZ") || !strings.Contains(out, "shared: use1-az1") {
 		t.Errorf("provider output does not show which AZs each load balancer serves:\n%s", out)
 	}
+	// The load balancer checks look at each of them, before and after.
+	for _, name := range []string{"plwiz-demo-nlb", sandbox.DualstackNLBName} {
+		if n := strings.Count(out, name+": every AZ has a healthy target"); n != 2 {
+			t.Errorf("provider output shows %d load balancer checks of %s, want 2 (check and recheck):\n%s", n, name, out)
+		}
+	}
 	if !strings.Contains(consumer.out.String(), "✓ Connectivity test") {
 		t.Errorf("consumer's connectivity test did not pass:\n%s", consumer.out.String())
 	}

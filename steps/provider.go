@@ -21,6 +21,7 @@ func ProviderFlow() *Flow {
 	return &Flow{Role: RoleProvider, Steps: []*Step{
 		identityStep(RoleProvider),
 		chooseNLBStep(),
+		lbCheckStep(),
 		createServiceStep(),
 		serviceAvailableStep(),
 		allowPrincipalsStep(),
@@ -29,8 +30,9 @@ func ProviderFlow() *Flow {
 		verifyDNSStep(),
 		exportOfferStep(),
 		importRequestStep(),
-		connectionsStep(),
+		withLBHealth(connectionsStep()),
 		endpointAvailableStep(),
+		lbRecheckStep(),
 		providerSummaryStep(),
 	}}
 }
@@ -87,6 +89,7 @@ func chooseNLBStep() *Step {
 					return Result{}, err
 				}
 				lbs = append(lbs, lb)
+				env.remember(lbKey(lb.ARN), lb) // the load balancer check's
 				for _, c := range nlbChecks(lb) {
 					if len(splitList(s.Input(InNLB))) > 1 {
 						c.Name = lb.Name + ": " + c.Name

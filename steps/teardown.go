@@ -25,6 +25,7 @@ func TeardownPlan(s *Session) []TeardownAction {
 	var plan []TeardownAction
 	switch s.Role {
 	case RoleConsumer:
+		plan = append(plan, reachabilityTeardown(s)...)
 		if id := s.Resource(ResEndpointID); id != "" {
 			plan = append(plan, TeardownAction{Label: "delete interface endpoint " + id, Do: func(ctx context.Context, env *Env) error {
 				err := env.consumer().DeleteEndpoint(ctx, id)

@@ -21,21 +21,26 @@ import (
 // through files in a shared folder.
 
 type demoRun struct {
-	t  *testing.T
-	sb *sbtest.Env
-	tm *teatest.TestModel
-	p  *probe[*Demo]
-	w  int
-	h  int
+	// lbFix: the provider's load balancer check fails first (unhealthy-az)
+	// and its fix is taken.
+	lbFix bool
+	t     *testing.T
+	sb    *sbtest.Env
+	tm    *teatest.TestModel
+	p     *probe[*Demo]
+	w     int
+	h     int
 }
 
-// startSandboxDemo starts a sandbox and the demo on it, with the inputs a
-// newcomer could not know filled in, as plwiz demo does.
-func startSandboxDemo(t *testing.T, w, h int) *demoRun {
+// startSandboxDemo starts a sandbox (set up for scenario, "" for none)
+// and the demo on it, with the inputs a newcomer could not know filled in,
+// as plwiz demo does: the consumer's test runs on the VPC's instance
+// through SSM.
+func startSandboxDemo(t *testing.T, w, h int, scenario string) *demoRun {
 	t.Helper()
 	delays := sandbox.DefaultDelays().Scaled(200)
-	sb := sbtest.Start(t, sbtest.Options{RealClock: true, Delays: &delays, DataPlane: true})
-	var nlb, vpc string
+	sb := sbtest.Start(t, sbtest.Options{RealClock: true, Delays: &delays, DataPlane: true, Scenario: scenario})
+	var nlb, vpc, instance string
 	var subnets []string
 	sb.SB.World(func(w *sandbox.World, _ time.Time) {
 		for arn, lb := range w.LoadBalancers {
@@ -51,6 +56,11 @@ func startSandboxDemo(t *testing.T, w, h int) *demoRun {
 		for _, id := range sandbox.SortedKeys(w.Subnets) {
 			if w.Subnets[id].VPCID == vpc {
 				subnets = append(subnets, id)
+			}
+		}
+		for _, id := range sandbox.SortedKeys(w.Diag.Instances) {
+			if in := w.Diag.Instances[id]; in.VPCID == vpc && in.SSM != nil {
+				instance = id
 			}
 		}
 	})
@@ -83,6 +93,7 @@ func startSandboxDemo(t *testing.T, w, h int) *demoRun {
 	c := party("consumer", steps.ConsumerFlow(), map[string]string{
 		steps.InOffer: offer, steps.InVPC: vpc, steps.InSubnets: strings.Join(subnets, ","),
 		steps.InSecurityGroup: steps.CreateSecurityGroupValue, steps.InRequestOut: request, steps.InHTTPPath: "/health",
+		steps.InProbeFrom: "ssm:" + instance,
 	})
 	probe := &probe[*Demo]{m: NewDemo(p, c, DemoOptions{})}
 	tm := teatest.NewTestModel(t, probe, teatest.WithInitialTermSize(w, h))
@@ -154,8 +165,17 @@ func (r *demoRun) providerToOffer() {
 	r.at("provider · Identity — done", "enter")
 	r.at("provider · Choose the Network Load Balancer — Network Load Balancers is filled in: press enter", "enter")
 	r.at("provider · Choose the Network Load Balancer — IP address types the service supports is filled in: press enter", "enter")
+	if r.lbFix {
+		r.lbDiagnosisAndFix()
+	}
+	fr := r.at("provider · Check the load balancer — every check passed", "enter")
+	for _, want := range []string{"✓ port 8443: healthy targets in use1-az1 (us-east-1a)", "1 of 1 healthy: i-", "✓ port 8443: NLB security groups let PrivateLink traffic in"} {
+		if !strings.Contains(fr, want) {
+			r.t.Errorf("the load balancer check lacks %q:\n%s", want, fr)
+		}
+	}
 	r.at("provider · Create the endpoint service — press enter to go ahead", "enter")
-	fr := r.at("provider · Create the endpoint service — done", "enter")
+	fr = r.at("provider · Create the endpoint service — done", "enter")
 	if !strings.Contains(fr, "vpce-svc-") {
 		r.t.Errorf("no service on screen:\n%s", fr)
 	}
@@ -219,17 +239,34 @@ func (r *demoRun) consumerToRequest() string {
 
 func TestDemoBothPartiesToTheEndAgainstSandbox(t *testing.T) {
 	t.Parallel()
-	r := startSandboxDemo(t, 200, 50)
+	r := startSandboxDemo(t, 200, 50, "")
 	r.providerToOffer()
 	endpoint := r.consumerToRequest()
+	r.providerAcceptsAndTheConsumerTests(endpoint)
+}
 
+// providerAcceptsAndTheConsumerTests plays both parties from the request
+// to the end: the provider's table shows its targets' health per AZ, and
+// the consumer's test runs on the VPC's instance through SSM.
+func (r *demoRun) providerAcceptsAndTheConsumerTests(endpoint string) {
+	t := r.t
+	t.Helper()
 	// The provider's table: the expected endpoint is marked and accepted.
 	r.at("provider · Import the consumer's request — done", "enter")
 	fr := r.at("provider · Accept the consumer's endpoint — the row marked ★ is the consumer's endpoint", "a")
 	if !strings.Contains(fr, "★ "+endpoint) || !strings.Contains(fr, "pendingAcceptance") {
 		t.Errorf("the table does not mark %s as expected:\n%s", endpoint, fr)
 	}
+	first := "use1-az1 (us-east-1a) 1/1 healthy"
+	if r.lbFix {
+		// Still down, but cross-zone on: no ✗.
+		first = "use1-az1 (us-east-1a) 0/1 healthy"
+	}
+	if !strings.Contains(fr, "Targets of plwiz-demo-nlb: "+first+" · use1-az2 (us-east-1b) 1/1 healthy") || !strings.Contains(fr, "use1-az3 (us-east-1c) 1/1 healthy (as of ") {
+		t.Errorf("the connections screen does not show the targets' health per AZ:\n%s", fr)
+	}
 	r.at("provider · Accept the consumer's endpoint — complete: press enter to continue", "enter")
+	r.at("provider · Check the load balancer again — every check passed", "enter")
 	fr = r.at("provider · Summary — done", "enter")
 	if !strings.Contains(fr, "is live; endpoint vpce-") || !strings.Contains(fr, "consumers reach it at api.example.com:8443") {
 		t.Errorf("the provider's summary:\n%s", fr)
@@ -242,6 +279,9 @@ func TestDemoBothPartiesToTheEndAgainstSandbox(t *testing.T) {
 	fr = r.at("consumer · Connectivity test — every check passed", "enter")
 	if !regexp.MustCompile(`\d+ passed, 0 failed`).MatchString(fr) || !strings.Contains(fr, "✓ DNS api.example.com") || !strings.Contains(fr, "✓ HTTP https://api.example.com:8443/health") {
 		t.Errorf("the connectivity test did not pass on screen:\n%s", fr)
+	}
+	if !regexp.MustCompile(`checked from i-[0-9a-f]+ in vpc-`).MatchString(fr) || !strings.Contains(fr, "through SSM Run Command") {
+		t.Errorf("the connectivity test does not say it ran on the VPC's instance:\n%s", fr)
 	}
 	fr = r.at("consumer · Summary — done", "enter")
 	if !strings.Contains(fr, "use api.example.com:8443") {
@@ -264,7 +304,7 @@ func TestDemoBothPartiesToTheEndAgainstSandbox(t *testing.T) {
 // confirming); the consumer's wait fails and says why and what to do.
 func TestDemoRejectedEndpointExplained(t *testing.T) {
 	t.Parallel()
-	r := startSandboxDemo(t, 200, 50)
+	r := startSandboxDemo(t, 200, 50, "")
 	r.providerToOffer()
 	endpoint := r.consumerToRequest()
 	r.at("provider · Import the consumer's request — done", "enter")
@@ -290,4 +330,38 @@ func TestDemoRejectedEndpointExplained(t *testing.T) {
 	}
 	r.at("consumer · Export the request — the file to write in the shared folder is filled in: press enter")
 	r.leave()
+}
+
+// lbDiagnosisAndFix: the load balancer check fails, names the AZ by ID and
+// name, AWS's reason and the fix; f asks, y fixes, and it passes.
+func (r *demoRun) lbDiagnosisAndFix() {
+	r.t.Helper()
+	fr := r.at("provider · Check the load balancer — a check failed: press f to let plwiz fix it", "f")
+	for _, want := range []string{"✗ port 8443: healthy targets in use1-az1 (us-east-1a)", "0 of 1 healthy: i-", "Target.FailedHealthChecks",
+		"hint: Consumers whose endpoint network interface is in use1-az1 (us-east-1a) time out", "f: turn cross-zone load balancing on for target group plwiz-demo-nlb-tg"} {
+		if !strings.Contains(fr, want) {
+			r.t.Errorf("the failed load balancer check lacks %q:\n%s", want, fr)
+		}
+	}
+	fr = r.at("provider · Check the load balancer — answer the question below", "y")
+	if !strings.Contains(fr, "? turn cross-zone load balancing on for target group plwiz-demo-nlb-tg?") {
+		r.t.Errorf("the fix did not ask first:\n%s", fr)
+	}
+	fr = r.see("▶ provider · Check the load balancer — every check passed")
+	if !strings.Contains(fr, "cross-zone load balancing is on, so 2 healthy target(s) in other AZs answer") {
+		r.t.Errorf("after the fix, the check does not say why the AZ passes:\n%s", fr)
+	}
+}
+
+// TestDemoUnhealthyAZDiagnosedAndFixed is plwiz demo --scenario
+// unhealthy-az: the provider's load balancer check shows the diagnosis,
+// its fix is taken after asking, and both parties reach the end, the
+// consumer's test passing through every endpoint network interface.
+func TestDemoUnhealthyAZDiagnosedAndFixed(t *testing.T) {
+	t.Parallel()
+	r := startSandboxDemo(t, 200, 50, "unhealthy-az")
+	r.lbFix = true
+	r.providerToOffer()
+	endpoint := r.consumerToRequest()
+	r.providerAcceptsAndTheConsumerTests(endpoint)
 }

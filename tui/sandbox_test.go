@@ -50,6 +50,15 @@ func TestRealProviderFlowAgainstSandbox(t *testing.T) {
 	if m.cur.phase == phaseFailed {
 		t.Fatalf("%s failed:\n%s", m.cur.st.ID, plain(m.View()))
 	}
+	// The load balancer check: target health per AZ, then on.
+	if m.cur.st.ID != steps.StepLBCheck || m.cur.phase != phaseResult {
+		t.Fatalf("at %s, phase %v:\n%s", m.cur.st.ID, m.cur.phase, plain(m.View()))
+	}
+	if v := plain(m.View()); !strings.Contains(v, "✓ port 8443: healthy targets in use1-az1 (us-east-1a)") || !strings.Contains(v, "0 failed") {
+		t.Fatalf("the load balancer check:\n%s", v)
+	}
+	h.key("enter")
+	h.until("create-service", func(m *Model) bool { return m.cur != nil && m.cur.st.ID == steps.StepCreateService && !m.busy })
 	// Create-service asks its optional inputs first: acceptance (Yes
 	// proposed) and an existing service to adopt.
 	if m.cur.st.ID != steps.StepCreateService || m.cur.phase != phaseInput {

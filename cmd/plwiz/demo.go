@@ -26,8 +26,9 @@ import (
 
 // demoOptions are plwiz demo's flags.
 type demoOptions struct {
-	speed float64
-	seed  uint64
+	speed    float64
+	seed     uint64
+	scenario string
 }
 
 // defaultDemoSpeed makes the AWS-side waits a few seconds in all: long
@@ -51,16 +52,26 @@ and subnets, the file the offer and the request pass through) are filled in
 for you. The offer and the request go through files in a temporary folder,
 as they would through a chat or an email between two teams.
 
+The consumer's connectivity test runs on the sandbox's instance in the
+consumer VPC through SSM Run Command, as it would from a laptop against AWS.
+--scenario starts the sandbox's world set up for a situation, as plwiz
+sandbox --scenario does: with unhealthy-az the provider's load balancer check
+fails, names the AZ and offers its fix.
+
 --speed divides the sandbox's AWS-side delays (service available, DNS
 verification, acceptance). Ctrl-C leaves: the sandbox stops and the demo's
 files are deleted. The demo never talks to AWS; --profile, --region and
 --endpoint-url do not apply.`,
 		Example: `  plwiz demo
-  plwiz demo --speed 50    # shorter waits`,
+  plwiz demo --speed 50    # shorter waits
+  plwiz demo --scenario unhealthy-az`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if math.IsNaN(o.speed) || o.speed <= 0 || o.speed > 100000 {
 				return badInput("--speed %v must be above 0 and at most 100000 (1 is real-world time)", o.speed)
+			}
+			if _, err := sandbox.ParseScenarios(o.scenario); err != nil {
+				return badInput("--scenario: %v", err)
 			}
 			return runDemo(cmd.Context(), g, o, s)
 		},
@@ -68,6 +79,7 @@ files are deleted. The demo never talks to AWS; --profile, --region and
 	f := cmd.Flags()
 	f.Float64Var(&o.speed, "speed", defaultDemoSpeed, "Divide every AWS-side delay by this factor; 1 is real-world time.")
 	f.Uint64Var(&o.seed, "seed", 0, "Make the sandbox's IDs and addresses from this seed, the same every run (default 0: random ones).")
+	f.StringVar(&o.scenario, "scenario", "", "Start the sandbox's world set up for these situations, separated by commas: "+scenarioUsages()+".")
 	return cmd
 }
 
@@ -139,6 +151,8 @@ type demoFacts struct {
 	domain        string
 	consumerVPC   string
 	servedSubnets []string
+	// instance is the consumer VPC's SSM-managed instance.
+	instance string
 }
 
 // startDemo starts the sandbox in-process on random loopback ports and
@@ -157,7 +171,10 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 	if err := os.Mkdir(d.shared, 0o700); err != nil {
 		return nil, fmt.Errorf("demo folder: %w", err)
 	}
-	world := sandbox.NewWorld(sandbox.WorldOptions{Seed: o.seed, Now: now.UTC()})
+	world, err := sandbox.NewScenarioWorld(sandbox.WorldOptions{Seed: o.seed, Now: now.UTC()}, o.scenario)
+	if err != nil {
+		return nil, fmt.Errorf("the sandbox's world: %w", err)
+	}
 	// Every change the sandbox makes (a service Available, an endpoint
 	// accepted) wakes both parties' waits at once, as does what a party
 	// does: the demo shows AWS's pace, not plwiz's polling.
@@ -202,6 +219,8 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 		steps.InSecurityGroup: steps.CreateSecurityGroupValue,
 		steps.InRequestOut:    request,
 		steps.InHTTPPath:      probe.HTTPPath,
+		// From the instance in the VPC, as from a laptop on AWS.
+		steps.InProbeFrom: "ssm:" + f.instance,
 	})
 	if err != nil {
 		return nil, err
@@ -273,6 +292,13 @@ func readDemoFacts(sb *sandbox.Sandbox) (demoFacts, error) {
 				f.servedSubnets = append(f.servedSubnets, id)
 			}
 		}
+		if w.Diag != nil {
+			for _, id := range sandbox.SortedKeys(w.Diag.Instances) {
+				if in := w.Diag.Instances[id]; in.VPCID == f.consumerVPC && in.SSM != nil && f.instance == "" {
+					f.instance = id
+				}
+			}
+		}
 	})
 	switch {
 	case f.provider.ID == "" || f.consumer.ID == "":
@@ -281,6 +307,8 @@ func readDemoFacts(sb *sandbox.Sandbox) (demoFacts, error) {
 		return f, errors.New("the sandbox's world has no load balancer or no hosted zone for the provider")
 	case f.consumerVPC == "" || len(f.servedSubnets) == 0:
 		return f, errors.New("the sandbox's world has no consumer VPC with a subnet the load balancer's AZs serve")
+	case f.instance == "":
+		return f, errors.New("the sandbox's world has no SSM-managed instance in the consumer VPC")
 	}
 	return f, nil
 }

@@ -14,7 +14,8 @@ import (
 )
 
 func TestDemoRefusesBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"demo", "--speed", "0"}, {"demo", "--speed", "-3"}, {"demo", "--speed", "NaN"}, {"demo", "--speed", "1e9"}, {"demo", "extra"}} {
+	for _, args := range [][]string{{"demo", "--speed", "0"}, {"demo", "--speed", "-3"}, {"demo", "--speed", "NaN"}, {"demo", "--speed", "1e9"}, {"demo", "extra"},
+		{"demo", "--scenario", "no-such"}, {"demo", "--scenario", "unhealthy-az,unhealthy-az"}} {
 		code, _, stderr := runCLI(t, nil, args...)
 		if code != exitBadInput {
 			t.Errorf("%v: exit %d, want %d (%s)", args, code, exitBadInput, stderr)
@@ -69,6 +70,15 @@ func TestDemoSetupFillsInWhatANewcomerCannotKnow(t *testing.T) {
 		if subnetVPC[id] != cs.Input(steps.InVPC) {
 			t.Errorf("subnet %s is in %q, not the consumer's VPC", id, subnetVPC[id])
 		}
+	}
+	// The consumer's test runs on the VPC's managed instance, through SSM.
+	var managed bool
+	d.sb.World(func(w *sandbox.World, _ time.Time) {
+		in := w.Diag.Instances[strings.TrimPrefix(cs.Input(steps.InProbeFrom), "ssm:")]
+		managed = in != nil && in.SSM != nil && in.VPCID == cs.Input(steps.InVPC)
+	})
+	if !strings.HasPrefix(cs.Input(steps.InProbeFrom), "ssm:i-") || !managed {
+		t.Errorf("probe from %q: want the consumer VPC's managed instance", cs.Input(steps.InProbeFrom))
 	}
 	if ps.Input(steps.InPrincipals) != sandbox.ConsumerAccountID || ps.Input(steps.InPrivateDNS) != "api.example.com" {
 		t.Errorf("principals %q, private DNS %q", ps.Input(steps.InPrincipals), ps.Input(steps.InPrivateDNS))

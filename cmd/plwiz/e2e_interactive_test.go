@@ -166,6 +166,9 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	prov.at(`> \[ \] plwiz-demo-nlb`, "x")
 	prov.press("Enter")
 	prov.at(`IP address types the service supports`, "Enter")
+	// The load balancer check: each AZ's targets, then on.
+	prov.see(`✓ port 8443: healthy targets in use1-az1 \(us-east-1a\)`, `1 of 1 healthy: i-`)
+	prov.at(`✓ plwiz-demo-nlb: every AZ has a healthy target`, "Enter")
 	// Create-service asks what the design leaves to the provider:
 	// acceptance (Yes proposed), then an existing service to adopt (none).
 	prov.see(`Require acceptance of each connection`, `With acceptance on, you approve each consumer`, `Existing endpoint service \(optional\)`, `y Yes`)
@@ -254,6 +257,8 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	endpoint := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(requests[0]), "request-"), ".json")
 	prov.at(`★ `+endpoint+`\s+222222222222\s+pendingAcceptance`, "a")
 	prov.at(`✓ Complete — press enter to continue`, "Enter")
+	prov.see(`Check the load balancer again`, `✓ plwiz-demo-nlb: every AZ has a healthy target`)
+	prov.press("Enter")
 	prov.at(`consumers reach it at api\.example\.com:8443`, "Enter")
 	prov.at(`All done`, "Enter")
 	prov.see(`plwiz provider: every step is done\.`)
@@ -262,7 +267,11 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	cons.see(`Turn on private DNS so api\.example\.com`, `Press enter to go ahead`)
 	cons.press("Enter")
 	cons.at(`✓ private DNS on for `+endpoint, "Enter")
-	// The connectivity test offers its optional HTTP request.
+	// The connectivity test asks where it runs, proposing this host (the
+	// name resolves to the endpoint here, through the sandbox's DNS), and
+	// offers its optional HTTP request.
+	cons.see(`Run the test from`, `this host`, `through SSM Run Command`)
+	cons.press("Enter")
 	cons.see(`HTTP path to request \(optional\)`)
 	cons.write("/health")
 	cons.press("Enter")
@@ -286,7 +295,7 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	// record by their proposed Yes, no existing service, the HTTP path.
 	for party, want := range map[string]map[string]string{
 		"provider": {steps.InAcceptance: "true", steps.InServiceID: "", steps.InWriteTXT: "true"},
-		"consumer": {steps.InHTTPPath: "/health"},
+		"consumer": {steps.InHTTPPath: "/health", steps.InProbeFrom: steps.ProbeLocal},
 	} {
 		files, err := filepath.Glob(filepath.Join(dir, party, "state", "plwiz", party+"-*.json"))
 		if err != nil || len(files) != 1 {

@@ -131,7 +131,7 @@ Exit codes:
 		newTeardownCmd(g, s, getenv),
 		newDemoCmd(g, s, getenv),
 		newSandboxCmd(g),
-		newCheckCmd(g),
+		newCheckCmd(g, s, getenv),
 		newIAMPolicyCmd(g),
 		newInspectCmd(),
 		newVersionCmd(),
