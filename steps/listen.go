@@ -32,7 +32,7 @@ const safetyPoll = 5 * time.Minute
 // at most eventGrace. Connect, Reject and Delete are sent once AWS shows
 // them, so the look they wake sees them.
 const (
-	eventHurry = awsPollFast
+	eventHurry = 500 * time.Millisecond
 	eventGrace = 30 * time.Second
 )
 

@@ -46,6 +46,17 @@ func (p *callProbe) count(op string) int {
 	return p.calls[op]
 }
 
+// total counts every call.
+func (p *callProbe) total() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, c := range p.calls {
+		n += c
+	}
+	return n
+}
+
 func (p *callProbe) messages() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -53,7 +64,7 @@ func (p *callProbe) messages() int {
 }
 
 // probedParty is a party whose client counts its calls.
-func probedParty(t *testing.T, sb *sbtest.Env, account string, role steps.Role, dir string) (*party, *callProbe) {
+func probedParty(t testing.TB, sb *sbtest.Env, account string, role steps.Role, dir string) (*party, *callProbe) {
 	t.Helper()
 	p := newParty(t, sb, account, role, dir)
 	probe := &callProbe{calls: map[string]int{}}
@@ -79,17 +90,24 @@ func (l *pollLog) states() []string {
 
 // logPolls returns flow with the Poll of step id recording what it saw.
 func logPolls(flow *steps.Flow, id string, log *pollLog) *steps.Flow {
+	return observePolls(flow, id, func(status steps.Status, err error) {
+		if err == nil {
+			log.mu.Lock()
+			log.seen = append(log.seen, status.State)
+			log.mu.Unlock()
+		}
+	})
+}
+
+// observePolls returns flow with every Poll of step id told to see.
+func observePolls(flow *steps.Flow, id string, see func(steps.Status, error)) *steps.Flow {
 	out := &steps.Flow{Role: flow.Role}
 	for _, st := range flow.Steps {
 		if st.ID == id {
 			c, poll := *st, st.Poll
 			c.Poll = func(ctx context.Context, env *steps.Env, s *steps.Session) (steps.Status, error) {
 				status, err := poll(ctx, env, s)
-				if err == nil {
-					log.mu.Lock()
-					log.seen = append(log.seen, status.State)
-					log.mu.Unlock()
-				}
+				see(status, err)
 				return status, err
 			}
 			st = &c
