@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Policy is an IAM policy document.
@@ -33,25 +34,44 @@ func (p Policy) Actions() []string {
 
 // IAMPolicy returns the least-privilege policy the role needs for everything
 // plwiz does, built from the operation table the code itself is held to.
-// ec2:CreateTags is allowed only as part of the create calls that tag; an
-// operation with Resources gets a statement per resource pattern.
+// ec2:CreateTags is allowed only as part of the create calls that tag; the
+// operations with the same Resources share a statement per resource
+// pattern, with what they also need (tagging a queue as it is created is
+// scoped as the queue is).
 func IAMPolicy(r Role) (Policy, error) {
 	if r != RoleProvider && r != RoleConsumer {
 		return Policy{}, fmt.Errorf("iam policy: unknown role %q (want provider or consumer)", r)
 	}
 	var actions, also []string
-	var scoped []Operation
+	// The scoped operations, grouped by their scope in table order.
+	type scope struct {
+		ops     []Operation
+		actions []string
+	}
+	var scopes []*scope
+	byScope := map[string]*scope{}
 	var tagCreates []string // create actions that tag
 	for _, o := range Operations(r) {
+		var sc *scope
 		if len(o.Resources) > 0 {
-			scoped = append(scoped, o)
+			key := strings.Join(o.Resources, " ") + " " + o.ScopeNote
+			if sc = byScope[key]; sc == nil {
+				sc = &scope{}
+				byScope[key] = sc
+				scopes = append(scopes, sc)
+			}
+			sc.ops = append(sc.ops, o)
+			sc.actions = append(sc.actions, o.Action())
 		} else {
 			actions = append(actions, o.Action())
 		}
 		for _, extra := range o.AlsoNeeds {
-			if extra == "ec2:CreateTags" {
+			switch {
+			case extra == "ec2:CreateTags":
 				tagCreates = append(tagCreates, o.Name)
-			} else {
+			case sc != nil:
+				sc.actions = append(sc.actions, extra)
+			default:
 				also = append(also, extra)
 			}
 		}
@@ -60,11 +80,16 @@ func IAMPolicy(r Role) (Policy, error) {
 	p := Policy{Version: "2012-10-17", Statement: []PolicyStatement{{
 		Sid: sid, Effect: "Allow", Action: sortedSet(actions), Resource: "*",
 	}}}
-	for _, o := range scoped {
+	for _, sc := range scopes {
+		o := sc.ops[0]
+		name := o.ScopeNote
+		if len(sc.ops) == 1 {
+			name = o.Name + o.ScopeNote
+		}
 		for i, res := range o.Resources {
 			p.Statement = append(p.Statement, PolicyStatement{
-				Sid:    fmt.Sprintf("%s%s%s%d", sid, o.Name, o.ScopeNote, i+1),
-				Effect: "Allow", Action: []string{o.Action()}, Resource: res,
+				Sid:    fmt.Sprintf("%s%s%d", sid, name, i+1),
+				Effect: "Allow", Action: sortedSet(sc.actions), Resource: res,
 			})
 		}
 	}

@@ -14,6 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
+// NamePrefix starts the name of every SNS topic and SQS queue plwiz
+// creates, so the IAM policy can scope what it does to them.
+const NamePrefix = "plwiz-"
+
 // Role is one party of a PrivateLink setup.
 type Role string
 
@@ -192,6 +196,13 @@ var (
 	// has no condition key that names a VPC (only resource tags of the
 	// instance), so instances cannot be scoped to the consumer VPC here.
 	runShellScriptOnly = []string{"arn:aws:ssm:*::document/AWS-RunShellScript", "arn:aws:ec2:*:*:instance/*"}
+	// plwiz's queues and the topics it creates are all named NamePrefix
+	// and the session, in any partition, region and account. A topic the
+	// user chooses for notifications may have any name, so reading,
+	// changing the policy of and subscribing to a topic stay on "*";
+	// ListTopics and Unsubscribe take no resource.
+	plwizQueues = []string{"arn:*:sqs:*:*:" + NamePrefix + "*"}
+	plwizTopics = []string{"arn:*:sns:*:*:" + NamePrefix + "*"}
 )
 
 // operations is read-only after package initialisation.
@@ -241,20 +252,20 @@ var operations = [numOps]Operation{
 
 	// The provider's notification is on its service, the consumer's on its
 	// endpoint: one IAM action for both.
-	opCreateTopic:        {Service: sns.ServiceID, Name: "CreateTopic", Roles: both, AlsoNeeds: []string{"sns:TagResource"}},
+	opCreateTopic:        {Service: sns.ServiceID, Name: "CreateTopic", Roles: both, AlsoNeeds: []string{"sns:TagResource"}, Resources: plwizTopics, ScopeNote: "TopicsNamedPlwiz"},
 	opGetTopicAttributes: {Service: sns.ServiceID, Name: "GetTopicAttributes", Roles: both},
 	opSetTopicAttributes: {Service: sns.ServiceID, Name: "SetTopicAttributes", Roles: both},
-	opDeleteTopic:        {Service: sns.ServiceID, Name: "DeleteTopic", Roles: both},
+	opDeleteTopic:        {Service: sns.ServiceID, Name: "DeleteTopic", Roles: both, Resources: plwizTopics, ScopeNote: "TopicsNamedPlwiz"},
 	opListTopics:         {Service: sns.ServiceID, Name: "ListTopics", Roles: both},
 	opSubscribe:          {Service: sns.ServiceID, Name: "Subscribe", Roles: both},
 	opUnsubscribe:        {Service: sns.ServiceID, Name: "Unsubscribe", Roles: both},
-	opCreateQueue:        {Service: sqs.ServiceID, Name: "CreateQueue", Roles: both, AlsoNeeds: []string{"sqs:TagQueue"}},
-	opGetQueueURL:        {Service: sqs.ServiceID, Name: "GetQueueUrl", Roles: both},
-	opGetQueueAttributes: {Service: sqs.ServiceID, Name: "GetQueueAttributes", Roles: both},
-	opSetQueueAttributes: {Service: sqs.ServiceID, Name: "SetQueueAttributes", Roles: both},
-	opDeleteQueue:        {Service: sqs.ServiceID, Name: "DeleteQueue", Roles: both},
-	opReceiveMessage:     {Service: sqs.ServiceID, Name: "ReceiveMessage", Roles: both},
-	opDeleteMessageBatch: {Service: sqs.ServiceID, Name: "DeleteMessageBatch", Roles: both, IAMAction: "sqs:DeleteMessage"},
+	opCreateQueue:        {Service: sqs.ServiceID, Name: "CreateQueue", Roles: both, AlsoNeeds: []string{"sqs:TagQueue"}, Resources: plwizQueues, ScopeNote: "QueuesNamedPlwiz"},
+	opGetQueueURL:        {Service: sqs.ServiceID, Name: "GetQueueUrl", Roles: both, Resources: plwizQueues, ScopeNote: "QueuesNamedPlwiz"},
+	opGetQueueAttributes: {Service: sqs.ServiceID, Name: "GetQueueAttributes", Roles: both, Resources: plwizQueues, ScopeNote: "QueuesNamedPlwiz"},
+	opSetQueueAttributes: {Service: sqs.ServiceID, Name: "SetQueueAttributes", Roles: both, Resources: plwizQueues, ScopeNote: "QueuesNamedPlwiz"},
+	opDeleteQueue:        {Service: sqs.ServiceID, Name: "DeleteQueue", Roles: both, Resources: plwizQueues, ScopeNote: "QueuesNamedPlwiz"},
+	opReceiveMessage:     {Service: sqs.ServiceID, Name: "ReceiveMessage", Roles: both, Resources: plwizQueues, ScopeNote: "QueuesNamedPlwiz"},
+	opDeleteMessageBatch: {Service: sqs.ServiceID, Name: "DeleteMessageBatch", Roles: both, IAMAction: "sqs:DeleteMessage", Resources: plwizQueues, ScopeNote: "QueuesNamedPlwiz"},
 	opCreateVpcEndpointConnectionNotification:    {Service: ec2.ServiceID, Name: "CreateVpcEndpointConnectionNotification", Roles: both},
 	opDescribeVpcEndpointConnectionNotifications: {Service: ec2.ServiceID, Name: "DescribeVpcEndpointConnectionNotifications", Roles: both},
 	opDeleteVpcEndpointConnectionNotifications:   {Service: ec2.ServiceID, Name: "DeleteVpcEndpointConnectionNotifications", Roles: both},

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -175,7 +176,7 @@ func CheckTopicForVPCE(t Topic, source, account string) PolicyCheck {
 		Caller: policydoc.Caller{Service: VPCEPrincipal}, Action: "SNS:Publish", Resource: t.ARN,
 		Context: map[string]string{"aws:SourceArn": source, "aws:SourceAccount": account},
 	}, policydoc.Statement{
-		Sid: sidVPCEPublish, Effect: policydoc.Allow, Principal: &policydoc.Principal{Service: policydoc.Strings{VPCEPrincipal}},
+		Sid: vpceSid(source), Effect: policydoc.Allow, Principal: &policydoc.Principal{Service: policydoc.Strings{VPCEPrincipal}},
 		Action: policydoc.Strings{"SNS:Publish"}, Resource: policydoc.Strings{t.ARN},
 		// The guide's confused-deputy guard: only this account's sources.
 		Condition: map[string]map[string]policydoc.Strings{
@@ -183,6 +184,20 @@ func CheckTopicForVPCE(t Topic, source, account string) PolicyCheck {
 			"StringEquals": {"aws:SourceAccount": {account}},
 		},
 	}, fmt.Sprintf("the topic's policy does not let %s publish (SNS:Publish) connection events of %s", VPCEPrincipal, source))
+}
+
+// vpceSid is the Sid of the statement for one source: a topic that several
+// services or endpoints notify (a team's alerts topic) gets a statement
+// for each, and fixing it for one leaves the others' in place. IAM Sids
+// are letters and digits only.
+func vpceSid(source string) string {
+	id := source[strings.LastIndex(source, "/")+1:]
+	return sidVPCEPublish + strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, id)
 }
 
 // checkPolicy evaluates req against a policy and, when it is not allowed,

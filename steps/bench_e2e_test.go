@@ -33,7 +33,12 @@ import (
 // against `plwiz sandbox` do; "demo" wakes each party's waits on the other
 // party's actions and on the sandbox's changes, as `plwiz demo` does;
 // "throttled" is "processes" with one call in five throttled (compare its
-// time with "processes": the goal is at most twice).
+// time with "processes": the goal is at most twice); "live" is
+// "processes" with both parties' live updates on (--live-updates), their
+// waits on the other party woken by connection events. Each reports the
+// lag of the consumer's wait on the provider: from the endpoint leaving
+// pendingAcceptance to the consumer's look seeing it
+// (consumer/accepted-seen).
 // PLWIZ_BENCH_SPEEDS (default "1,10") picks the speeds; at speed 1 one run
 // takes about 75 s of AWS's delays.
 func BenchmarkTwoPartyRun(b *testing.B) {
@@ -41,7 +46,7 @@ func BenchmarkTwoPartyRun(b *testing.B) {
 	if os.Getenv("PLWIZ_BENCH_SPEEDS") == "" {
 		speeds = []string{"1", "10"}
 	}
-	for _, mode := range []string{"processes", "demo", "throttled"} {
+	for _, mode := range []string{"processes", "demo", "throttled", "live"} {
 		for _, sp := range speeds {
 			speed, err := strconv.ParseFloat(strings.TrimSpace(sp), 64)
 			if err != nil || speed <= 0 {
@@ -54,7 +59,7 @@ func BenchmarkTwoPartyRun(b *testing.B) {
 					if mode == "throttled" {
 						faults = sandbox.Faults{Throttle: 0.2, Seed: 3}
 					}
-					last = twoPartyRun(b, speed, mode == "demo", faults)
+					last = twoPartyRun(b, speed, mode == "demo", mode == "live", faults)
 				}
 				last.report(b)
 			})
@@ -96,7 +101,7 @@ type benchLine struct {
 	State string    `json:"state"`
 }
 
-func twoPartyRun(b *testing.B, speed float64, demo bool, faults sandbox.Faults) runFigures {
+func twoPartyRun(b *testing.B, speed float64, demo, live bool, faults sandbox.Faults) runFigures {
 	b.Helper()
 	var mu sync.Mutex
 	var events []sandbox.Event
@@ -131,6 +136,12 @@ func twoPartyRun(b *testing.B, speed float64, demo bool, faults sandbox.Faults) 
 	}
 	provider, consumer := mk("provider", steps.RoleProvider), mk("consumer", steps.RoleConsumer)
 	setInputs(b, sb, dir, provider, consumer)
+	if live {
+		for _, p := range []*party{provider, consumer} {
+			p.session.SetInput(steps.InLiveUpdates, "true")
+		}
+	}
+	accepted := &seenAt{}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -138,7 +149,7 @@ func twoPartyRun(b *testing.B, speed float64, demo bool, faults sandbox.Faults) 
 	for i, p := range []*party{provider, consumer} {
 		flow := steps.ProviderFlow()
 		if p.session.Role == steps.RoleConsumer {
-			flow = steps.ConsumerFlow()
+			flow = accepted.watch(steps.ConsumerFlow())
 		}
 		wg.Add(1)
 		go func() {
@@ -204,9 +215,44 @@ func twoPartyRun(b *testing.B, speed float64, demo bool, faults sandbox.Faults) 
 		"consumer/offer-file":          c[steps.StepImportOffer].Sub(p[steps.StepExportOffer]),
 		"consumer/endpoint-available":  c[steps.StepWaitAcceptance].Sub(at(ep, sandbox.EndpointAvailable)),
 		"consumer/private-dns-resolve": c[steps.StepPrivateDNSReady].Sub(at(ep+"/private-dns", "resolving")),
+		"consumer/accepted-seen":       accepted.get().Sub(at(ep, sandbox.EndpointPending)),
 	}, calls: map[steps.Role]int64{steps.RoleProvider: calls[steps.RoleProvider].Load(), steps.RoleConsumer: calls[steps.RoleConsumer].Load()}}
 	f.wall = lastLine.Sub(first)
 	f.delays = d.ServiceAvailable + d.ChangeInsync + d.Verification + d.EndpointPending + d.EndpointAvailable + d.PrivateDNSPropagate
 	f.overhead = 100 * (f.wall.Seconds() - f.delays.Seconds()) / f.delays.Seconds()
 	return f
+}
+
+// seenAt notes when the consumer's wait for acceptance first looked, and
+// first saw the endpoint past pendingAcceptance.
+type seenAt struct {
+	mu    sync.Mutex
+	began time.Time
+	at    time.Time
+}
+
+func (w *seenAt) get() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.at
+}
+
+func (w *seenAt) started() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.began
+}
+
+// watch returns flow with the wait for acceptance noting it.
+func (w *seenAt) watch(flow *steps.Flow) *steps.Flow {
+	return observePolls(flow, steps.StepWaitAcceptance, func(status steps.Status, err error) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.began.IsZero() {
+			w.began = time.Now()
+		}
+		if err == nil && status.State != "" && status.State != string(awsops.EndpointPendingAcceptance) && w.at.IsZero() {
+			w.at = time.Now()
+		}
+	})
 }

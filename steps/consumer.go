@@ -27,6 +27,7 @@ func ConsumerFlow() *Flow {
 		chooseNetworkStep(),
 		networkCheckStep(),
 		createEndpointStep(),
+		notifyStep(RoleConsumer),
 		exportRequestStep(),
 		waitAcceptanceStep(),
 		enablePrivateDNSStep(),
@@ -537,7 +538,7 @@ func exportRequestStep() *Step {
 func NewEndpoint(s *Session) {
 	s.NextAttempt(StepCreateEndpoint)
 	delete(s.Resources, ResEndpointID)
-	for _, id := range []string{StepCreateEndpoint, StepExportRequest, StepWaitAcceptance, StepEnablePrivate, StepPrivateDNSReady, StepConnectivity, StepSummary} {
+	for _, id := range []string{StepCreateEndpoint, StepNotify, StepExportRequest, StepWaitAcceptance, StepEnablePrivate, StepPrivateDNSReady, StepConnectivity, StepSummary} {
 		s.Steps[id] = &StepRecord{State: StatePending}
 	}
 }
@@ -753,7 +754,7 @@ func consumerSummaryStep() *Step {
 			if host == "" {
 				host = "the endpoint's regional vpce name"
 			}
-			return Result{Detail: fmt.Sprintf("use %s:%s from inside %s (endpoint %s)", host, s.Resource(ResNLBPort), s.Input(InVPC), s.Resource(ResEndpointID))}, nil
+			return Result{Detail: fmt.Sprintf("use %s:%s from inside %s (endpoint %s)%s", host, s.Resource(ResNLBPort), s.Input(InVPC), s.Resource(ResEndpointID), notifySummary(s))}, nil
 		},
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -37,6 +38,9 @@ type Engine struct {
 
 	fe      Frontend
 	saveErr error
+	// ownWake wakes the waits when the Env has no Wake (listen.go).
+	wakeOnce sync.Once
+	ownWake  *Signal
 }
 
 // ErrStopped is what Run returns when the user stopped the run (left,
@@ -576,11 +580,14 @@ func (e *Engine) wait(ctx context.Context, a *attempt) (Status, error) {
 		defer cancel()
 	}
 	sched := e.schedule(a.st)
+	l := e.listen(ctx, a.st)
+	defer l.stop()
 	start := time.Now()
 	var waited time.Duration // as the schedule sees it: real time, or the pauses taken
 	var last Status
 	errs := 0
 	for {
+		wake := e.wakeC()
 		e.show(e.event(EventPolling, a))
 		var status Status
 		err := guard(func() error {
@@ -606,17 +613,23 @@ func (e *Engine) wait(ctx context.Context, a *attempt) (Status, error) {
 		if last.Done || last.Failed {
 			return last, nil
 		}
-		d := sched.Next(last, max(waited, time.Since(start)))
+		d := l.pause(sched.Next(last, max(waited, time.Since(start))), last.State, last.OtherParty)
 		if errs > 0 {
 			d = max(d, retryDelay(errs-1))
 		}
+		e.noteFailure(a, l)
 		ev := e.event(EventStatus, a)
 		ev.Status, ev.NextPoll, ev.PollErr = last, e.now().Add(d), pollErr
 		e.show(ev)
-		if err := e.pause(ctx, d); err != nil {
+		paused := time.Now()
+		if err := e.pauseOn(ctx, d, wake); err != nil {
 			return last, e.waitErr(ctx, last)
 		}
-		waited += d
+		if e.Sleep != nil {
+			waited += d
+		} else {
+			waited += time.Since(paused) // a wake may end the pause early
+		}
 	}
 }
 
@@ -641,9 +654,12 @@ func (e *Engine) table(ctx context.Context, a *attempt) error {
 	if fullEvery <= 0 {
 		fullEvery = DefaultFullEvery
 	}
+	l := e.listen(ctx, st)
+	defer l.stop()
 	var rows []Row
 	var lastFull time.Time // zero: load every row
 	for {
+		wake := e.wakeC()
 		e.show(e.event(EventPolling, a))
 		full := st.Table.Changes == nil || lastFull.IsZero() || time.Since(lastFull) >= fullEvery
 		same := false
@@ -679,13 +695,20 @@ func (e *Engine) table(ctx context.Context, a *attempt) error {
 		// A table waits on the other party (a new endpoint, a consumer's
 		// request) and on the user.
 		d := sched.Next(Status{State: strconv.Itoa(len(rows)), OtherParty: true}, time.Since(start))
+		// Until it is complete it waits on the other party, whose changes
+		// the listener's events announce; then on the user, while AWS
+		// provisions what was accepted, which no event announces.
+		if l != nil {
+			d = l.pause(d, rowsSeen(rows), !complete)
+		}
+		e.noteFailure(a, l)
 		ev := e.event(EventRows, a)
 		ev.Rows, ev.Complete, ev.RowsErr, ev.NextPoll, ev.RowsSame = rows, complete, rowsErr, e.now().Add(d), same
 		e.show(ev)
 
 		q := e.question(AskTable, a)
 		q.Rows, q.Complete, q.RowsErr, q.NextPoll = rows, complete, rowsErr, ev.NextPoll
-		reply, err := e.askUntil(ctx, a, q, d)
+		reply, err := e.askUntil(ctx, a, q, d, wake)
 		if err != nil {
 			if ctx.Err() != nil {
 				return e.stop(ctx.Err())
@@ -820,13 +843,13 @@ func guard(fn func() error) (err error) {
 	return fn()
 }
 
-// askUntil asks q, giving up (to refresh) after d or when Env.Wake fires.
-func (e *Engine) askUntil(ctx context.Context, a *attempt, q Question, d time.Duration) (Reply, error) {
+// askUntil asks q, giving up (to refresh) after d or when wake is closed.
+func (e *Engine) askUntil(ctx context.Context, a *attempt, q Question, d time.Duration, wake <-chan struct{}) (Reply, error) {
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	timer := time.AfterFunc(d, cancel)
 	defer timer.Stop()
-	if wake := e.Env.wake(); wake != nil {
+	if wake != nil {
 		go func() {
 			select {
 			case <-wake:
@@ -901,7 +924,16 @@ func (e *Engine) pause(ctx context.Context, d time.Duration) error {
 	if e.Sleep != nil {
 		return e.Sleep(ctx, d)
 	}
-	return pauseFor(ctx, d, e.Env.wake())
+	return pauseFor(ctx, d, e.wakeC())
+}
+
+// pauseOn is pause with the wake channel taken before the look that
+// decided it.
+func (e *Engine) pauseOn(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
+	if e.Sleep != nil {
+		return e.Sleep(ctx, d)
+	}
+	return pauseFor(ctx, d, wake)
 }
 
 func (e *Engine) schedule(st *Step) Schedule {

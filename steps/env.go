@@ -30,14 +30,6 @@ type Env struct {
 	recent    *recentReads
 }
 
-// wake is the channel closed at the next Wake broadcast, or nil.
-func (e *Env) wake() <-chan struct{} {
-	if e == nil {
-		return nil
-	}
-	return e.Wake.C()
-}
-
 // ProbeSettings are the parts of the connectivity test that depend on where
 // plwiz runs (the sandbox has its own DNS server and CA).
 type ProbeSettings struct {

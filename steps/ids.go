@@ -4,6 +4,9 @@ package steps
 const (
 	StepIdentity = "identity"
 	StepSummary  = "summary"
+	// StepNotify is both parties' connection notification and live
+	// updates (notify.go).
+	StepNotify = "notify"
 
 	// Provider.
 	StepChooseNLB      = "choose-nlb"

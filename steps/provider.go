@@ -25,6 +25,7 @@ func ProviderFlow() *Flow {
 		createServiceStep(),
 		serviceAvailableStep(),
 		allowPrincipalsStep(),
+		notifyStep(RoleProvider),
 		privateDNSStep(),
 		txtRecordStep(),
 		verifyDNSStep(),
@@ -1098,8 +1099,8 @@ func providerSummaryStep() *Step {
 			if n := s.Input(InPrivateDNS); n != "" {
 				reach = n
 			}
-			return Result{Detail: fmt.Sprintf("service %s is live; endpoint %s connected; consumers reach it at %s:%s",
-				s.Resource(ResServiceName), orDefault(s.Resource(ResAccepted), s.Resource(ResExpected)), reach, s.Resource(ResNLBPort))}, nil
+			return Result{Detail: fmt.Sprintf("service %s is live; endpoint %s connected; consumers reach it at %s:%s%s",
+				s.Resource(ResServiceName), orDefault(s.Resource(ResAccepted), s.Resource(ResExpected)), reach, s.Resource(ResNLBPort), notifySummary(s))}, nil
 		},
 	}
 }

@@ -16,16 +16,19 @@ type TeardownAction struct {
 }
 
 // TeardownPlan lists what the session created and how to delete it, in
-// order: a consumer's endpoint, then the security group plwiz made for it;
-// a provider's TXT record, then its connections (an endpoint service with
-// live connections cannot be deleted), then the service. Resources the
-// session only used (an NLB, an existing service it adopted, a VPC) are
-// left alone.
+// order: a consumer's connection notifications, its endpoint, then the
+// security group plwiz made for it; a provider's TXT record, its
+// notifications, then its connections (an endpoint service with live
+// connections cannot be deleted), then the service; last, either party's
+// events subscription, topic and queue. Resources the session only used
+// (an NLB, an existing service it adopted, a VPC, a topic the user chose)
+// are left alone.
 func TeardownPlan(s *Session) []TeardownAction {
 	var plan []TeardownAction
 	switch s.Role {
 	case RoleConsumer:
 		plan = append(plan, reachabilityTeardown(s)...)
+		plan = append(plan, notificationTeardown(s)...)
 		if id := s.Resource(ResEndpointID); id != "" {
 			plan = append(plan, TeardownAction{Label: "delete interface endpoint " + id, Do: func(ctx context.Context, env *Env) error {
 				err := env.consumer().DeleteEndpoint(ctx, id)
@@ -52,6 +55,7 @@ func TeardownPlan(s *Session) []TeardownAction {
 				return err
 			}})
 		}
+		plan = append(plan, notificationTeardown(s)...)
 		if svc != "" && !adoptsService(s) {
 			plan = append(plan,
 				TeardownAction{Label: "reject the connections of " + svc, Do: func(ctx context.Context, env *Env) error {
@@ -73,7 +77,7 @@ func TeardownPlan(s *Session) []TeardownAction {
 			)
 		}
 	}
-	return plan
+	return append(plan, eventsTeardown(s)...)
 }
 
 // sgFreeTimeout bounds the wait for a deleted endpoint to let go of its

@@ -89,11 +89,13 @@ func startSandboxDemo(t *testing.T, w, h int, scenario string) *demoRun {
 	p := party("provider", steps.ProviderFlow(), map[string]string{
 		steps.InNLB: nlb, steps.InAcceptance: "true", steps.InServiceID: "", steps.InPrincipals: sandbox.ConsumerAccountID,
 		steps.InPrivateDNS: "api.example.com", steps.InWriteTXT: "true", steps.InOfferOut: offer, steps.InRequest: request,
+		steps.InLiveUpdates: "false", steps.InNotifyTopic: steps.NotifyNone,
 	})
 	c := party("consumer", steps.ConsumerFlow(), map[string]string{
 		steps.InOffer: offer, steps.InVPC: vpc, steps.InSubnets: strings.Join(subnets, ","),
 		steps.InSecurityGroup: steps.CreateSecurityGroupValue, steps.InRequestOut: request, steps.InHTTPPath: "/health",
-		steps.InProbeFrom: "ssm:" + instance,
+		steps.InProbeFrom:   "ssm:" + instance,
+		steps.InLiveUpdates: "false", steps.InNotifyTopic: steps.NotifyNone,
 	})
 	probe := &probe[*Demo]{m: NewDemo(p, c, DemoOptions{})}
 	tm := teatest.NewTestModel(t, probe, teatest.WithInitialTermSize(w, h))

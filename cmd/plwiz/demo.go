@@ -197,17 +197,22 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 
 	// The answers a newcomer has nothing to decide about are given, so the
 	// wizard does not stop to ask them: acceptance on, a new service (no
-	// existing one), the TXT record written to the sandbox's zone, and the
-	// HTTP path the sandbox's service answers.
+	// existing one), the TXT record written to the sandbox's zone, the
+	// HTTP path the sandbox's service answers, and no connection
+	// notifications: both parties run in this process, so one's action
+	// wakes the other's wait at once, which is what live updates give two
+	// processes.
 	d.provider, err = newDemoParty(d, f, f.provider, steps.ProviderFlow(), sessions, probe, logw, now, map[string]string{
-		steps.InNLB:        f.nlbARN,
-		steps.InAcceptance: "true",
-		steps.InServiceID:  "",
-		steps.InPrincipals: f.consumer.ID,
-		steps.InPrivateDNS: "api." + f.domain,
-		steps.InWriteTXT:   "true",
-		steps.InOfferOut:   offer,
-		steps.InRequest:    request,
+		steps.InNLB:         f.nlbARN,
+		steps.InAcceptance:  "true",
+		steps.InServiceID:   "",
+		steps.InPrincipals:  f.consumer.ID,
+		steps.InPrivateDNS:  "api." + f.domain,
+		steps.InWriteTXT:    "true",
+		steps.InOfferOut:    offer,
+		steps.InRequest:     request,
+		steps.InLiveUpdates: "false",
+		steps.InNotifyTopic: steps.NotifyNone,
 	})
 	if err != nil {
 		return nil, err
@@ -220,7 +225,9 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 		steps.InRequestOut:    request,
 		steps.InHTTPPath:      probe.HTTPPath,
 		// From the instance in the VPC, as from a laptop on AWS.
-		steps.InProbeFrom: "ssm:" + f.instance,
+		steps.InProbeFrom:   "ssm:" + f.instance,
+		steps.InLiveUpdates: "false",
+		steps.InNotifyTopic: steps.NotifyNone,
 	})
 	if err != nil {
 		return nil, err

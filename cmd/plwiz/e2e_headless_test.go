@@ -100,6 +100,7 @@ func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 		name    string
 		sandbox []string
 		check   func(t *testing.T, out string)
+		parties partyArgs
 	}{
 		{name: "default"},
 		{name: "legacy-ids", sandbox: []string{"--scenario", "legacy-ids"}, check: func(t *testing.T, out string) {
@@ -120,15 +121,43 @@ func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 			}
 		}},
 		{name: "throttled-and-5xx", sandbox: []string{"--faults", "throttle=0.2,5xx=0.2,seed=3"}},
+		// Both parties with live updates: each has its topic, queue and
+		// notification, the consumer's wait is woken by the Accept event
+		// (its own next look is minutes away, past --wait-timeout), and
+		// teardown deletes them.
+		{name: "live-updates", parties: partyArgs{
+			args: map[string][]string{"provider": {"--notify-topic", "new", "--live-updates"}, "consumer": {"--live-updates"}},
+			check: func(t *testing.T, out string) {
+				for _, want := range []string{`"step":"notify","title":"Connection notifications","state":"done","detail":"Connect, Accept, Reject and Delete events of service vpce-svc-`,
+					"✓ Connection notifications: Connect, Accept, Reject and Delete events of endpoint vpce-", "; connection notifications to arn:aws:sns:"} {
+					if !strings.Contains(out, want) {
+						t.Errorf("output lacks %q:\n%s", want, out)
+					}
+				}
+			},
+			teardown: []string{"✓ delete connection notification vpce-nfn-", "✓ unsubscribe arn:aws:sns:", "✓ delete SNS topic arn:aws:sns:", "✓ delete SQS queue http"},
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			headlessTwoProcesses(t, bin, tc.sandbox, tc.check)
+			check := tc.check
+			if check == nil {
+				check = tc.parties.check
+			}
+			headlessTwoProcesses(t, bin, tc.sandbox, check, tc.parties)
 		})
 	}
 }
 
-func headlessTwoProcesses(t *testing.T, bin string, sandboxArgs []string, check func(t *testing.T, out string)) {
+// partyArgs are what a case adds to the parties' command lines, and the
+// lines it expects from each party's teardown besides the usual ones.
+type partyArgs struct {
+	args     map[string][]string
+	check    func(t *testing.T, out string)
+	teardown []string
+}
+
+func headlessTwoProcesses(t *testing.T, bin string, sandboxArgs []string, check func(t *testing.T, out string), extra partyArgs) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	sp := startSandboxProcess(t, ctx, bin, sandboxArgs...)
@@ -165,13 +194,13 @@ func headlessTwoProcesses(t *testing.T, bin string, sandboxArgs []string, check 
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		prov = run("provider", "provider", "--non-interactive", "--nlb", sp.lb, "--allow", "222222222222",
-			"--private-dns", "api.example.com", "--offer-out", offer, "--request", request, "--wait-timeout", "60s", "--output", "json")
+		prov = run("provider", append([]string{"provider", "--non-interactive", "--nlb", sp.lb, "--allow", "222222222222",
+			"--private-dns", "api.example.com", "--offer-out", offer, "--request", request, "--wait-timeout", "60s", "--output", "json"}, extra.args["provider"]...)...)
 	}()
 	go func() {
 		defer wg.Done()
-		cons = run("consumer", "consumer", "--non-interactive", "--offer", offer, "--vpc", vpc, "--subnets", subnets,
-			"--request-out", request, "--http", "/health", "--yes", "--wait-timeout", "60s")
+		cons = run("consumer", append([]string{"consumer", "--non-interactive", "--offer", offer, "--vpc", vpc, "--subnets", subnets,
+			"--request-out", request, "--http", "/health", "--yes", "--wait-timeout", "60s"}, extra.args["consumer"]...)...)
 	}()
 	wg.Wait()
 	if prov.code != 0 || cons.code != 0 {
@@ -210,10 +239,10 @@ func headlessTwoProcesses(t *testing.T, bin string, sandboxArgs []string, check 
 		if td.code != 0 {
 			t.Fatalf("teardown %s: exit %d\n%s%s", party, td.code, td.out, td.errOut)
 		}
-		for _, want := range map[string][]string{
+		for _, want := range append(map[string][]string{
 			"consumer": {"✓ delete interface endpoint vpce-", "✓ delete security group sg-"},
 			"provider": {"✓ delete TXT _", "✓ reject the connections of vpce-svc-", "✓ delete endpoint service vpce-svc-"},
-		}[party] {
+		}[party], extra.teardown...) {
 			if !strings.Contains(td.out, want) {
 				t.Errorf("teardown %s output lacks %q:\n%s", party, want, td.out)
 			}

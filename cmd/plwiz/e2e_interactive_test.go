@@ -108,12 +108,14 @@ func withPath(env []string, dir string) []string {
 // real wizard (not the demo) in two tmux terminals against plwiz sandbox,
 // as two teams would: the provider at 120x40 picks the NLB from the loaded
 // choices, is asked whether to require acceptance and takes the proposed
-// Yes, allows the consumer's account, names api.example.com, lets plwiz
-// write the TXT record (the proposed answer), and exports the offer; the consumer at 80x24
+// Yes, allows the consumer's account, asks for live updates (a new topic
+// proposed and taken), names api.example.com, lets plwiz write the TXT
+// record (the proposed answer), and exports the offer; the consumer at 80x24
 // pastes the offer's token as selected with the mouse, leaves with ctrl+c
 // and comes back with --resume, picks its VPC and subnets from the loaded
-// choices, takes the VPC DNS fix, creates the endpoint and exports the
-// request; the provider imports it by its path and accepts with a; the
+// choices, takes the VPC DNS fix, creates the endpoint, asks for live
+// updates and exports the request; the provider imports it by its path
+// and accepts with a, which wakes the consumer's wait through its queue; the
 // consumer turns private DNS on and passes the connectivity test, asking
 // for /health over HTTP too. The sessions hold the answers given.
 func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
@@ -180,6 +182,13 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	prov.see(`Account IDs \(222222222222\)`)
 	prov.write("222222222222")
 	prov.press("Enter")
+	// Live updates: yes; the topic then proposed is a new one.
+	prov.at(`Live updates while waiting for the consumer's endpoint`, "y")
+	prov.see(`Send the connection events of the service to`, `> a new topic, plwiz-provider-`, `none`)
+	prov.press("Enter")
+	prov.see(`Create the SNS topic plwiz-provider-`, `Live updates: create the SQS queue`, `Press enter to go ahead`)
+	prov.press("Enter")
+	prov.at(`✓ Connect, Accept, Reject and Delete events of service vpce-svc-`, "Enter")
 	prov.see(`Private DNS name \(optional\)`)
 	prov.write("api.example.com")
 	prov.press("Enter")
@@ -242,6 +251,12 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	cons.see(`Create an interface endpoint to`, `Press enter to go ahead`)
 	cons.press("Enter")
 	cons.at(`\(pendingAcceptance\), private DNS off`, "Enter")
+	// Live updates for the consumer too: its wait for acceptance is woken
+	// by the Accept event (its own next look would be minutes away).
+	cons.at(`Live updates while waiting for the provider`, "y")
+	cons.at(`> a new topic, plwiz-consumer-`, "Enter")
+	cons.at(`Press enter to go ahead`, "Enter")
+	cons.at(`✓ Connect, Accept, Reject and Delete events of endpoint`, "Enter")
 	cons.at(`Write the request to`, "Enter")
 	cons.at(`Written to`, "Enter")
 	cons.see(`waiting for the provider`)
@@ -259,7 +274,8 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	prov.at(`✓ Complete — press enter to continue`, "Enter")
 	prov.see(`Check the load balancer again`, `✓ plwiz-demo-nlb: every AZ has a healthy target`)
 	prov.press("Enter")
-	prov.at(`consumers reach it at api\.example\.com:8443`, "Enter")
+	prov.see(`consumers reach it at api\.example\.com:8443;`, `connection notifications to arn:aws:sns:`, `with live updates`)
+	prov.press("Enter")
 	prov.at(`All done`, "Enter")
 	prov.see(`plwiz provider: every step is done\.`)
 
@@ -292,10 +308,11 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	cons.see(`plwiz consumer: every step is done\.`)
 
 	// The answers are in the sessions as given: acceptance and the TXT
-	// record by their proposed Yes, no existing service, the HTTP path.
+	// record by their proposed Yes, no existing service, the HTTP path,
+	// live updates and their new topics.
 	for party, want := range map[string]map[string]string{
-		"provider": {steps.InAcceptance: "true", steps.InServiceID: "", steps.InWriteTXT: "true"},
-		"consumer": {steps.InHTTPPath: "/health", steps.InProbeFrom: steps.ProbeLocal},
+		"provider": {steps.InAcceptance: "true", steps.InServiceID: "", steps.InWriteTXT: "true", steps.InLiveUpdates: "true", steps.InNotifyTopic: steps.NotifyNew},
+		"consumer": {steps.InHTTPPath: "/health", steps.InProbeFrom: steps.ProbeLocal, steps.InLiveUpdates: "true", steps.InNotifyTopic: steps.NotifyNew},
 	} {
 		files, err := filepath.Glob(filepath.Join(dir, party, "state", "plwiz", party+"-*.json"))
 		if err != nil || len(files) != 1 {
@@ -309,6 +326,9 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 			if got, ok := sess.Inputs[k]; !ok || got != v {
 				t.Errorf("the %s's session has %s = %q (recorded %v), want %q", party, k, got, ok, v)
 			}
+		}
+		if !strings.HasPrefix(sess.Resource(steps.ResNotification), "vpce-nfn-") || sess.Resource(steps.ResEventsSubscribe) == "" {
+			t.Errorf("the %s's session made no notification or subscription: %v", party, sess.Resources)
 		}
 	}
 }

@@ -30,6 +30,8 @@ func TestFlowFlagsAreValidatedBeforeAnyAWSCall(t *testing.T) {
 		{[]string{"consumer", "--non-interactive", "--session", "x"}, "--session goes with --resume"},
 		{[]string{"consumer", "--non-interactive", "--new-endpoint"}, "--new-endpoint goes with --resume"},
 		{[]string{"consumer", "--non-interactive", "--resume"}, "no unfinished consumer session"},
+		{[]string{"provider", "--non-interactive", "--notify-topic", "alerts"}, "--notify-topic: expected none, new, or an SNS topic ARN"},
+		{[]string{"consumer", "--non-interactive", "--notify-topic", "arn:aws:sns:us-east-1:222222222222:q.fifo"}, "--notify-topic: \"arn:aws:sns:us-east-1:222222222222:q.fifo\" is a FIFO topic"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -28,12 +28,14 @@ func TestIAMPolicyPrintsValidJSONPerRole(t *testing.T) {
 			[]string{"ec2:CreateVpcEndpointServiceConfiguration", "ec2:AcceptVpcEndpointConnections", "ec2:RejectVpcEndpointConnections",
 				"ec2:DescribeVpcEndpointConnections", "ec2:ModifyVpcEndpointServicePermissions", "ec2:StartVpcEndpointServicePrivateDnsVerification",
 				"elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeListeners",
-				"route53:ChangeResourceRecordSets", "route53:GetChange", "route53:ListHostedZonesByName", "sts:GetCallerIdentity"},
+				"route53:ChangeResourceRecordSets", "route53:GetChange", "route53:ListHostedZonesByName", "sts:GetCallerIdentity",
+				"ec2:CreateVpcEndpointConnectionNotification", "sns:SetTopicAttributes", "sns:Subscribe", "sqs:ReceiveMessage", "sqs:DeleteMessage"},
 			[]string{"ec2:CreateVpcEndpoint", "ec2:ModifyVpcAttribute"},
 			[]string{"CreateVpcEndpointServiceConfiguration"}},
 		{"consumer",
 			[]string{"ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint", "ec2:DescribeVpcEndpointServices", "ec2:ModifyVpcAttribute",
-				"ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "sts:GetCallerIdentity"},
+				"ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "sts:GetCallerIdentity",
+				"ec2:CreateVpcEndpointConnectionNotification", "sns:CreateTopic", "sqs:CreateQueue", "sqs:TagQueue"},
 			[]string{"ec2:AcceptVpcEndpointConnections", "route53:ChangeResourceRecordSets", "elasticloadbalancing:DescribeLoadBalancers"},
 			[]string{"CreateNetworkInsightsPath", "CreateSecurityGroup", "CreateVpcEndpoint", "StartNetworkInsightsAnalysis"}},
 	}
@@ -55,11 +57,26 @@ func TestIAMPolicyPrintsValidJSONPerRole(t *testing.T) {
 			var actions []string
 			var tagStmt *statement
 			for i, s := range p.Statement {
-				// Run Command is scoped to AWS-RunShellScript and instances.
+				// Run Command is scoped to AWS-RunShellScript and instances;
+				// SQS to plwiz's queues, creating and deleting topics to
+				// plwiz's topics.
 				scoped := slices.Equal(s.Action, []string{"ssm:SendCommand"}) &&
 					(s.Resource == "arn:aws:ssm:*::document/AWS-RunShellScript" || s.Resource == "arn:aws:ec2:*:*:instance/*")
+				switch s.Resource {
+				case "arn:*:sqs:*:*:plwiz-*":
+					scoped = slices.Equal(s.Action, []string{"sqs:CreateQueue", "sqs:DeleteMessage", "sqs:DeleteQueue", "sqs:GetQueueAttributes",
+						"sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:SetQueueAttributes", "sqs:TagQueue"})
+				case "arn:*:sns:*:*:plwiz-*":
+					scoped = slices.Equal(s.Action, []string{"sns:CreateTopic", "sns:DeleteTopic", "sns:TagResource"})
+				case "*":
+					for _, a := range s.Action {
+						if strings.HasPrefix(a, "sqs:") || a == "sns:CreateTopic" || a == "sns:DeleteTopic" || a == "sns:TagResource" {
+							t.Errorf("%s is allowed on every resource; plwiz only needs it on what it names plwiz-", a)
+						}
+					}
+				}
 				if s.Effect != "Allow" || (s.Resource != "*" && !scoped) || s.Sid == "" {
-					t.Errorf("statement %+v: want a Sid, Allow on * (or Run Command scoped)", s)
+					t.Errorf("statement %+v: want a Sid, Allow on * (or Run Command, plwiz's queues and topics scoped)", s)
 				}
 				if slices.Contains(s.Action, "ec2:CreateTags") {
 					tagStmt = &p.Statement[i]
