@@ -222,7 +222,7 @@ func TestModifyServiceConfiguration(t *testing.T) {
 	}
 	if err := modify(&ec2.ModifyVpcEndpointServiceConfigurationInput{
 		AcceptanceRequired: aws.Bool(false), AddSupportedIpAddressTypes: []string{"ipv6"},
-		AddSupportedRegions: []string{"eu-west-1"},
+		AddSupportedRegions: []string{"us-west-2"},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestModifyServiceConfiguration(t *testing.T) {
 		t.Errorf("after add: acceptance %v, ip types %v, regions %+v", aws.ToBool(got.AcceptanceRequired), got.SupportedIpAddressTypes, got.SupportedRegions)
 	}
 	if err := modify(&ec2.ModifyVpcEndpointServiceConfigurationInput{
-		RemoveSupportedIpAddressTypes: []string{"ipv6"}, RemoveSupportedRegions: []string{"eu-west-1"}, RemovePrivateDnsName: aws.Bool(true),
+		RemoveSupportedIpAddressTypes: []string{"ipv6"}, RemoveSupportedRegions: []string{"us-west-2"}, RemovePrivateDnsName: aws.Bool(true),
 	}); err != nil {
 		t.Fatal(err)
 	}

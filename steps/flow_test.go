@@ -73,10 +73,8 @@ func facts(t testing.TB, sb *sbtest.Env) worldFacts {
 		for arn := range w.LoadBalancers {
 			f.nlbARN = arn
 		}
-		for _, id := range sandbox.SortedKeys(w.VPCs) {
-			if w.VPCs[id].Owner == sandbox.ConsumerAccountID {
-				f.consumerVPC = id
-			}
+		if v := w.AccountVPC(sandbox.ConsumerAccountID, ""); v != nil {
+			f.consumerVPC = v.ID
 		}
 		for _, id := range sandbox.SortedKeys(w.Subnets) {
 			if w.Subnets[id].VPCID == f.consumerVPC {

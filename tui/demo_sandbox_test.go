@@ -41,10 +41,8 @@ func startSandboxDemo(t *testing.T, w, h int) *demoRun {
 		for arn := range w.LoadBalancers {
 			nlb = arn
 		}
-		for _, id := range sandbox.SortedKeys(w.VPCs) {
-			if w.VPCs[id].Owner == sandbox.ConsumerAccountID {
-				vpc = id
-			}
+		if v := w.AccountVPC(sandbox.ConsumerAccountID, ""); v != nil {
+			vpc = v.ID
 		}
 		for _, id := range sandbox.SortedKeys(w.Subnets) {
 			if w.Subnets[id].VPCID == vpc {

@@ -262,10 +262,8 @@ func readDemoFacts(sb *sandbox.Sandbox) (demoFacts, error) {
 				f.domain = strings.TrimSuffix(z.Name, ".")
 			}
 		}
-		for _, id := range sandbox.SortedKeys(w.VPCs) {
-			if w.VPCs[id].Owner == f.consumer.ID && f.consumerVPC == "" {
-				f.consumerVPC = id
-			}
+		if v := w.AccountVPC(f.consumer.ID, ""); v != nil {
+			f.consumerVPC = v.ID
 		}
 		for _, id := range sandbox.SortedKeys(w.Subnets) {
 			sn := w.Subnets[id]

@@ -54,11 +54,8 @@ func (e *Env) Endpoint(t testing.TB, o EndpointOptions) Endpoint {
 	var out Endpoint
 	var subnets []string
 	e.SB.World(func(w *sandbox.World, _ time.Time) {
-		for _, id := range sandbox.SortedKeys(w.VPCs) {
-			if w.VPCs[id].Owner == consumer.ID {
-				out.VPCID = id
-				break
-			}
+		if v := w.AccountVPC(consumer.ID, ""); v != nil {
+			out.VPCID = v.ID
 		}
 		byAZ := map[string]string{}
 		for _, id := range sandbox.SortedKeys(w.Subnets) {
