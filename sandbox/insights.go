@@ -14,9 +14,9 @@ type InsightsPath struct {
 	ID          string    `json:"id"`
 	Owner       string    `json:"owner"`
 	Region      string    `json:"region,omitempty"` // "" is the home region
-	Source      string    `json:"source"`      // instance or network interface ID
-	Destination string    `json:"destination"` // instance or network interface ID
-	Protocol    string    `json:"protocol"`    // tcp | udp
+	Source      string    `json:"source"`           // instance or network interface ID
+	Destination string    `json:"destination"`      // instance or network interface ID
+	Protocol    string    `json:"protocol"`         // tcp | udp
 	Port        int32     `json:"port,omitempty"`
 	CreatedAt   time.Time `json:"createdAt"`
 	Tags        []Tag     `json:"tags,omitempty"`
