@@ -33,7 +33,10 @@ type Endpoint struct {
 	PrivateDNSEnabled bool
 	ENIIDs            []string
 	IPAddressType     string
-	CreatedAt         time.Time
+	// ServiceRegion is the region of the service the endpoint connects to:
+	// another than the endpoint's own for a cross-region endpoint.
+	ServiceRegion string
+	CreatedAt     time.Time
 	// LastError is AWS's last error for the endpoint, if any (for example
 	// why it failed).
 	LastError     *EndpointError
@@ -71,6 +74,9 @@ type CreateEndpointInput struct {
 	SubnetIDs        []string // one per AZ
 	SecurityGroupIDs []string
 	IPAddressType    string // optional: ipv4 | dualstack | ipv6
+	// ServiceRegion is the region hosting the service when it is not the
+	// client's: a cross-region endpoint (AWS requires vpce:AllowMultiRegion).
+	ServiceRegion string
 	// ClientToken makes the create idempotent; derive it from the session.
 	ClientToken string
 	Tags        Tags
@@ -100,6 +106,9 @@ func (c *Consumer) CreateEndpoint(ctx context.Context, in CreateEndpointInput) (
 	}
 	if in.ClientToken != "" {
 		req.ClientToken = aws.String(in.ClientToken)
+	}
+	if in.ServiceRegion != "" && in.ServiceRegion != c.c.region {
+		req.ServiceRegion = aws.String(in.ServiceRegion)
 	}
 	var api endpointsAPI = c.c.ec2
 	out, err := api.CreateVpcEndpoint(c.with(ctx, opCreateVpcEndpoint), req)
@@ -165,7 +174,7 @@ func endpointFrom(e types.VpcEndpoint) Endpoint {
 		ID: str(e.VpcEndpointId), ServiceName: str(e.ServiceName), VPCID: str(e.VpcId), Owner: str(e.OwnerId),
 		SubnetIDs: strs(e.SubnetIds), PrivateDNSEnabled: aws.ToBool(e.PrivateDnsEnabled), ENIIDs: strs(e.NetworkInterfaceIds),
 		IPAddressType: clean(string(e.IpAddressType)), CreatedAt: aws.ToTime(e.CreationTimestamp),
-		FailureReason: str(e.FailureReason), Tags: fromEC2Tags(e.Tags),
+		FailureReason: str(e.FailureReason), Tags: fromEC2Tags(e.Tags), ServiceRegion: str(e.ServiceRegion),
 	}
 	ep.State, _ = ParseEndpointState(string(e.State))
 	for _, g := range e.Groups {

@@ -39,7 +39,7 @@ func IAMPolicy(r Role) (Policy, error) {
 	if r != RoleProvider && r != RoleConsumer {
 		return Policy{}, fmt.Errorf("iam policy: unknown role %q (want provider or consumer)", r)
 	}
-	var actions, also []string
+	var actions, also, multi []string
 	var scoped []Operation
 	var tagCreates []string // create actions that tag
 	for _, o := range Operations(r) {
@@ -49,9 +49,12 @@ func IAMPolicy(r Role) (Policy, error) {
 			actions = append(actions, o.Action())
 		}
 		for _, extra := range o.AlsoNeeds {
-			if extra == "ec2:CreateTags" {
+			switch extra {
+			case "ec2:CreateTags":
 				tagCreates = append(tagCreates, o.Name)
-			} else {
+			case AllowMultiRegion:
+				multi = append(multi, extra)
+			default:
 				also = append(also, extra)
 			}
 		}
@@ -75,6 +78,11 @@ func IAMPolicy(r Role) (Policy, error) {
 	}
 	if len(also) > 0 {
 		p.Statement = append(p.Statement, PolicyStatement{Sid: sid + "Also", Effect: "Allow", Action: sortedSet(also), Resource: "*"})
+	}
+	if len(multi) > 0 {
+		// A statement of its own, so one who allows no cross-region access
+		// can drop it.
+		p.Statement = append(p.Statement, PolicyStatement{Sid: sid + "CrossRegion", Effect: "Allow", Action: sortedSet(multi), Resource: "*"})
 	}
 	return p, nil
 }
