@@ -33,6 +33,14 @@ type demoRun struct {
 // newcomer could not know filled in, as plwiz demo does.
 func startSandboxDemo(t *testing.T, w, h int) *demoRun {
 	t.Helper()
+	return startSandboxDemoIn(t, w, h, "")
+}
+
+// startSandboxDemoIn is startSandboxDemo with the consumer in another
+// region than the provider's ("" for the same), as plwiz demo
+// --cross-region plays it.
+func startSandboxDemoIn(t *testing.T, w, h int, consumerRegion string) *demoRun {
+	t.Helper()
 	delays := sandbox.DefaultDelays().Scaled(200)
 	sb := sbtest.Start(t, sbtest.Options{RealClock: true, Delays: &delays, DataPlane: true})
 	var nlb, vpc string
@@ -41,7 +49,7 @@ func startSandboxDemo(t *testing.T, w, h int) *demoRun {
 		for arn := range w.LoadBalancers {
 			nlb = arn
 		}
-		if v := w.AccountVPC(sandbox.ConsumerAccountID, ""); v != nil {
+		if v := w.AccountVPC(sandbox.ConsumerAccountID, consumerRegion); v != nil {
 			vpc = v.ID
 		}
 		for _, id := range sandbox.SortedKeys(w.Subnets) {
@@ -55,8 +63,8 @@ func startSandboxDemo(t *testing.T, w, h int) *demoRun {
 	opts := Options{Static: true, Backoff: func() *steps.Backoff {
 		return &steps.Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}
 	}}
-	party := func(account string, flow *steps.Flow, inputs map[string]string) *Model {
-		client, err := awsops.New(sb.Config(t, account), awsops.Options{})
+	party := func(account, region string, flow *steps.Flow, inputs map[string]string) *Model {
+		client, err := awsops.New(sb.ConfigIn(t, account, region), awsops.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,11 +80,11 @@ func startSandboxDemo(t *testing.T, w, h int) *demoRun {
 		}}
 		return New(flow, s, env, opts)
 	}
-	p := party("provider", steps.ProviderFlow(), map[string]string{
-		steps.InNLB: nlb, steps.InAcceptance: "true", steps.InServiceID: "", steps.InPrincipals: sandbox.ConsumerAccountID,
+	p := party("provider", "", steps.ProviderFlow(), map[string]string{
+		steps.InNLB: nlb, steps.InAcceptance: "true", steps.InServiceID: "", steps.InSupportedRegns: consumerRegion, steps.InPrincipals: sandbox.ConsumerAccountID,
 		steps.InPrivateDNS: "api.example.com", steps.InWriteTXT: "true", steps.InOfferOut: offer, steps.InRequest: request,
 	})
-	c := party("consumer", steps.ConsumerFlow(), map[string]string{
+	c := party("consumer", consumerRegion, steps.ConsumerFlow(), map[string]string{
 		steps.InOffer: offer, steps.InVPC: vpc, steps.InSubnets: strings.Join(subnets, ","),
 		steps.InSecurityGroup: steps.CreateSecurityGroupValue, steps.InRequestOut: request, steps.InHTTPPath: "/health",
 	})

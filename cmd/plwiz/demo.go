@@ -28,6 +28,8 @@ import (
 type demoOptions struct {
 	speed float64
 	seed  uint64
+	// crossRegion plays the consumer in the sandbox's second region.
+	crossRegion bool
 }
 
 // defaultDemoSpeed makes the AWS-side waits a few seconds in all: long
@@ -51,12 +53,18 @@ and subnets, the file the offer and the request pass through) are filled in
 for you. The offer and the request go through files in a temporary folder,
 as they would through a chat or an email between two teams.
 
+--cross-region plays the consumer in us-west-2 while the provider stays in
+us-east-1: the provider's service supports us-west-2, and the consumer's
+endpoint connects to it across regions (AWS PrivateLink cross-region
+access), in any AZ of its own region.
+
 --speed divides the sandbox's AWS-side delays (service available, DNS
 verification, acceptance). Ctrl-C leaves: the sandbox stops and the demo's
 files are deleted. The demo never talks to AWS; --profile, --region and
 --endpoint-url do not apply.`,
 		Example: `  plwiz demo
-  plwiz demo --speed 50    # shorter waits`,
+  plwiz demo --speed 50        # shorter waits
+  plwiz demo --cross-region    # the consumer in another region`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if math.IsNaN(o.speed) || o.speed <= 0 || o.speed > 100000 {
@@ -68,6 +76,7 @@ files are deleted. The demo never talks to AWS; --profile, --region and
 	f := cmd.Flags()
 	f.Float64Var(&o.speed, "speed", defaultDemoSpeed, "Divide every AWS-side delay by this factor; 1 is real-world time.")
 	f.Uint64Var(&o.seed, "seed", 0, "Make the sandbox's IDs and addresses from this seed, the same every run (default 0: random ones).")
+	f.BoolVar(&o.crossRegion, "cross-region", false, "Play the consumer in "+sandbox.SecondRegion+", the provider in "+sandbox.DefaultRegion+": the endpoint connects across regions.")
 	return cmd
 }
 
@@ -132,13 +141,14 @@ type demoSetup struct {
 
 // demoFacts are what a user would look up in the console before starting.
 type demoFacts struct {
-	region        string
-	provider      sandbox.Account
-	consumer      sandbox.Account
-	nlbARN        string
-	domain        string
-	consumerVPC   string
-	servedSubnets []string
+	region         string // the provider's
+	consumerRegion string
+	provider       sandbox.Account
+	consumer       sandbox.Account
+	nlbARN         string
+	domain         string
+	consumerVPC    string
+	servedSubnets  []string
 }
 
 // startDemo starts the sandbox in-process on random loopback ports and
@@ -167,9 +177,17 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 		d.sb = nil
 		return nil, fmt.Errorf("start the sandbox: %w", err)
 	}
-	f, err := readDemoFacts(d.sb)
+	consumerRegion := ""
+	if o.crossRegion {
+		consumerRegion = sandbox.SecondRegion
+	}
+	f, err := readDemoFacts(d.sb, consumerRegion)
 	if err != nil {
 		return nil, err
+	}
+	supported := ""
+	if f.consumerRegion != f.region {
+		supported = f.consumerRegion
 	}
 	probe := steps.ProbeSettings{
 		ResolverAddr: d.sb.DNSAddr(), RootCAs: d.sb.CAPool(), CAFile: d.sb.CAFile(),
@@ -180,22 +198,24 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 
 	// The answers a newcomer has nothing to decide about are given, so the
 	// wizard does not stop to ask them: acceptance on, a new service (no
-	// existing one), the TXT record written to the sandbox's zone, and the
-	// HTTP path the sandbox's service answers.
-	d.provider, err = newDemoParty(d, f, f.provider, steps.ProviderFlow(), sessions, probe, logw, now, map[string]string{
-		steps.InNLB:        f.nlbARN,
-		steps.InAcceptance: "true",
-		steps.InServiceID:  "",
-		steps.InPrincipals: f.consumer.ID,
-		steps.InPrivateDNS: "api." + f.domain,
-		steps.InWriteTXT:   "true",
-		steps.InOfferOut:   offer,
-		steps.InRequest:    request,
+	// existing one) supporting the consumer's region, the TXT record
+	// written to the sandbox's zone, and the HTTP path the sandbox's
+	// service answers.
+	d.provider, err = newDemoParty(d, f.region, f.provider, steps.ProviderFlow(), sessions, probe, logw, now, map[string]string{
+		steps.InNLB:            f.nlbARN,
+		steps.InAcceptance:     "true",
+		steps.InServiceID:      "",
+		steps.InSupportedRegns: supported,
+		steps.InPrincipals:     f.consumer.ID,
+		steps.InPrivateDNS:     "api." + f.domain,
+		steps.InWriteTXT:       "true",
+		steps.InOfferOut:       offer,
+		steps.InRequest:        request,
 	})
 	if err != nil {
 		return nil, err
 	}
-	d.consumer, err = newDemoParty(d, f, f.consumer, steps.ConsumerFlow(), sessions, probe, logw, now, map[string]string{
+	d.consumer, err = newDemoParty(d, f.consumerRegion, f.consumer, steps.ConsumerFlow(), sessions, probe, logw, now, map[string]string{
 		steps.InOffer:         offer,
 		steps.InVPC:           f.consumerVPC,
 		steps.InSubnets:       strings.Join(f.servedSubnets, ","),
@@ -209,9 +229,9 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 	return d, nil
 }
 
-func newDemoParty(d *demoSetup, f demoFacts, acct sandbox.Account, flow *steps.Flow, sessions string, probe steps.ProbeSettings, logw io.Writer, now time.Time, inputs map[string]string) (demoParty, error) {
+func newDemoParty(d *demoSetup, region string, acct sandbox.Account, flow *steps.Flow, sessions string, probe steps.ProbeSettings, logw io.Writer, now time.Time, inputs map[string]string) (demoParty, error) {
 	client, err := awsops.New(aws.Config{
-		Region:       f.region,
+		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider(acct.AccessKeyID, acct.SecretAccessKey, ""),
 		BaseEndpoint: aws.String(d.sb.URL()),
 	}, awsops.Options{LogWriter: logw})
@@ -233,11 +253,16 @@ func newDemoParty(d *demoSetup, f demoFacts, acct sandbox.Account, flow *steps.F
 	return demoParty{flow: flow, sess: sess, env: &steps.Env{AWS: client, BundleDir: d.shared, Probe: probe, Wake: d.wake}}, nil
 }
 
-// readDemoFacts finds, in the sandbox's world, the IDs the demo fills in.
-func readDemoFacts(sb *sandbox.Sandbox) (demoFacts, error) {
+// readDemoFacts finds, in the sandbox's world, the IDs the demo fills in:
+// the consumer's in consumerRegion ("" for the provider's region), where
+// across regions any AZ serves.
+func readDemoFacts(sb *sandbox.Sandbox, consumerRegion string) (demoFacts, error) {
 	var f demoFacts
 	sb.World(func(w *sandbox.World, _ time.Time) {
-		f.region = w.Region
+		f.region, f.consumerRegion = w.Region, consumerRegion
+		if consumerRegion == "" {
+			f.consumerRegion = w.Region
+		}
 		if a := w.AccountByName("provider"); a != nil {
 			f.provider = *a
 		}
@@ -262,12 +287,12 @@ func readDemoFacts(sb *sandbox.Sandbox) (demoFacts, error) {
 				f.domain = strings.TrimSuffix(z.Name, ".")
 			}
 		}
-		if v := w.AccountVPC(f.consumer.ID, ""); v != nil {
+		if v := w.AccountVPC(f.consumer.ID, f.consumerRegion); v != nil {
 			f.consumerVPC = v.ID
 		}
 		for _, id := range sandbox.SortedKeys(w.Subnets) {
 			sn := w.Subnets[id]
-			if sn.VPCID == f.consumerVPC && slices.Contains(served, sn.AZID) {
+			if sn.VPCID == f.consumerVPC && (f.consumerRegion != f.region || slices.Contains(served, sn.AZID)) {
 				f.servedSubnets = append(f.servedSubnets, id)
 			}
 		}

@@ -163,8 +163,11 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	prov.at(`✓ account 111111111111`, "Enter")
 	prov.at(`> plwiz-demo-nlb`, "Enter")
 	// Create-service asks what the design leaves to the provider:
-	// acceptance (Yes proposed), then an existing service to adopt (none).
-	prov.see(`Require acceptance of each connection`, `With acceptance on, you approve each consumer`, `Existing endpoint service \(optional\)`, `y Yes`)
+	// acceptance (Yes proposed), an existing service to adopt (none), and
+	// other regions to support (none).
+	prov.see(`Require acceptance of each connection`, `With acceptance on, you approve each consumer`, `Existing endpoint service \(optional\)`,
+		`Other regions consumers may connect from \(optional\)`, `y Yes`)
+	prov.press("Enter")
 	prov.press("Enter")
 	prov.at(`enter submit`, "Enter")
 	prov.see(`Create a VPC endpoint service in front of`, `Press enter to go ahead`)

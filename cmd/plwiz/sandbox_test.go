@@ -523,7 +523,7 @@ func TestSandboxCommandScenarios(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"--scenario", "no-such-world"}, `unknown scenario "no-such-world"; known scenarios: legacy-ids, connections=N, unhealthy-az, cross-zone-off, nlb-sg-enforced, consumer-sg-closed, tls-listener`},
+		{[]string{"--scenario", "no-such-world"}, `unknown scenario "no-such-world"; known scenarios: legacy-ids, connections=N, no-multi-region, unhealthy-az, cross-zone-off, nlb-sg-enforced, consumer-sg-closed, tls-listener`},
 		{[]string{"--scenario", "connections=0"}, "N must be a whole number from 1 to 40000"},
 		{[]string{"--scenario", "connections"}, "connections needs a value"},
 	} {
