@@ -89,8 +89,9 @@ func (sp *sandboxProcess) partyEnv(party, home string) []string {
 
 // TestHeadlessTwoProcessesAgainstPlwizSandbox runs both parties as their
 // own processes against `plwiz sandbox`: on the default world, on a world of
-// pre-2018 8-hex IDs, and with one call in five throttled and one in five
-// failing with a 5xx (the seed that failed a flow before).
+// pre-2018 8-hex IDs, with one call in five throttled and one in five
+// failing with a 5xx (the seed that failed a flow before), and across
+// regions (the provider's --supported-regions, the consumer's --region).
 func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary; not in -short")
@@ -100,6 +101,8 @@ func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 		name    string
 		sandbox []string
 		check   func(t *testing.T, out string)
+		// cross runs the consumer in another region than the provider.
+		cross bool
 	}{
 		{name: "default"},
 		{name: "legacy-ids", sandbox: []string{"--scenario", "legacy-ids"}, check: func(t *testing.T, out string) {
@@ -120,15 +123,23 @@ func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 			}
 		}},
 		{name: "throttled-and-5xx", sandbox: []string{"--faults", "throttle=0.2,5xx=0.2,seed=3"}},
+		{name: "cross-region", cross: true, check: func(t *testing.T, out string) {
+			for _, want := range []string{"reachable from us-east-1, us-west-2", "in us-west-2", "cross-region from us-west-2 to us-east-1",
+				"subnet-", "in an AZ of us-west-2"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("the output says nothing of %q:\n%s", want, out)
+				}
+			}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			headlessTwoProcesses(t, bin, tc.sandbox, tc.check)
+			headlessTwoProcesses(t, bin, tc.sandbox, tc.check, tc.cross)
 		})
 	}
 }
 
-func headlessTwoProcesses(t *testing.T, bin string, sandboxArgs []string, check func(t *testing.T, out string)) {
+func headlessTwoProcesses(t *testing.T, bin string, sandboxArgs []string, check func(t *testing.T, out string), cross bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	sp := startSandboxProcess(t, ctx, bin, sandboxArgs...)
@@ -137,7 +148,14 @@ func headlessTwoProcesses(t *testing.T, bin string, sandboxArgs []string, check 
 
 	// The consumer picks its VPC and subnets as a user would from the
 	// console: here, by asking the sandbox with the consumer's exports.
-	vpc, subnets := consumerNetwork(t, ctx, sp)
+	var providerArgs, consumerArgs []string
+	consumerRegion := ""
+	if cross {
+		consumerRegion = "us-west-2"
+		providerArgs = []string{"--supported-regions", consumerRegion}
+		consumerArgs = []string{"--region", consumerRegion}
+	}
+	vpc, subnets := consumerNetwork(t, ctx, sp, consumerRegion)
 
 	type result struct {
 		out, errOut string
@@ -165,13 +183,13 @@ func headlessTwoProcesses(t *testing.T, bin string, sandboxArgs []string, check 
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		prov = run("provider", "provider", "--non-interactive", "--nlb", sp.lb, "--allow", "222222222222",
-			"--private-dns", "api.example.com", "--offer-out", offer, "--request", request, "--wait-timeout", "60s", "--output", "json")
+		prov = run("provider", append([]string{"provider", "--non-interactive", "--nlb", sp.lb, "--allow", "222222222222",
+			"--private-dns", "api.example.com", "--offer-out", offer, "--request", request, "--wait-timeout", "60s", "--output", "json"}, providerArgs...)...)
 	}()
 	go func() {
 		defer wg.Done()
-		cons = run("consumer", "consumer", "--non-interactive", "--offer", offer, "--vpc", vpc, "--subnets", subnets,
-			"--request-out", request, "--http", "/health", "--yes", "--wait-timeout", "60s")
+		cons = run("consumer", append([]string{"consumer", "--non-interactive", "--offer", offer, "--vpc", vpc, "--subnets", subnets,
+			"--request-out", request, "--http", "/health", "--yes", "--wait-timeout", "60s"}, consumerArgs...)...)
 	}()
 	wg.Wait()
 	if prov.code != 0 || cons.code != 0 {
@@ -272,10 +290,18 @@ func serviceName(t *testing.T, offerFile string) string {
 }
 
 // consumerNetwork lists the consumer's VPC and its subnets through the SDK
-// with the environment the sandbox printed for the consumer.
-func consumerNetwork(t testing.TB, ctx context.Context, sp *sandboxProcess) (vpc, subnets string) {
+// with the environment the sandbox printed for the consumer, in region
+// ("" for the one it printed).
+func consumerNetwork(t testing.TB, ctx context.Context, sp *sandboxProcess, region string) (vpc, subnets string) {
 	t.Helper()
-	client := clientFor(t, sp, "consumer")
+	cfg := partyConfig(sp.env["consumer"])
+	if region != "" {
+		cfg.Region = region
+	}
+	client, err := awsops.New(cfg, awsops.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	vpcs, err := client.Consumer().ListVPCs(ctx)
 	if err != nil || len(vpcs) != 1 {
 		t.Fatalf("consumer VPCs %v, %v; want one", vpcs, err)
