@@ -80,16 +80,6 @@ func (w *World) home(region string) string {
 	return region
 }
 
-// azRegion is the region of an AZ ID, or "" if no region has it.
-func (w *World) azRegion(azID string) string {
-	for _, r := range w.Regions {
-		if slices.Contains(r.AZIDs, azID) {
-			return r.Name
-		}
-	}
-	return ""
-}
-
 // mapAZNames names a region's AZ IDs for the account: the region's
 // letters rotated by rotate, so accounts name the same AZ ID differently,
 // as in older regions.
