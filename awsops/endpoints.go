@@ -34,7 +34,10 @@ type Endpoint struct {
 	ENIIDs            []string
 	IPAddressType     string
 	DNSRecordIPType   string // which records its names get: ipv4 (A), ipv6 (AAAA), dualstack (both)
-	CreatedAt         time.Time
+	// ServiceRegion is the region of the service the endpoint connects to:
+	// another than the endpoint's own for a cross-region endpoint.
+	ServiceRegion string
+	CreatedAt     time.Time
 	// LastError is AWS's last error for the endpoint, if any (for example
 	// why it failed).
 	LastError     *EndpointError
@@ -75,6 +78,9 @@ type CreateEndpointInput struct {
 	// DNSRecordIPType is optional: ipv4 | dualstack | ipv6; AWS's default
 	// matches the IP address type.
 	DNSRecordIPType string
+	// ServiceRegion is the region hosting the service when it is not the
+	// client's: a cross-region endpoint (AWS requires vpce:AllowMultiRegion).
+	ServiceRegion string
 	// ClientToken makes the create idempotent; derive it from the session.
 	ClientToken string
 	Tags        Tags
@@ -107,6 +113,9 @@ func (c *Consumer) CreateEndpoint(ctx context.Context, in CreateEndpointInput) (
 	}
 	if in.DNSRecordIPType != "" {
 		req.DnsOptions = &types.DnsOptionsSpecification{DnsRecordIpType: types.DnsRecordIpType(in.DNSRecordIPType)}
+	}
+	if in.ServiceRegion != "" && in.ServiceRegion != c.c.region {
+		req.ServiceRegion = aws.String(in.ServiceRegion)
 	}
 	var api endpointsAPI = c.c.ec2
 	out, err := api.CreateVpcEndpoint(c.with(ctx, opCreateVpcEndpoint), req)
@@ -172,7 +181,7 @@ func endpointFrom(e types.VpcEndpoint) Endpoint {
 		ID: str(e.VpcEndpointId), ServiceName: str(e.ServiceName), VPCID: str(e.VpcId), Owner: str(e.OwnerId),
 		SubnetIDs: strs(e.SubnetIds), PrivateDNSEnabled: aws.ToBool(e.PrivateDnsEnabled), ENIIDs: strs(e.NetworkInterfaceIds),
 		IPAddressType: clean(string(e.IpAddressType)), CreatedAt: aws.ToTime(e.CreationTimestamp),
-		FailureReason: str(e.FailureReason), Tags: fromEC2Tags(e.Tags),
+		FailureReason: str(e.FailureReason), Tags: fromEC2Tags(e.Tags), ServiceRegion: str(e.ServiceRegion),
 	}
 	ep.State, _ = ParseEndpointState(string(e.State))
 	if e.DnsOptions != nil {

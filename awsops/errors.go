@@ -40,6 +40,7 @@ const (
 	KindIPAddressType              Kind = "ip-address-type"    // the service, its NLBs or the subnets lack what an IP address type needs
 	KindEndpointsAttached          Kind = "endpoints-attached" // ExistingVpcEndpointConnections
 	KindTopicPolicy                Kind = "topic-policy"       // vpce.amazonaws.com may not publish to the topic
+	KindRegionNotEnabled           Kind = "region-not-enabled" // an opt-in region the account has not enabled
 	KindInvalidInput               Kind = "invalid-input"
 	KindConflict                   Kind = "conflict" // already exists, idempotency mismatch
 	KindPartial                    Kind = "partial"  // some items of a batch failed
@@ -330,6 +331,10 @@ func (c classifier) fromCode(e *Error, apiErr smithy.APIError, status int) {
 	case "InvalidParameter", "InvalidParameterValue", "InvalidParameterCombination":
 		e.Kind = KindInvalidInput
 		switch {
+		case strings.Contains(msg, "opt-in region") && strings.Contains(msg, "not enabled"):
+			e.Kind = KindRegionNotEnabled
+			e.Cause = "The request names an opt-in region that this account has not enabled; AWS refuses it for cross-region access."
+			e.Hint = "Enable the region (AWS console: Account → AWS Regions, or aws account enable-region --region-name REGION), wait until it shows ENABLED, then retry; or leave that region out."
 		case strings.Contains(msg, "vpce.amazonaws.com") && (strings.Contains(msg, "policy") || strings.Contains(msg, "publish")):
 			e.Kind = KindTopicPolicy
 			e.Cause = "The SNS topic's access policy does not let AWS PrivateLink (vpce.amazonaws.com) publish connection events to it."
@@ -438,6 +443,13 @@ func (c classifier) fromCode(e *Error, apiErr smithy.APIError, status int) {
 		e.Kind = KindAccessDenied
 		e.Action = actionFor(e.Service, e.Op)
 		e.Cause = "Your IAM identity is not allowed to call " + orDefault(e.Action, "this operation") + "."
+		if strings.Contains(e.Message, AllowMultiRegion) {
+			// ec2:* does not grant it: it is an action of its own.
+			e.Action = AllowMultiRegion
+			e.Cause = "Cross-region PrivateLink needs the permission-only IAM action " + AllowMultiRegion + ", which your identity is not allowed (ec2:* does not include it)."
+			e.Hint = fmt.Sprintf("Grant %s to your IAM identity and check no service control policy denies it; `plwiz iam-policy %s` includes it. Or stay in one region.", AllowMultiRegion, orDefault(string(c.role), "provider|consumer"))
+			break
+		}
 		if strings.Contains(e.Message, "resource-based policy") {
 			e.Cause = "The resource belongs to another account, and its policy does not allow you " + orDefault(e.Action, "this operation") + "."
 			e.Hint = "Use a topic and a queue of your own account (plwiz can create them), or ask their owner to allow your account in their policy."
@@ -460,6 +472,10 @@ func (c classifier) fromCode(e *Error, apiErr smithy.APIError, status int) {
 		e.Kind = KindCredentials
 		e.Cause = "AWS did not accept your credentials: the access key is unknown, or the secret key does not match it."
 		e.Hint = "Check the keys of your profile (aws configure" + c.profileFlag() + "); for the sandbox, use the keys `plwiz sandbox` printed. Also check your computer's clock."
+		if c.region != "" {
+			// A region the account has not enabled refuses every key.
+			e.Hint += fmt.Sprintf(" If %s is an opt-in region, check that your account has enabled it.", c.region)
+		}
 	case "RequestLimitExceeded", "Throttling", "ThrottlingException", "TooManyRequestsException", "Throttled",
 		"PriorRequestNotComplete", "RequestThrottled", "RequestThrottledException", "SlowDown":
 		e.Kind, e.Retryable = KindThrottled, true

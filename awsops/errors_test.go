@@ -100,7 +100,7 @@ func TestInvalidParameterCauses(t *testing.T) {
 		for _, lb := range wd.LoadBalancers {
 			lb.SubnetIDs = lb.SubnetIDs[:2]
 		}
-		unserved = wd.AZIDs[2]
+		unserved = wd.AZIDsIn(wd.Region)[2]
 	})
 	svc := w.availableService(t, ctx, true)
 	vpc, subnets := w.consumerNet(t, ctx)

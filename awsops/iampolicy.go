@@ -42,7 +42,7 @@ func IAMPolicy(r Role) (Policy, error) {
 	if r != RoleProvider && r != RoleConsumer {
 		return Policy{}, fmt.Errorf("iam policy: unknown role %q (want provider or consumer)", r)
 	}
-	var actions, also []string
+	var actions, also, multi []string
 	// The scoped operations, grouped by their scope in table order.
 	type scope struct {
 		ops     []Operation
@@ -69,6 +69,8 @@ func IAMPolicy(r Role) (Policy, error) {
 			switch {
 			case extra == "ec2:CreateTags":
 				tagCreates = append(tagCreates, o.Name)
+			case extra == AllowMultiRegion:
+				multi = append(multi, extra)
 			case sc != nil:
 				sc.actions = append(sc.actions, extra)
 			default:
@@ -100,6 +102,11 @@ func IAMPolicy(r Role) (Policy, error) {
 	}
 	if len(also) > 0 {
 		p.Statement = append(p.Statement, PolicyStatement{Sid: sid + "Also", Effect: "Allow", Action: sortedSet(also), Resource: "*"})
+	}
+	if len(multi) > 0 {
+		// A statement of its own, so one who allows no cross-region access
+		// can drop it.
+		p.Statement = append(p.Statement, PolicyStatement{Sid: sid + "CrossRegion", Effect: "Allow", Action: sortedSet(multi), Resource: "*"})
 	}
 	return p, nil
 }

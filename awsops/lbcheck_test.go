@@ -87,11 +87,7 @@ func TestProviderLoadBalancerHealth(t *testing.T) {
 	}
 	consumerCIDR := ""
 	w.env.SB.World(func(wd *sandbox.World, _ time.Time) {
-		for _, v := range wd.VPCs {
-			if v.Owner == sandbox.ConsumerAccountID {
-				consumerCIDR = v.CIDR
-			}
-		}
+		consumerCIDR = wd.AccountVPC(sandbox.ConsumerAccountID, "").CIDR
 	})
 	if sgs[0].Allows(port, consumerCIDR) {
 		t.Fatal("the NLB's group already allows the consumer VPC")

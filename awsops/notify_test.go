@@ -243,10 +243,8 @@ func consumerNetwork(t *testing.T, ctx context.Context, w *world) (string, []str
 	var vpc string
 	var subnets []string
 	w.env.SB.World(func(wd *sandbox.World, _ time.Time) {
-		for _, id := range sandbox.SortedKeys(wd.VPCs) {
-			if wd.VPCs[id].Owner == acct {
-				vpc = id
-			}
+		if v := wd.AccountVPC(acct, ""); v != nil {
+			vpc = v.ID
 		}
 		for _, id := range sandbox.SortedKeys(wd.Subnets) {
 			if wd.Subnets[id].VPCID == vpc {

@@ -104,6 +104,7 @@ type opID int
 const (
 	opGetCallerIdentity opID = iota
 	opDescribeAvailabilityZones
+	opDescribeRegions
 
 	opDescribeLoadBalancers
 	opDescribeListeners
@@ -183,6 +184,12 @@ var (
 	consumerOnly = []Role{RoleConsumer}
 	// Tagging a resource as it is created needs ec2:CreateTags too.
 	tagOnCreate = []string{"ec2:CreateTags"}
+	// Cross-region PrivateLink: AWS checks the permission-only action
+	// vpce:AllowMultiRegion on creating a service with other supported
+	// regions, on any change to such a service, and on creating an
+	// endpoint with another ServiceRegion.
+	tagOnCreateMultiRegion = []string{"ec2:CreateTags", AllowMultiRegion}
+	multiRegion            = []string{AllowMultiRegion}
 	// The Reachability Analyzer queries AWS Tiros and reads the VPC's
 	// network with the caller's permissions ("Required API permissions for
 	// Reachability Analyzer"): these are what a path inside one VPC to an
@@ -209,6 +216,9 @@ var (
 var operations = [numOps]Operation{
 	opGetCallerIdentity:         {Service: sts.ServiceID, Name: "GetCallerIdentity", Roles: both},
 	opDescribeAvailabilityZones: {Service: ec2.ServiceID, Name: "DescribeAvailabilityZones", Roles: both},
+	// The provider checks its supported regions, the consumer the
+	// service's region, against the regions the account has enabled.
+	opDescribeRegions: {Service: ec2.ServiceID, Name: "DescribeRegions", Roles: both},
 
 	opDescribeLoadBalancers:                         {Service: elbv2.ServiceID, Name: "DescribeLoadBalancers", Roles: providerOnly},
 	opDescribeListeners:                             {Service: elbv2.ServiceID, Name: "DescribeListeners", Roles: providerOnly},
@@ -220,9 +230,9 @@ var operations = [numOps]Operation{
 	opDescribeCertificate:                           {Service: acm.ServiceID, Name: "DescribeCertificate", Roles: providerOnly},
 	opSetSecurityGroups:                             {Service: elbv2.ServiceID, Name: "SetSecurityGroups", Roles: providerOnly},
 	opModifyTargetGroupAttributes:                   {Service: elbv2.ServiceID, Name: "ModifyTargetGroupAttributes", Roles: providerOnly},
-	opCreateVpcEndpointServiceConfiguration:         {Service: ec2.ServiceID, Name: "CreateVpcEndpointServiceConfiguration", Roles: providerOnly, AlsoNeeds: tagOnCreate},
+	opCreateVpcEndpointServiceConfiguration:         {Service: ec2.ServiceID, Name: "CreateVpcEndpointServiceConfiguration", Roles: providerOnly, AlsoNeeds: tagOnCreateMultiRegion},
 	opDescribeVpcEndpointServiceConfigurations:      {Service: ec2.ServiceID, Name: "DescribeVpcEndpointServiceConfigurations", Roles: providerOnly},
-	opModifyVpcEndpointServiceConfiguration:         {Service: ec2.ServiceID, Name: "ModifyVpcEndpointServiceConfiguration", Roles: providerOnly},
+	opModifyVpcEndpointServiceConfiguration:         {Service: ec2.ServiceID, Name: "ModifyVpcEndpointServiceConfiguration", Roles: providerOnly, AlsoNeeds: multiRegion},
 	opDeleteVpcEndpointServiceConfigurations:        {Service: ec2.ServiceID, Name: "DeleteVpcEndpointServiceConfigurations", Roles: providerOnly},
 	opModifyVpcEndpointServicePermissions:           {Service: ec2.ServiceID, Name: "ModifyVpcEndpointServicePermissions", Roles: providerOnly},
 	opDescribeVpcEndpointServicePermissions:         {Service: ec2.ServiceID, Name: "DescribeVpcEndpointServicePermissions", Roles: providerOnly},
@@ -244,7 +254,7 @@ var operations = [numOps]Operation{
 	opCreateSecurityGroup:           {Service: ec2.ServiceID, Name: "CreateSecurityGroup", Roles: consumerOnly, AlsoNeeds: tagOnCreate},
 	opAuthorizeSecurityGroupIngress: {Service: ec2.ServiceID, Name: "AuthorizeSecurityGroupIngress", Roles: both},
 	opDeleteSecurityGroup:           {Service: ec2.ServiceID, Name: "DeleteSecurityGroup", Roles: consumerOnly},
-	opCreateVpcEndpoint:             {Service: ec2.ServiceID, Name: "CreateVpcEndpoint", Roles: consumerOnly, AlsoNeeds: tagOnCreate},
+	opCreateVpcEndpoint:             {Service: ec2.ServiceID, Name: "CreateVpcEndpoint", Roles: consumerOnly, AlsoNeeds: tagOnCreateMultiRegion},
 	opDescribeVpcEndpoints:          {Service: ec2.ServiceID, Name: "DescribeVpcEndpoints", Roles: consumerOnly},
 	opModifyVpcEndpoint:             {Service: ec2.ServiceID, Name: "ModifyVpcEndpoint", Roles: consumerOnly},
 	opDeleteVpcEndpoints:            {Service: ec2.ServiceID, Name: "DeleteVpcEndpoints", Roles: consumerOnly},

@@ -67,11 +67,7 @@ func seedEndpoints(t *testing.T, env *sbtest.Env, svc Service, n int) (pendingID
 		cons := w.AccountByName("consumer")
 		var vpcID string
 		var subnets []string
-		for _, v := range w.VPCs {
-			if v.Owner == cons.ID {
-				vpcID = v.ID
-			}
-		}
+		vpcID = w.AccountVPC(cons.ID, "").ID
 		for _, s := range w.Subnets {
 			if s.VPCID == vpcID {
 				subnets = append(subnets, s.ID)

@@ -28,13 +28,19 @@ const ec2PageSize = 1000
 
 // Service is an endpoint service configuration as its owner sees it.
 type Service struct {
-	ID                   string
-	Name                 string // com.amazonaws.vpce.<region>.vpce-svc-...
-	State                ServiceState
-	NLBARNs              []string
-	AcceptanceRequired   bool
-	IPAddressTypes       []string // ipv4 | ipv6
-	SupportedRegions     []string
+	ID                 string
+	Name               string // com.amazonaws.vpce.<region>.vpce-svc-...
+	State              ServiceState
+	NLBARNs            []string
+	AcceptanceRequired bool
+	IPAddressTypes     []string // ipv4 | ipv6
+	// SupportedRegions are the regions consumers may connect from, the
+	// service's own included; RegionStates has each one's ServiceState.
+	SupportedRegions []string
+	RegionStates     map[string]ServiceState
+	// RemoteAccess is AWS's RemoteAccessEnabled: consumers of other
+	// regions may connect.
+	RemoteAccess         bool
 	ZoneNames            []string // this account's AZ names
 	ZoneIDs              []string
 	BaseEndpointDNSNames []string
@@ -202,8 +208,16 @@ func serviceFrom(sc types.ServiceConfiguration) Service {
 	for _, t := range sc.SupportedIpAddressTypes {
 		s.IPAddressTypes = append(s.IPAddressTypes, clean(string(t)))
 	}
+	s.RemoteAccess = aws.ToBool(sc.RemoteAccessEnabled)
 	for _, r := range sc.SupportedRegions {
-		s.SupportedRegions = append(s.SupportedRegions, str(r.Region))
+		name := str(r.Region)
+		s.SupportedRegions = append(s.SupportedRegions, name)
+		if st, ok := ParseServiceState(str(r.ServiceState)); ok {
+			if s.RegionStates == nil {
+				s.RegionStates = map[string]ServiceState{}
+			}
+			s.RegionStates[name] = st
+		}
 	}
 	s.PrivateDNS.Name = str(sc.PrivateDnsName)
 	if c := sc.PrivateDnsNameConfiguration; c != nil {

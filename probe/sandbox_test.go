@@ -79,10 +79,8 @@ func startSandboxFlow(t *testing.T) *sandboxFlow {
 					TTL: 1800, Values: []string{`"` + aws.ToString(txt.Value) + `"`}})
 			}
 		}
-		for _, id := range sandbox.SortedKeys(w.VPCs) {
-			if w.VPCs[id].Owner == consumer.ID && vpcID == "" {
-				vpcID = id
-			}
+		if v := w.AccountVPC(consumer.ID, ""); v != nil {
+			vpcID = v.ID
 		}
 		seen := map[string]bool{}
 		for _, id := range sandbox.SortedKeys(w.Subnets) {

@@ -55,7 +55,7 @@ func acmDescribeCertificate(c *call) (any, error) {
 		return nil, Errorf(http.StatusBadRequest, "InvalidArnException", "String '%s' is not a valid ARN.", in.CertificateArn)
 	}
 	cert := c.w.Diag.Certificates[in.CertificateArn]
-	if cert == nil || cert.Owner != c.Account.ID {
+	if cert == nil || !c.ownsARN(cert.Owner, cert.ARN) {
 		return nil, Errorf(http.StatusBadRequest, "ResourceNotFoundException", "Could not find certificate %s.", in.CertificateArn)
 	}
 	status := cert.Status

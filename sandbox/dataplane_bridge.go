@@ -105,7 +105,7 @@ var dnsLiveStates = map[string]bool{
 
 // worldView is the flat copy of the world the snapshot is built from.
 type worldView struct {
-	vpceZone  string
+	vpceZones []dataplane.Zone // <region>.vpce.amazonaws.com, one per region
 	zones     []dataplane.Zone
 	txt       []dataplane.TXTRecord
 	services  []dataplane.Service
@@ -147,10 +147,12 @@ type epCache struct {
 func collectView(w *World, now time.Time, d Delays, cache map[string]*epCache) worldView {
 	adm := newAdmission(w, now, d)
 	v := worldView{
-		vpceZone:  w.Region + ".vpce.amazonaws.com",
 		privNames: map[string]string{},
 		ports:     map[string][]uint16{},
 		endpoints: make([]epView, 0, len(w.Endpoints)),
+	}
+	for _, r := range w.Regions {
+		v.vpceZones = append(v.vpceZones, dataplane.Zone{Name: vpceZone(r.Name)})
 	}
 	for _, id := range SortedKeys(w.HostedZones) {
 		z := w.HostedZones[id]
@@ -180,7 +182,7 @@ func collectView(w *World, now time.Time, d Delays, cache map[string]*epCache) w
 			names = append(names, svc.PrivateDNSName)
 		}
 		// Every endpoint name of the service is one label under this.
-		names = append(names, "*."+svc.ID+"."+v.vpceZone)
+		names = append(names, "*."+svc.ID+"."+vpceZone(w.serviceRegion(svc)))
 		if acm := listenerCertNames(w, svc); len(acm) > 0 {
 			// A TLS listener ends TLS at the load balancer with its ACM
 			// certificate: clients see that certificate's names.
@@ -282,7 +284,7 @@ func newEPCache(w *World, e *Endpoint) *epCache {
 //     the private DNS name and every vpce name of the service.
 func (v worldView) snapshot() dataplane.Snapshot {
 	snap := dataplane.Snapshot{
-		Zones:    append([]dataplane.Zone{{Name: v.vpceZone}}, v.zones...),
+		Zones:    slices.Concat(v.vpceZones, v.zones),
 		A:        make(map[string][]netip.Addr, 4*len(v.endpoints)),
 		AAAA:     map[string][]netip.Addr{},
 		TXT:      v.txt,
@@ -368,3 +370,6 @@ func ttl32(ttl int64) uint32 {
 	}
 	return uint32(min(ttl, math.MaxInt32))
 }
+
+// vpceZone is the zone of a region's endpoint and endpoint service names.
+func vpceZone(region string) string { return region + ".vpce.amazonaws.com" }

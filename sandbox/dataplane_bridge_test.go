@@ -45,13 +45,9 @@ func newDPFixture(t testing.TB) *dpFixture {
 	w.HostedZones["ZPRIVATE"] = &HostedZone{ID: "ZPRIVATE", Name: "internal.corp.", Owner: cons.ID, Private: true,
 		Records: []RecordSet{{Name: "secret.internal.corp.", Type: "TXT", TTL: 60, Values: []string{`"hidden"`}}}}
 
-	var vpcID string
-	for id, v := range w.VPCs {
-		if v.Owner == cons.ID {
-			vpcID = id
-			v.EnableDNSHostnames = true // as the consumer must before private DNS
-		}
-	}
+	v := w.AccountVPC(cons.ID, "")
+	vpcID := v.ID
+	v.EnableDNSHostnames = true // as the consumer must before private DNS
 	ep := &Endpoint{
 		ID: w.NewID("vpce-"), Owner: cons.ID, VPCID: vpcID, ServiceID: svc.ID, ServiceName: svc.Name,
 		State: EndpointPendingAcceptance, DNSSuffix: "abc12345", CreatedAt: now,
@@ -187,7 +183,7 @@ func TestBuildSnapshot(t *testing.T) {
 				t.Error("public zone served without its SOA")
 			}
 		}
-		if want := []string{"us-east-1.vpce.amazonaws.com", "example.com."}; !slices.Equal(zones, want) {
+		if want := []string{"us-east-1.vpce.amazonaws.com", "us-west-2.vpce.amazonaws.com", "eu-south-1.vpce.amazonaws.com", "example.com."}; !slices.Equal(zones, want) {
 			t.Errorf("zones %v, want %v (private zones are not served)", zones, want)
 		}
 		if len(snap.TXT) != 1 || snap.TXT[0].Name != "_plwiz123.example.com." || !slices.Equal(snap.TXT[0].Values, []string{`"vpce:abcdef"`}) {

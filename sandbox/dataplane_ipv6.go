@@ -22,12 +22,17 @@ func (a *admission) endpoint6(e *Endpoint) map[uint16][]netip.Prefix {
 		return nil
 	}
 	out := map[uint16][]netip.Prefix{}
+	cross := w.crossRegion(e)
 	for _, id := range e.ENIIDs {
 		eni := w.ENIs[id]
 		if eni == nil || eni.IPv6 == "" {
 			continue
 		}
-		if lb := w.lbForAZ(svc, eni.AZID); lb != nil {
+		zone := eni.AZID
+		if cross {
+			zone = "" // its traffic may reach any of the service's zones
+		}
+		if lb := w.lbForENI(svc, eni, cross); lb != nil {
 			lbARN := lb.ARN
 			for _, lid := range SortedKeys(w.Listeners) {
 				ln := w.Listeners[lid]
@@ -37,7 +42,7 @@ func (a *admission) endpoint6(e *Endpoint) map[uint16][]netip.Prefix {
 				port := uint16(ln.Port)
 				// The NLB side is what it is for the interface's IPv4
 				// address: the same NLB, groups and targets.
-				if !a.passesNLB(lb, eni, ln.Port) {
+				if !a.passesNLB(lb, eni, zone, ln.Port) {
 					if _, seen := out[port]; !seen {
 						out[port] = []netip.Prefix{}
 					}

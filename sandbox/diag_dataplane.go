@@ -42,17 +42,22 @@ func (a *admission) endpoint(e *Endpoint) map[netip.AddrPort][]netip.Prefix {
 		return nil
 	}
 	out := map[netip.AddrPort][]netip.Prefix{}
+	cross := w.crossRegion(e)
 	for _, id := range e.ENIIDs {
 		eni := w.ENIs[id]
 		if eni == nil {
 			continue
+		}
+		zone := eni.AZID
+		if cross {
+			zone = ""
 		}
 		ip, err := netip.ParseAddr(eni.PrivateIP)
 		if err != nil {
 			continue
 		}
 		// In one AZ an endpoint connects to one load balancer only.
-		if lb := w.lbForAZ(svc, eni.AZID); lb != nil {
+		if lb := w.lbForENI(svc, eni, cross); lb != nil {
 			lbARN := lb.ARN
 			for _, lid := range SortedKeys(w.Listeners) {
 				ln := w.Listeners[lid]
@@ -60,7 +65,7 @@ func (a *admission) endpoint(e *Endpoint) map[netip.AddrPort][]netip.Prefix {
 					continue
 				}
 				key := netip.AddrPortFrom(ip, uint16(ln.Port))
-				if !a.passesNLB(lb, eni, ln.Port) {
+				if !a.passesNLB(lb, eni, zone, ln.Port) {
 					out[key] = []netip.Prefix{}
 					continue
 				}
@@ -72,15 +77,16 @@ func (a *admission) endpoint(e *Endpoint) map[netip.AddrPort][]netip.Prefix {
 }
 
 // passesNLB: the NLB's groups admit the ENI and a healthy target is
-// reachable from its zone.
-func (a *admission) passesNLB(lb *LoadBalancer, eni *ENI, port int32) bool {
-	key := strings.Join([]string{lb.ARN, eni.AZID, eni.PrivateIP, strings.Join(slices.Sorted(slices.Values(eni.SecurityGroupIDs)), ","), strconv.Itoa(int(port))}, "|")
+// reachable from its zone ("" for an endpoint of another region, whose
+// traffic may reach any zone).
+func (a *admission) passesNLB(lb *LoadBalancer, eni *ENI, zone string, port int32) bool {
+	key := strings.Join([]string{lb.ARN, zone, eni.PrivateIP, strings.Join(slices.Sorted(slices.Values(eni.SecurityGroupIDs)), ","), strconv.Itoa(int(port))}, "|")
 	if ok, seen := a.routes[key]; seen {
 		return ok
 	}
 	ok, _ := a.w.nlbAdmits(lb, eni, port)
 	if ok {
-		ok, _ = a.w.routable(lb, port, eni.AZID, a.now, a.d)
+		ok, _ = a.w.routable(lb, port, zone, a.now, a.d)
 	}
 	a.routes[key] = ok
 	return ok

@@ -496,7 +496,8 @@ func (w *World) crossZone(tg *TargetGroup, lb *LoadBalancer) bool {
 }
 
 // routable reports whether a connection arriving at the load balancer's
-// node in azID on port finds a healthy target, and if not, why.
+// node in azID (any node when "") on port finds a healthy target, and if
+// not, why.
 func (w *World) routable(lb *LoadBalancer, port int32, azID string, now time.Time, d Delays) (bool, string) {
 	var ln *Listener
 	for _, id := range SortedKeys(w.Listeners) {
@@ -518,7 +519,7 @@ func (w *World) routable(lb *LoadBalancer, port int32, azID string, now time.Tim
 	cross := w.crossZone(tg, lb)
 	for _, t := range tg.Targets {
 		inst := w.Diag.Instances[t.ID]
-		if inst == nil || (!cross && inst.AZID != azID) {
+		if inst == nil || (!cross && azID != "" && inst.AZID != azID) {
 			continue
 		}
 		if w.targetHealth(tg, t, now, d).State == "healthy" {

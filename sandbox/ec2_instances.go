@@ -99,7 +99,7 @@ func describeInstances(c *call) (any, error) {
 		if err := checkIDShape(id, "i-", "InvalidInstanceID.Malformed"); err != nil {
 			return nil, err
 		}
-		if in := c.w.Diag.Instances[id]; in == nil || in.Owner != c.Account.ID {
+		if in := c.w.Diag.Instances[id]; in == nil || !c.ownsInVPC(in.Owner, in.VPCID) {
 			missing = append(missing, id)
 		}
 	}
@@ -112,7 +112,7 @@ func describeInstances(c *call) (any, error) {
 	var keys []string
 	for _, id := range SortedKeys(c.w.Diag.Instances) {
 		in := c.w.Diag.Instances[id]
-		if in.Owner != c.Account.ID || (len(ids) > 0 && !slices.Contains(ids, id)) {
+		if !c.ownsInVPC(in.Owner, in.VPCID) || (len(ids) > 0 && !slices.Contains(ids, id)) {
 			continue
 		}
 		fields := map[string][]string{
@@ -159,7 +159,7 @@ func (c *call) netInstanceXML(in *Instance) netInstance {
 	x := netInstance{
 		InstanceID: in.ID, ImageID: in.ImageID,
 		InstanceState:  netInstanceState{Code: instanceStateCodes[in.State], Name: in.State},
-		PrivateDNSName: eniDNSName(c.w.Region, in.PrivateIP), InstanceType: in.InstanceType,
+		PrivateDNSName: eniDNSName(c.w.vpcRegion(in.VPCID), in.PrivateIP), InstanceType: in.InstanceType,
 		LaunchTime:   in.LaunchTime.UTC().Format(elbTime),
 		Placement:    netPlacement{AvailabilityZone: c.Account.AZName(in.AZID), AvailabilityZoneID: in.AZID, Tenancy: "default"},
 		Architecture: "x86_64", RootDeviceType: "ebs", PlatformDetails: "Linux/UNIX",

@@ -387,7 +387,7 @@ func ownVpc(c *call, id string) (*VPC, *APIError) {
 		return nil, err
 	}
 	v := c.w.VPCs[id]
-	if v == nil || v.Owner != c.Account.ID {
+	if v == nil || !c.owns(v.Owner, v.Region) {
 		return nil, errVpcNotFound(id)
 	}
 	return v, nil
@@ -412,7 +412,7 @@ func describeVpcs(c *call) (any, error) {
 	var keys []string
 	for _, id := range SortedKeys(c.w.VPCs) {
 		v := c.w.VPCs[id]
-		if v.Owner != c.Account.ID || (len(ids) > 0 && !slices.Contains(ids, id)) {
+		if !c.owns(v.Owner, v.Region) || (len(ids) > 0 && !slices.Contains(ids, id)) {
 			continue
 		}
 		x := netVpcXML(v)
@@ -549,7 +549,7 @@ func availableIPs(sn *Subnet) int {
 func (c *call) netSubnetXML(sn *Subnet) netSubnet {
 	x := netSubnet{
 		SubnetID:                sn.ID,
-		SubnetArn:               fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/%s", c.w.Region, sn.Owner, sn.ID),
+		SubnetArn:               fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/%s", c.w.vpcRegion(sn.VPCID), sn.Owner, sn.ID),
 		State:                   "available",
 		VpcID:                   sn.VPCID,
 		OwnerID:                 sn.Owner,
@@ -588,14 +588,14 @@ func describeSubnets(c *call) (any, error) {
 		if err := checkIDShape(id, "subnet-", "InvalidSubnetID.Malformed"); err != nil {
 			return nil, err
 		}
-		if sn := c.w.Subnets[id]; sn == nil || sn.Owner != c.Account.ID {
+		if sn := c.w.Subnets[id]; sn == nil || !c.ownsInVPC(sn.Owner, sn.VPCID) {
 			return nil, errSubnetNotFound(id)
 		}
 	}
 	var keys []string
 	for _, id := range SortedKeys(c.w.Subnets) {
 		sn := c.w.Subnets[id]
-		if sn.Owner != c.Account.ID || (len(ids) > 0 && !slices.Contains(ids, id)) {
+		if !c.ownsInVPC(sn.Owner, sn.VPCID) || (len(ids) > 0 && !slices.Contains(ids, id)) {
 			continue
 		}
 		x := c.netSubnetXML(sn)
@@ -667,7 +667,7 @@ type netSecurityGroupsResult struct {
 }
 
 func (c *call) sgARN(sg *SecurityGroup) string {
-	return fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/%s", c.w.Region, sg.Owner, sg.ID)
+	return fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/%s", c.w.vpcRegion(sg.VPCID), sg.Owner, sg.ID)
 }
 
 // netPermissions folds rules into EC2's IpPermissions: one per protocol and
@@ -728,7 +728,7 @@ func ownGroup(c *call, id string) (*SecurityGroup, *APIError) {
 		return nil, err
 	}
 	sg := c.w.SecurityGroups[id]
-	if sg == nil || sg.Owner != c.Account.ID || !c.Visible(sg.CreatedAt) {
+	if sg == nil || !c.ownsInVPC(sg.Owner, sg.VPCID) || !c.Visible(sg.CreatedAt) {
 		return nil, errGroupNotFound(id)
 	}
 	return sg, nil
@@ -741,7 +741,7 @@ func groupByName(c *call, name string) (*SecurityGroup, *APIError) {
 	var found *SecurityGroup
 	for _, id := range SortedKeys(c.w.SecurityGroups) {
 		sg := c.w.SecurityGroups[id]
-		if sg.Owner == c.Account.ID && sg.Name == name && c.Visible(sg.CreatedAt) {
+		if c.ownsInVPC(sg.Owner, sg.VPCID) && sg.Name == name && c.Visible(sg.CreatedAt) {
 			if found != nil {
 				return nil, errInvalidParameterValue("The security group name '%s' is ambiguous: it exists in more than one VPC; use the group ID", name)
 			}
@@ -778,7 +778,7 @@ func describeSecurityGroups(c *call) (any, error) {
 	var keys []string
 	for _, id := range SortedKeys(c.w.SecurityGroups) {
 		sg := c.w.SecurityGroups[id]
-		if sg.Owner != c.Account.ID || !c.Visible(sg.CreatedAt) || (len(ids) > 0 && !slices.Contains(ids, id)) {
+		if !c.ownsInVPC(sg.Owner, sg.VPCID) || !c.Visible(sg.CreatedAt) || (len(ids) > 0 && !slices.Contains(ids, id)) {
 			continue
 		}
 		if matchFilters(fs, sg.Tags, map[string][]string{
@@ -1176,7 +1176,7 @@ func authorizeSecurityGroupIngress(c *call) (any, error) {
 		x := netSecurityGroupRule{
 			SecurityGroupRuleID: r.RuleID, GroupID: sg.ID, GroupOwnerID: sg.Owner,
 			IPProtocol: r.Protocol, FromPort: r.FromPort, ToPort: r.ToPort, Description: r.Description,
-			SecurityGroupRuleArn: fmt.Sprintf("arn:aws:ec2:%s:%s:security-group-rule/%s", c.w.Region, sg.Owner, r.RuleID),
+			SecurityGroupRuleArn: fmt.Sprintf("arn:aws:ec2:%s:%s:security-group-rule/%s", c.w.vpcRegion(sg.VPCID), sg.Owner, r.RuleID),
 			TagSet:               netTags(tags),
 		}
 		switch {
@@ -1221,22 +1221,23 @@ func describeAvailabilityZones(c *call) (any, error) {
 	}
 	names := c.Params.List("ZoneName", false)
 	zoneIDs := c.Params.List("ZoneId", false)
+	azIDs := c.w.AZIDsIn(c.Region)
 	for _, n := range names {
-		if c.Account.AZID(n) == "" {
+		if !slices.Contains(azIDs, c.Account.AZID(n)) {
 			return nil, errInvalidParameterValue("Invalid availability zone: [%s]", n)
 		}
 	}
 	for _, id := range zoneIDs {
-		if !slices.Contains(c.w.AZIDs, id) {
+		if !slices.Contains(azIDs, id) {
 			return nil, errInvalidParameterValue("Invalid availability zone: [%s]", id)
 		}
 	}
 	res := netAZResult{AvailabilityZoneInfo: netSet[netAZ]{Items: []netAZ{}}}
-	for _, id := range c.w.AZIDs {
+	for _, id := range azIDs {
 		az := netAZ{
-			ZoneName: c.Account.AZName(id), ZoneState: "available", RegionName: c.w.Region, ZoneID: id,
+			ZoneName: c.Account.AZName(id), ZoneState: "available", RegionName: c.Region, ZoneID: id,
 			ZoneType: "availability-zone", OptInStatus: "opt-in-not-required",
-			GroupName: c.w.Region, NetworkBorderGroup: c.w.Region,
+			GroupName: c.Region, NetworkBorderGroup: c.Region,
 			MessageSet: netSet[struct{}]{Items: []struct{}{}},
 		}
 		if (len(names) > 0 || len(zoneIDs) > 0) && !slices.Contains(names, az.ZoneName) && !slices.Contains(zoneIDs, id) {
@@ -1311,7 +1312,7 @@ func eniDNSName(region, ip string) string {
 }
 
 func (c *call) netENIXML(e *ENI) netENI {
-	dns := eniDNSName(c.w.Region, e.PrivateIP)
+	dns := eniDNSName(c.w.vpcRegion(e.VPCID), e.PrivateIP)
 	// A stable locally administered MAC from the ENI ID.
 	sfx := idSuffix(e.ID) + "000000000000"
 	mac := fmt.Sprintf("0e:%s:%s:%s:%s:%s", sfx[0:2], sfx[2:4], sfx[4:6], sfx[6:8], sfx[8:10])
@@ -1363,14 +1364,14 @@ func describeNetworkInterfaces(c *call) (any, error) {
 		if err := checkIDShape(id, "eni-", "InvalidNetworkInterfaceID.Malformed"); err != nil {
 			return nil, err
 		}
-		if e := c.w.ENIs[id]; e == nil || e.Owner != c.Account.ID {
+		if e := c.w.ENIs[id]; e == nil || !c.ownsInVPC(e.Owner, e.VPCID) {
 			return nil, errENINotFound(id)
 		}
 	}
 	var keys []string
 	for _, id := range SortedKeys(c.w.ENIs) {
 		e := c.w.ENIs[id]
-		if e.Owner != c.Account.ID || (len(ids) > 0 && !slices.Contains(ids, id)) {
+		if !c.ownsInVPC(e.Owner, e.VPCID) || (len(ids) > 0 && !slices.Contains(ids, id)) {
 			continue
 		}
 		x := c.netENIXML(e)
@@ -1401,43 +1402,43 @@ func describeNetworkInterfaces(c *call) (any, error) {
 // the NotFound error EC2 gives for that resource type.
 func taggable(c *call, id string) (*[]Tag, *APIError) {
 	var tags *[]Tag
-	var owner string
+	var owner, region string
 	var notFound *APIError
 	switch {
 	case strings.HasPrefix(id, "vpc-"):
 		notFound = errVpcNotFound(id)
 		if v := c.w.VPCs[id]; v != nil {
-			tags, owner = &v.Tags, v.Owner
+			tags, owner, region = &v.Tags, v.Owner, v.Region
 		}
 	case strings.HasPrefix(id, "subnet-"):
 		notFound = errSubnetNotFound(id)
 		if s := c.w.Subnets[id]; s != nil {
-			tags, owner = &s.Tags, s.Owner
+			tags, owner, region = &s.Tags, s.Owner, c.w.vpcRegion(s.VPCID)
 		}
 	case strings.HasPrefix(id, "sg-"):
 		notFound = errGroupNotFound(id)
 		if g := c.w.SecurityGroups[id]; g != nil && c.Visible(g.CreatedAt) {
-			tags, owner = &g.Tags, g.Owner
+			tags, owner, region = &g.Tags, g.Owner, c.w.vpcRegion(g.VPCID)
 		}
 	case strings.HasPrefix(id, "eni-"):
 		notFound = errENINotFound(id)
 		if e := c.w.ENIs[id]; e != nil {
-			tags, owner = &e.Tags, e.Owner
+			tags, owner, region = &e.Tags, e.Owner, c.w.vpcRegion(e.VPCID)
 		}
 	case strings.HasPrefix(id, "vpce-svc-"):
 		notFound = errServiceIDNotFound(id)
 		if s := c.w.Services[id]; s != nil {
-			tags, owner = &s.Tags, s.Owner
+			tags, owner, region = &s.Tags, s.Owner, c.w.serviceRegion(s)
 		}
 	case strings.HasPrefix(id, "vpce-"):
 		notFound = errEndpointIDNotFound(id)
 		if e := c.w.Endpoints[id]; e != nil {
-			tags, owner = &e.Tags, e.Owner
+			tags, owner, region = &e.Tags, e.Owner, c.w.endpointRegion(e)
 		}
 	default:
 		return nil, Errorf(http.StatusBadRequest, "InvalidID", "The ID '%s' is not valid", id)
 	}
-	if tags == nil || owner != c.Account.ID {
+	if tags == nil || !c.owns(owner, region) {
 		return nil, notFound
 	}
 	return tags, nil

@@ -42,10 +42,8 @@ func (f *netFixture) vpcOf(t *testing.T, owner string) (sandbox.VPC, []sandbox.S
 	var vpc sandbox.VPC
 	var subnets []sandbox.Subnet
 	f.env.SB.World(func(w *sandbox.World, _ time.Time) {
-		for _, id := range sandbox.SortedKeys(w.VPCs) {
-			if w.VPCs[id].Owner == owner {
-				vpc = *w.VPCs[id]
-			}
+		if v := w.AccountVPC(owner, ""); v != nil {
+			vpc = *v
 		}
 		for _, id := range sandbox.SortedKeys(w.Subnets) {
 			if sn := w.Subnets[id]; sn.VPCID == vpc.ID {

@@ -105,7 +105,7 @@ func elbDescribeLoadBalancers(c *call) (any, error) {
 				return nil, elbValidation("'%s' is not a valid load balancer ARN", arn)
 			}
 			lb := c.w.LoadBalancers[arn]
-			if lb == nil || lb.Owner != c.Account.ID || !c.Visible(lb.CreatedAt) {
+			if lb == nil || !c.ownsARN(lb.Owner, lb.ARN) || !c.Visible(lb.CreatedAt) {
 				return nil, Errorf(http.StatusBadRequest, "LoadBalancerNotFound", "One or more load balancers not found")
 			}
 			if !slices.Contains(keys, arn) {
@@ -118,7 +118,7 @@ func elbDescribeLoadBalancers(c *call) (any, error) {
 			found := false
 			for _, arn := range SortedKeys(c.w.LoadBalancers) {
 				lb := c.w.LoadBalancers[arn]
-				if lb.Name == name && lb.Owner == c.Account.ID && c.Visible(lb.CreatedAt) {
+				if lb.Name == name && c.ownsARN(lb.Owner, lb.ARN) && c.Visible(lb.CreatedAt) {
 					found = true
 					if !slices.Contains(keys, arn) {
 						keys = append(keys, arn)
@@ -135,7 +135,7 @@ func elbDescribeLoadBalancers(c *call) (any, error) {
 	default:
 		for _, arn := range SortedKeys(c.w.LoadBalancers) {
 			lb := c.w.LoadBalancers[arn]
-			if lb.Owner == c.Account.ID && c.Visible(lb.CreatedAt) {
+			if c.ownsARN(lb.Owner, lb.ARN) && c.Visible(lb.CreatedAt) {
 				keys = append(keys, arn)
 			}
 		}
@@ -154,7 +154,7 @@ func elbDescribeLoadBalancers(c *call) (any, error) {
 
 // elbLoadBalancer renders a load balancer with its AZs in the caller's names.
 func (c *call) elbLoadBalancer(lb *LoadBalancer) elbLoadBalancer {
-	hz := nlbHostedZones[c.w.Region]
+	hz := nlbHostedZones[c.w.arnHome(lb.ARN)]
 	if hz == "" {
 		hz = nlbHostedZones["us-east-1"]
 	}
@@ -220,7 +220,7 @@ func elbDescribeListeners(c *call) (any, error) {
 			return nil, elbValidation("'%s' is not a valid load balancer ARN", lbARN)
 		}
 		lb := c.w.LoadBalancers[lbARN]
-		if lb == nil || lb.Owner != c.Account.ID || !c.Visible(lb.CreatedAt) {
+		if lb == nil || !c.ownsARN(lb.Owner, lb.ARN) || !c.Visible(lb.CreatedAt) {
 			return nil, Errorf(http.StatusBadRequest, "LoadBalancerNotFound", "One or more load balancers not found")
 		}
 		for _, arn := range SortedKeys(c.w.Listeners) {
@@ -238,7 +238,7 @@ func elbDescribeListeners(c *call) (any, error) {
 			if ln != nil {
 				lb = c.w.LoadBalancers[ln.LBARN]
 			}
-			if ln == nil || lb == nil || lb.Owner != c.Account.ID {
+			if ln == nil || lb == nil || !c.ownsARN(lb.Owner, lb.ARN) {
 				return nil, Errorf(http.StatusBadRequest, "ListenerNotFound", "One or more listeners not found")
 			}
 			if !slices.Contains(keys, arn) {

@@ -80,13 +80,13 @@ func elbTaggable(c *call, arn string) (*[]Tag, *APIError) {
 	kind, _, _ := strings.Cut(parts[2], "/")
 	switch kind {
 	case "loadbalancer":
-		if lb := c.w.LoadBalancers[arn]; lb != nil && lb.Owner == c.Account.ID && c.Visible(lb.CreatedAt) {
+		if lb := c.w.LoadBalancers[arn]; lb != nil && c.ownsARN(lb.Owner, lb.ARN) && c.Visible(lb.CreatedAt) {
 			return &lb.Tags, nil
 		}
 		return nil, Errorf(http.StatusBadRequest, "LoadBalancerNotFound", "Load balancer '%s' not found", arn)
 	case "listener":
 		if ln := c.w.Listeners[arn]; ln != nil {
-			if lb := c.w.LoadBalancers[ln.LBARN]; lb != nil && lb.Owner == c.Account.ID {
+			if lb := c.w.LoadBalancers[ln.LBARN]; lb != nil && c.ownsARN(lb.Owner, lb.ARN) {
 				return &ln.Tags, nil
 			}
 		}

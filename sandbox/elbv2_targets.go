@@ -43,7 +43,7 @@ func (c *call) ownLB(arn string) (*LoadBalancer, *APIError) {
 		return nil, elbValidation("'%s' is not a valid load balancer ARN", arn)
 	}
 	lb := c.w.LoadBalancers[arn]
-	if lb == nil || lb.Owner != c.Account.ID {
+	if lb == nil || !c.ownsARN(lb.Owner, lb.ARN) {
 		return nil, errLBNotFound()
 	}
 	return lb, nil
@@ -58,7 +58,7 @@ func (c *call) ownTG(arn string) (*TargetGroup, *APIError) {
 		return nil, elbValidation("'%s' is not a valid target group ARN", arn)
 	}
 	tg := c.w.Diag.TargetGroups[arn]
-	if tg == nil || tg.Owner != c.Account.ID {
+	if tg == nil || !c.ownsARN(tg.Owner, tg.ARN) {
 		return nil, errTGNotFound()
 	}
 	return tg, nil
@@ -128,7 +128,7 @@ func elbDescribeTargetGroups(c *call) (any, error) {
 		for _, name := range names {
 			found := false
 			for _, arn := range SortedKeys(c.w.Diag.TargetGroups) {
-				if tg := c.w.Diag.TargetGroups[arn]; tg.Name == name && tg.Owner == c.Account.ID {
+				if tg := c.w.Diag.TargetGroups[arn]; tg.Name == name && c.ownsARN(tg.Owner, tg.ARN) {
 					found = true
 					if !slices.Contains(keys, arn) {
 						keys = append(keys, arn)
@@ -144,7 +144,7 @@ func elbDescribeTargetGroups(c *call) (any, error) {
 		}
 	default:
 		for _, arn := range SortedKeys(c.w.Diag.TargetGroups) {
-			if c.w.Diag.TargetGroups[arn].Owner == c.Account.ID {
+			if tg := c.w.Diag.TargetGroups[arn]; c.ownsARN(tg.Owner, tg.ARN) {
 				keys = append(keys, arn)
 			}
 		}
@@ -247,7 +247,7 @@ func elbDescribeTargetHealth(c *call) (any, error) {
 	}
 	var invalid []string
 	for _, a := range asked {
-		if c.w.Diag.Instances[a.id] == nil || c.w.Diag.Instances[a.id].Owner != c.Account.ID {
+		if in := c.w.Diag.Instances[a.id]; in == nil || !c.ownsInVPC(in.Owner, in.VPCID) {
 			invalid = append(invalid, a.id)
 		}
 	}
@@ -294,7 +294,7 @@ func elbRegisterTargets(c *call) (any, error) {
 	for _, a := range asked {
 		inst := c.w.Diag.Instances[a.id]
 		switch {
-		case inst == nil || inst.Owner != c.Account.ID || inst.State == InstanceTerminated:
+		case inst == nil || !c.ownsInVPC(inst.Owner, inst.VPCID) || inst.State == InstanceTerminated:
 			invalid = append(invalid, a.id)
 		case inst.VPCID != tg.VPCID:
 			otherVPC = append(otherVPC, a.id)
@@ -521,7 +521,7 @@ func elbSetSecurityGroups(c *call) (any, error) {
 	}
 	for _, g := range groups {
 		sg := c.w.SecurityGroups[g]
-		if sg == nil || sg.Owner != c.Account.ID || sg.VPCID != lb.VPCID {
+		if sg == nil || !c.ownsInVPC(sg.Owner, sg.VPCID) || sg.VPCID != lb.VPCID {
 			return nil, Errorf(http.StatusBadRequest, "InvalidSecurityGroup", "Security group '%s' does not exist in VPC '%s'", g, lb.VPCID)
 		}
 	}
@@ -559,7 +559,7 @@ func elbDescribeListenerCertificates(c *call) (any, error) {
 	if ln != nil {
 		lb = c.w.LoadBalancers[ln.LBARN]
 	}
-	if ln == nil || lb == nil || lb.Owner != c.Account.ID {
+	if ln == nil || lb == nil || !c.ownsARN(lb.Owner, lb.ARN) {
 		return nil, Errorf(http.StatusBadRequest, "ListenerNotFound", "One or more listeners not found")
 	}
 	var certs []string

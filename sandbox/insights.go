@@ -13,9 +13,10 @@ import (
 type InsightsPath struct {
 	ID          string    `json:"id"`
 	Owner       string    `json:"owner"`
-	Source      string    `json:"source"`      // instance or network interface ID
-	Destination string    `json:"destination"` // instance or network interface ID
-	Protocol    string    `json:"protocol"`    // tcp | udp
+	Region      string    `json:"region,omitempty"` // "" is the home region
+	Source      string    `json:"source"`           // instance or network interface ID
+	Destination string    `json:"destination"`      // instance or network interface ID
+	Protocol    string    `json:"protocol"`         // tcp | udp
 	Port        int32     `json:"port,omitempty"`
 	CreatedAt   time.Time `json:"createdAt"`
 	Tags        []Tag     `json:"tags,omitempty"`
@@ -27,6 +28,7 @@ type InsightsPath struct {
 type Analysis struct {
 	ID           string        `json:"id"`
 	Owner        string        `json:"owner"`
+	Region       string        `json:"region,omitempty"` // "" is the home region
 	PathID       string        `json:"pathId"`
 	StartedAt    time.Time     `json:"startedAt"`
 	Failed       string        `json:"failed,omitempty"` // status message of an analysis that could not run
@@ -149,7 +151,7 @@ type netDeletedAnalysis struct {
 }
 
 func (c *call) arn(kind, id string) string {
-	return fmt.Sprintf("arn:aws:ec2:%s:%s:%s/%s", c.w.Region, c.Account.ID, kind, id)
+	return fmt.Sprintf("arn:aws:ec2:%s:%s:%s/%s", c.Region, c.Account.ID, kind, id)
 }
 
 func (c *call) pathXML(p *InsightsPath) netInsightsPath {
@@ -175,7 +177,7 @@ func (c *call) endpointOf(id, param string) (*ENI, *APIError) {
 	switch {
 	case strings.HasPrefix(id, "i-"):
 		in := c.w.Diag.Instances[id]
-		if in == nil || in.Owner != c.Account.ID {
+		if in == nil || !c.ownsInVPC(in.Owner, in.VPCID) {
 			return nil, errInstanceNotFound(id)
 		}
 		if in.State == InstanceTerminated || c.w.eni(in.ENIID) == nil {
@@ -184,7 +186,7 @@ func (c *call) endpointOf(id, param string) (*ENI, *APIError) {
 		return c.w.eni(in.ENIID), nil
 	case strings.HasPrefix(id, "eni-"):
 		e := c.w.eni(id)
-		if e == nil || e.Owner != c.Account.ID {
+		if e == nil || !c.ownsInVPC(e.Owner, e.VPCID) {
 			return nil, errENINotFound(id)
 		}
 		return e, nil
@@ -223,7 +225,7 @@ func createInsightsPath(c *call) (any, error) {
 	token := c.Params.Get("ClientToken")
 	if token != "" {
 		for _, id := range SortedKeys(c.w.Diag.Paths) {
-			if p := c.w.Diag.Paths[id]; p.Owner == c.Account.ID && p.ClientToken == token {
+			if p := c.w.Diag.Paths[id]; c.owns(p.Owner, p.Region) && p.ClientToken == token {
 				return netPathResult{Path: c.pathXML(p)}, nil
 			}
 		}
@@ -231,7 +233,7 @@ func createInsightsPath(c *call) (any, error) {
 	if err := dryRun(c); err != nil {
 		return nil, err
 	}
-	p := &InsightsPath{ID: c.w.NewID("nip-"), Owner: c.Account.ID, Source: src, Destination: dst,
+	p := &InsightsPath{ID: c.w.NewID("nip-"), Owner: c.Account.ID, Region: c.Region, Source: src, Destination: dst,
 		Protocol: proto, Port: int32(port), CreatedAt: c.Now, Tags: tags, ClientToken: token}
 	c.w.Diag.Paths[p.ID] = p
 	return netPathResult{Path: c.pathXML(p)}, nil
@@ -257,14 +259,14 @@ func describeInsightsPaths(c *call) (any, error) {
 	}
 	ids := c.Params.List("NetworkInsightsPathId", false)
 	for _, id := range ids {
-		if p := c.w.Diag.Paths[id]; p == nil || p.Owner != c.Account.ID {
+		if p := c.w.Diag.Paths[id]; p == nil || !c.owns(p.Owner, p.Region) {
 			return nil, errPathNotFound(id)
 		}
 	}
 	var keys []string
 	for _, id := range SortedKeys(c.w.Diag.Paths) {
 		p := c.w.Diag.Paths[id]
-		if p.Owner != c.Account.ID || (len(ids) > 0 && !slices.Contains(ids, id)) {
+		if !c.owns(p.Owner, p.Region) || (len(ids) > 0 && !slices.Contains(ids, id)) {
 			continue
 		}
 		if matchFilters(fs, p.Tags, map[string][]string{"destination": {p.Destination}, "source": {p.Source},
@@ -289,7 +291,7 @@ func deleteInsightsPath(c *call) (any, error) {
 		return nil, errMissingParameter("NetworkInsightsPathId")
 	}
 	p := c.w.Diag.Paths[id]
-	if p == nil || p.Owner != c.Account.ID {
+	if p == nil || !c.owns(p.Owner, p.Region) {
 		return nil, errPathNotFound(id)
 	}
 	for _, aid := range SortedKeys(c.w.Diag.Analyses) {
@@ -312,7 +314,7 @@ func startInsightsAnalysis(c *call) (any, error) {
 		return nil, errMissingParameter("NetworkInsightsPathId")
 	}
 	p := c.w.Diag.Paths[id]
-	if p == nil || p.Owner != c.Account.ID {
+	if p == nil || !c.owns(p.Owner, p.Region) {
 		return nil, errPathNotFound(id)
 	}
 	tags := c.Params.TagSpecs("network-insights-analysis")
@@ -322,7 +324,7 @@ func startInsightsAnalysis(c *call) (any, error) {
 	if err := dryRun(c); err != nil {
 		return nil, err
 	}
-	a := &Analysis{ID: c.w.NewID("nia-"), Owner: c.Account.ID, PathID: id, StartedAt: c.Now, Tags: tags}
+	a := &Analysis{ID: c.w.NewID("nia-"), Owner: c.Account.ID, Region: c.Region, PathID: id, StartedAt: c.Now, Tags: tags}
 	c.analyze(p, a)
 	c.w.Diag.Analyses[a.ID] = a
 	return netAnalysisResult{A: c.analysisXML(a)}, nil
@@ -479,20 +481,20 @@ func describeInsightsAnalyses(c *call) (any, error) {
 	}
 	ids := c.Params.List("NetworkInsightsAnalysisId", false)
 	for _, id := range ids {
-		if a := c.w.Diag.Analyses[id]; a == nil || a.Owner != c.Account.ID {
+		if a := c.w.Diag.Analyses[id]; a == nil || !c.owns(a.Owner, a.Region) {
 			return nil, errAnalysisNotFound(id)
 		}
 	}
 	pathID := c.Params.Get("NetworkInsightsPathId")
 	if pathID != "" {
-		if p := c.w.Diag.Paths[pathID]; p == nil || p.Owner != c.Account.ID {
+		if p := c.w.Diag.Paths[pathID]; p == nil || !c.owns(p.Owner, p.Region) {
 			return nil, errPathNotFound(pathID)
 		}
 	}
 	var keys []string
 	for _, id := range SortedKeys(c.w.Diag.Analyses) {
 		a := c.w.Diag.Analyses[id]
-		if a.Owner != c.Account.ID || (len(ids) > 0 && !slices.Contains(ids, id)) || (pathID != "" && a.PathID != pathID) {
+		if !c.owns(a.Owner, a.Region) || (len(ids) > 0 && !slices.Contains(ids, id)) || (pathID != "" && a.PathID != pathID) {
 			continue
 		}
 		x := c.analysisXML(a)
@@ -521,7 +523,7 @@ func deleteInsightsAnalysis(c *call) (any, error) {
 		return nil, errMissingParameter("NetworkInsightsAnalysisId")
 	}
 	a := c.w.Diag.Analyses[id]
-	if a == nil || a.Owner != c.Account.ID {
+	if a == nil || !c.owns(a.Owner, a.Region) {
 		return nil, errAnalysisNotFound(id)
 	}
 	if err := dryRun(c); err != nil {

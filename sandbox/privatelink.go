@@ -265,7 +265,7 @@ func ownService(c *call, id string) (*Service, *APIError) {
 		return nil, Errorf(http.StatusBadRequest, "InvalidVpcEndpointServiceId.Malformed", "Invalid Id: '%s' (expecting 'vpce-svc-...')", id)
 	}
 	s := c.w.Services[id]
-	if s == nil || s.Owner != c.Account.ID {
+	if s == nil || !c.owns(s.Owner, c.w.serviceRegion(s)) {
 		return nil, errServiceIDNotFound(id)
 	}
 	return s, nil

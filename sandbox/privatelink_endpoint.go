@@ -15,11 +15,11 @@ import (
 // region; other regions get a stable made-up ID.
 var vpceHostedZoneIDs = map[string]string{"us-east-1": "Z7HUB22UULQXV"}
 
-func (w *World) vpceZoneID() string {
-	if id, ok := vpceHostedZoneIDs[w.Region]; ok {
+func vpceZoneID(region string) string {
+	if id, ok := vpceHostedZoneIDs[region]; ok {
 		return id
 	}
-	return "Z" + strings.ToUpper(regionAZPrefix(w.Region)) + "VPCE0SANDBOX"
+	return "Z" + strings.ToUpper(regionAZPrefix(region)) + "VPCE0SANDBOX"
 }
 
 // endpointDNSEntries are the endpoint's regional and zonal names and, when
@@ -27,8 +27,9 @@ func (w *World) vpceZoneID() string {
 // zone AWS creates for the consumer VPC).
 func (w *World) endpointDNSEntries(e *Endpoint) []xmlDNSEntry {
 	var out []xmlDNSEntry
+	zone := vpceZoneID(w.serviceNameRegion(e.ServiceName))
 	for _, n := range w.EndpointDNSNames(e) {
-		out = append(out, xmlDNSEntry{DNSName: n.Name, HostedZoneID: w.vpceZoneID()})
+		out = append(out, xmlDNSEntry{DNSName: n.Name, HostedZoneID: zone})
 	}
 	if s := w.Services[e.ServiceID]; e.PrivateDNSEnabled && s != nil && s.PrivateDNSName != "" {
 		zone := "Z" + strings.ToUpper(strings.TrimPrefix(e.ID, "vpce-"))
@@ -44,7 +45,7 @@ func (w *World) endpointXML(e *Endpoint) xmlEndpoint {
 		DNSOptions:        xmlDNSOptions{DNSRecordIPType: e.recordIPType()},
 		PrivateDNSEnabled: e.PrivateDNSEnabled, NetworkInterfaceIDs: e.ENIIDs,
 		DNSEntries: w.endpointDNSEntries(e), CreationTimestamp: timestamp(e.CreatedAt),
-		Tags: xmlTags(e.Tags), OwnerID: e.Owner, ServiceRegion: w.Region,
+		Tags: xmlTags(e.Tags), OwnerID: e.Owner, ServiceRegion: w.serviceNameRegion(e.ServiceName),
 	}
 	for _, id := range e.SecurityGroupIDs {
 		g := xmlGroup{GroupID: id}
@@ -63,7 +64,7 @@ func (w *World) connectionXML(e *Endpoint) xmlConnection {
 	out := xmlConnection{
 		ServiceID: e.ServiceID, VpcEndpointID: e.ID, VpcEndpointOwner: e.Owner, VpcEndpointState: e.State,
 		CreationTimestamp: timestamp(e.CreatedAt), DNSEntries: w.endpointDNSEntries(e),
-		IPAddressType: e.IPAddressType, VpcEndpointRegion: w.Region,
+		IPAddressType: e.IPAddressType, VpcEndpointRegion: w.endpointRegion(e),
 		VpcEndpointConnectionID: "vpce-con-" + strings.TrimPrefix(e.ID, "vpce-"),
 	}
 	if s := w.Services[e.ServiceID]; s != nil {
@@ -124,9 +125,12 @@ func liveEndpoint(e *Endpoint) bool {
 
 // checkSubnets validates subnets for an endpoint of s in vpc: the caller's,
 // in the VPC, in an AZ the service serves, one per AZ (also against the
-// endpoint's existing subnets in keep).
+// endpoint's existing subnets in keep). An endpoint to a service of
+// another region may use any AZ of its own region: AWS does not match AZs
+// across regions.
 func checkSubnets(c *call, s *Service, vpc *VPC, ids, keep []string) ([]*Subnet, *APIError) {
 	served := c.w.serviceAZIDs(s)
+	cross := c.w.serviceRegion(s) != c.Region
 	byAZ := map[string]string{}
 	for _, id := range keep {
 		if sn := c.w.Subnets[id]; sn != nil {
@@ -136,13 +140,13 @@ func checkSubnets(c *call, s *Service, vpc *VPC, ids, keep []string) ([]*Subnet,
 	var out []*Subnet
 	for _, id := range ids {
 		sn := c.w.Subnets[id]
-		if sn == nil || sn.Owner != c.Account.ID {
+		if sn == nil || !c.ownsInVPC(sn.Owner, sn.VPCID) {
 			return nil, Errorf(http.StatusBadRequest, "InvalidSubnetID.NotFound", "The subnet ID '%s' does not exist", id)
 		}
 		if sn.VPCID != vpc.ID {
 			return nil, errInvalidParameter("The subnet %s does not belong to the VPC %s.", id, vpc.ID)
 		}
-		if !slices.Contains(served, sn.AZID) {
+		if !cross && !slices.Contains(served, sn.AZID) {
 			return nil, errInvalidParameter("The VPC endpoint service %s does not support the availability zone of the subnet: %s.", s.Name, id)
 		}
 		if other, dup := byAZ[sn.AZID]; dup {
@@ -158,7 +162,7 @@ func checkSubnets(c *call, s *Service, vpc *VPC, ids, keep []string) ([]*Subnet,
 func checkGroups(c *call, vpc *VPC, ids []string) *APIError {
 	for _, id := range ids {
 		sg := c.w.SecurityGroups[id]
-		if sg == nil || sg.Owner != c.Account.ID {
+		if sg == nil || !c.ownsInVPC(sg.Owner, sg.VPCID) {
 			return Errorf(http.StatusBadRequest, "InvalidGroup.NotFound", "The security group '%s' does not exist", id)
 		}
 		if sg.VPCID != vpc.ID {
@@ -205,16 +209,25 @@ func (w *World) newENIs(e *Endpoint, subnets []*Subnet) (ids []string, full *Sub
 	return ids, nil
 }
 
-// findServiceByName resolves a service name the caller may use; anything
-// else (unknown, not allowed, not yet visible) is "does not exist", as AWS
-// says for a service one is not allowed to see.
-func findServiceByName(c *call, name string) *Service {
+// findServiceByName resolves a service name the caller may use, hosted in
+// region (the call's, or the ServiceRegion asked for) and reachable from
+// the call's region; anything else (unknown, not allowed, not yet visible,
+// in another region, not supporting the caller's) is "does not exist", as
+// AWS says for a service one is not allowed to see.
+func findServiceByName(c *call, name, region string) *Service {
 	for _, s := range c.w.Services {
-		if s.Name == name && s.State == ServiceAvailable && serviceVisibleTo(s, c.Account) && c.Visible(s.CreatedAt) {
+		if s.Name == name && serviceOffered(c, s, region) {
 			return s
 		}
 	}
 	return nil
+}
+
+// serviceOffered reports whether the caller may see and connect to s as
+// a service of region from the call's region.
+func serviceOffered(c *call, s *Service, region string) bool {
+	return s.State == ServiceAvailable && serviceVisibleTo(s, c.Account) && c.Visible(s.CreatedAt) &&
+		c.w.serviceRegion(s) == region && c.w.supportsRegion(s, c.Region)
 }
 
 type createEndpointResponse struct {
@@ -239,7 +252,11 @@ func createEndpoint(c *call) (any, error) {
 	if name == "" {
 		return nil, errMissingParameter("ServiceName")
 	}
-	s := findServiceByName(c, name)
+	region, aerr := serviceRegionParam(c)
+	if aerr != nil {
+		return nil, aerr
+	}
+	s := findServiceByName(c, name, region)
 	if s == nil {
 		return nil, errServiceNameNotFound(name)
 	}
@@ -255,7 +272,7 @@ func createEndpoint(c *call) (any, error) {
 		return nil, errMissingParameter("VpcId")
 	}
 	vpc := c.w.VPCs[vpcID]
-	if vpc == nil || vpc.Owner != c.Account.ID {
+	if vpc == nil || !c.owns(vpc.Owner, vpc.Region) {
 		return nil, Errorf(http.StatusBadRequest, "InvalidVpcID.NotFound", "The vpc ID '%s' does not exist", vpcID)
 	}
 	ipType := p.Get("IpAddressType")
@@ -334,10 +351,10 @@ func createEndpoint(c *call) (any, error) {
 
 // endpointMatch is the filter test of both views of endpoints (the
 // consumer's DescribeVpcEndpoints, the provider's connections): endpoints
-// not yet visible never match, vpc-endpoint-state values fold case (see
+// not yet visible or not of the view's region (inRegion) never match, vpc-endpoint-state values fold case (see
 // matchFold), and the other filters go to matchFilters with what fields
 // reports, built only when such filters exist (the common case has none).
-func endpointMatch(c *call, fs []Filter, fields func(e *Endpoint) ([]Tag, map[string][]string)) func(id string) bool {
+func endpointMatch(c *call, fs []Filter, inRegion func(e *Endpoint) bool, fields func(e *Endpoint) ([]Tag, map[string][]string)) func(id string) bool {
 	var stateFs, rest []Filter
 	for _, f := range fs {
 		if f.Name == "vpc-endpoint-state" {
@@ -348,7 +365,7 @@ func endpointMatch(c *call, fs []Filter, fields func(e *Endpoint) ([]Tag, map[st
 	}
 	return func(id string) bool {
 		e := c.w.Endpoints[id]
-		if e == nil || !c.Visible(e.CreatedAt) {
+		if e == nil || !c.Visible(e.CreatedAt) || !inRegion(e) {
 			return false
 		}
 		for _, f := range stateFs {
@@ -378,11 +395,14 @@ func describeEndpoints(c *call) (any, error) {
 	wanted := unique(p.List("VpcEndpointId", false))
 	for _, id := range wanted {
 		e := c.w.Endpoints[id]
-		if e == nil || e.Owner != c.Account.ID || !c.Visible(e.CreatedAt) {
+		if e == nil || !c.owns(e.Owner, c.w.endpointRegion(e)) || !c.Visible(e.CreatedAt) {
 			return nil, errEndpointIDNotFound(id)
 		}
 	}
-	match := endpointMatch(c, fs, func(e *Endpoint) ([]Tag, map[string][]string) {
+	// The account's endpoints of every region are listed together: keep
+	// the call's region's.
+	inRegion := func(e *Endpoint) bool { return c.inRegion(c.w.endpointRegion(e)) }
+	match := endpointMatch(c, fs, inRegion, func(e *Endpoint) ([]Tag, map[string][]string) {
 		return e.Tags, map[string][]string{
 			"vpc-endpoint-id": {e.ID}, "vpc-id": {e.VPCID}, "service-name": {e.ServiceName},
 			"vpc-endpoint-type": {"Interface"}, "ip-address-type": {e.IPAddressType},
@@ -409,7 +429,7 @@ func ownEndpoint(c *call, id string) (*Endpoint, *APIError) {
 		return nil, errMissingParameter("VpcEndpointId")
 	}
 	e := c.w.Endpoints[id]
-	if e == nil || e.Owner != c.Account.ID {
+	if e == nil || !c.owns(e.Owner, c.w.endpointRegion(e)) {
 		return nil, errEndpointIDNotFound(id)
 	}
 	return e, nil
@@ -513,7 +533,7 @@ func deleteEndpoints(c *call) (any, error) {
 	var out unsuccessfulResponse
 	for _, id := range ids {
 		e := c.w.Endpoints[id]
-		if e == nil || e.Owner != c.Account.ID {
+		if e == nil || !c.owns(e.Owner, c.w.endpointRegion(e)) {
 			out.Unsuccessful.add(id, Errorf(http.StatusBadRequest, "InvalidVpcEndpoint.NotFound", "The VpcEndpoint Id '%s' does not exist", id))
 			continue
 		}
@@ -542,18 +562,21 @@ func describeEndpointConnections(c *call) (any, error) {
 	// One literal service-id: walk just that service's list.
 	for _, f := range fs {
 		if f.Name == "service-id" && len(f.Values) == 1 && !strings.ContainsAny(f.Values[0], `*?\`) {
-			if s := c.w.Services[f.Values[0]]; s != nil && s.Owner == c.Account.ID {
+			if s := c.w.Services[f.Values[0]]; s != nil && c.owns(s.Owner, c.w.serviceRegion(s)) {
 				ids = idx.lists["svc:"+s.ID]
 			} else {
 				ids = nil
 			}
 		}
 	}
-	// The provider's view carries no tags of the consumer's endpoint.
-	match := endpointMatch(c, fs, func(e *Endpoint) ([]Tag, map[string][]string) {
+	// The provider sees the connections of its services of the call's
+	// region, from whatever region they come; its view carries no tags of
+	// the consumer's endpoint.
+	ofRegion := func(e *Endpoint) bool { return c.inRegion(c.w.serviceNameRegion(e.ServiceName)) }
+	match := endpointMatch(c, fs, ofRegion, func(e *Endpoint) ([]Tag, map[string][]string) {
 		return nil, map[string][]string{
 			"service-id": {e.ServiceID}, "vpc-endpoint-owner": {e.Owner}, "vpc-endpoint-id": {e.ID},
-			"ip-address-type": {e.IPAddressType}, "vpc-endpoint-region": {c.w.Region},
+			"ip-address-type": {e.IPAddressType}, "vpc-endpoint-region": {c.w.endpointRegion(e)},
 		}
 	})
 	pageIDs, next, err := plPage(p, ids, 5, 1000, match)
@@ -645,7 +668,7 @@ func (w *World) serviceDetailXML(s *Service, caller *Account) xmlServiceDetail {
 	sort.Strings(names)
 	out := xmlServiceDetail{
 		ServiceName: s.Name, ServiceID: s.ID, ServiceType: []xmlServiceType{{ServiceType: "Interface"}},
-		ServiceRegion: w.Region, AvailabilityZones: names, AvailabilityZoneIDs: ids, Owner: s.Owner,
+		ServiceRegion: w.serviceRegion(s), AvailabilityZones: names, AvailabilityZoneIDs: ids, Owner: s.Owner,
 		BaseEndpointDNSNames: []string{w.baseEndpointDNSName(s)}, PrivateDNSName: s.PrivateDNSName,
 		AcceptanceRequired: s.AcceptanceRequired, PayerResponsibility: "ServiceOwner",
 		PrivateDNSNameVerificationState: s.PrivateDNSState, SupportedIPAddressTypes: s.IPAddressTypes,
@@ -665,16 +688,29 @@ func describeEndpointServices(c *call) (any, error) {
 	if err := checkFilters(fs, "service-name", "service-type", "owner", "service-region", "supported-ip-address-types"); err != nil {
 		return nil, err
 	}
+	// Without ServiceRegions the call's region is searched; a service of
+	// another region shows only when its region is asked for and it
+	// supports the call's region.
+	regions := unique(p.List("ServiceRegion", false))
+	if err := checkRegions(regions); err != nil {
+		return nil, err
+	}
+	if len(regions) == 0 {
+		regions = []string{c.Region}
+	}
+	offered := func(s *Service) bool {
+		return slices.ContainsFunc(regions, func(r string) bool { return serviceOffered(c, s, r) })
+	}
 	wanted := unique(p.List("ServiceName", false))
 	for _, n := range wanted {
-		if findServiceByName(c, n) == nil {
+		if !slices.ContainsFunc(regions, func(r string) bool { return findServiceByName(c, n, r) != nil }) {
 			return nil, errServiceNameNotFound(n)
 		}
 	}
 	byName := map[string]*Service{}
 	var names []string
 	for _, s := range c.w.Services {
-		if s.State != ServiceAvailable || !serviceVisibleTo(s, c.Account) || !c.Visible(s.CreatedAt) {
+		if !offered(s) {
 			continue
 		}
 		if len(wanted) > 0 && !slices.Contains(wanted, s.Name) {
@@ -686,7 +722,7 @@ func describeEndpointServices(c *call) (any, error) {
 		}
 		if !matchFilters(fs, tags, map[string][]string{
 			"service-name": {s.Name}, "service-type": {"Interface"}, "owner": {s.Owner},
-			"service-region": {c.w.Region}, "supported-ip-address-types": s.IPAddressTypes,
+			"service-region": {c.w.serviceRegion(s)}, "supported-ip-address-types": s.IPAddressTypes,
 		}) {
 			continue
 		}

@@ -313,7 +313,7 @@ func TestEndpointErrorPaths(t *testing.T) {
 		e.SB.World(func(w *sandbox.World, now time.Time) {
 			var sns []string
 			for _, k := range sandbox.SortedKeys(w.Subnets) {
-				if sn := w.Subnets[k]; sn.Owner == e.provAcct.ID && sn.AZID != "use1-az3" {
+				if sn := w.Subnets[k]; sn.Owner == e.provAcct.ID && w.VPCRegion(sn.VPCID) == w.Region && sn.AZID != "use1-az3" {
 					sns = append(sns, k)
 				}
 			}

@@ -71,11 +71,8 @@ func (e *plEnv) vpc(t *testing.T, owner string) (string, map[string]string) {
 	var vpcID string
 	subnets := map[string]string{}
 	e.SB.World(func(w *sandbox.World, _ time.Time) {
-		for _, k := range sandbox.SortedKeys(w.VPCs) {
-			if w.VPCs[k].Owner == owner {
-				vpcID = k
-				break
-			}
+		if v := w.AccountVPC(owner, ""); v != nil {
+			vpcID = v.ID
 		}
 		for _, k := range sandbox.SortedKeys(w.Subnets) {
 			if sn := w.Subnets[k]; sn.VPCID == vpcID {

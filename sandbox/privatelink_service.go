@@ -43,14 +43,17 @@ func (w *World) serviceConfigXML(s *Service) xmlServiceConfiguration {
 			State: s.PrivateDNSState, Type: "TXT", Value: s.VerificationValue, Name: s.VerificationName,
 		}
 	}
+	// Each supported region is reachable as the service is: the sandbox
+	// provisions them with it.
 	for _, r := range s.SupportedRegions {
 		out.SupportedRegions = append(out.SupportedRegions, xmlSupportedRegion{Region: r, ServiceState: s.State})
 	}
+	out.RemoteAccessEnabled = remote(s.SupportedRegions, w.serviceRegion(s))
 	return out
 }
 
 func (w *World) baseEndpointDNSName(s *Service) string {
-	return s.ID + "." + w.Region + ".vpce.amazonaws.com"
+	return s.ID + "." + w.serviceRegion(s) + ".vpce.amazonaws.com"
 }
 
 // serviceAZIDs are the AZ IDs of the service's load balancers' subnets.
@@ -78,7 +81,7 @@ func checkNLBs(c *call, arns []string) *APIError {
 		if !strings.HasPrefix(arn, "arn:aws:elasticloadbalancing:") {
 			return errInvalidParameter("Invalid Load Balancer ARN: %s", arn)
 		}
-		if lb == nil || lb.Owner != c.Account.ID {
+		if lb == nil || !c.ownsARN(lb.Owner, lb.ARN) {
 			return errInvalidParameter("Load balancer %s does not exist.", arn)
 		}
 		if lb.Type != "network" {
@@ -180,11 +183,16 @@ func createServiceConfiguration(c *call) (any, error) {
 		return nil, err
 	}
 	regions := unique(p.List("SupportedRegion", false))
-	if err := checkRegions(regions); err != nil {
+	if remote(regions, c.Region) {
+		if err := checkMultiRegion(c, fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-endpoint-service/*", c.Region, c.Account.ID)); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkSupportedRegions(c, regions); err != nil {
 		return nil, err
 	}
-	if !slices.Contains(regions, c.w.Region) {
-		regions = append([]string{c.w.Region}, regions...)
+	if !slices.Contains(regions, c.Region) {
+		regions = append([]string{c.Region}, regions...)
 	}
 	dns := p.Get("PrivateDnsName")
 	if dns != "" {
@@ -198,7 +206,7 @@ func createServiceConfiguration(c *call) (any, error) {
 	}
 	id := c.w.NewID("vpce-svc-")
 	s := &Service{
-		ID: id, Name: "com.amazonaws.vpce." + c.w.Region + "." + id, Owner: c.Account.ID,
+		ID: id, Name: "com.amazonaws.vpce." + c.Region + "." + id, Owner: c.Account.ID,
 		State: ServicePending, NLBARNs: nlbs, AcceptanceRequired: acceptance,
 		IPAddressTypes: ipTypes, SupportedRegions: regions,
 		ClientToken: token, RequestHash: hash, CreatedAt: c.Now,
@@ -228,13 +236,13 @@ func describeServiceConfigurations(c *call) (any, error) {
 	wanted := p.List("ServiceId", false)
 	for _, id := range wanted {
 		s := c.w.Services[id]
-		if s == nil || s.Owner != c.Account.ID || !c.Visible(s.CreatedAt) {
+		if s == nil || !c.owns(s.Owner, c.w.serviceRegion(s)) || !c.Visible(s.CreatedAt) {
 			return nil, errServiceIDNotFound(id)
 		}
 	}
 	var ids []string
 	for id, s := range c.w.Services {
-		if s.Owner != c.Account.ID || !c.Visible(s.CreatedAt) {
+		if !c.owns(s.Owner, c.w.serviceRegion(s)) || !c.Visible(s.CreatedAt) {
 			continue
 		}
 		if len(wanted) > 0 && !slices.Contains(wanted, id) {
@@ -281,6 +289,13 @@ func modifyServiceConfiguration(c *call) (any, error) {
 	s, aerr := ownService(c, p.Get("ServiceId"))
 	if aerr != nil {
 		return nil, aerr
+	}
+	// Any change to a service reachable from other regions, or one that
+	// makes it so, takes vpce:AllowMultiRegion.
+	if remote(s.SupportedRegions, c.Region) || remote(p.List("AddSupportedRegion", false), c.Region) {
+		if err := checkMultiRegion(c, fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-endpoint-service/%s", c.Region, s.Owner, s.ID)); err != nil {
+			return nil, err
+		}
 	}
 	remove, _, err := p.Bool("RemovePrivateDnsName")
 	if err != nil {
@@ -340,11 +355,14 @@ func modifyServiceConfiguration(c *call) (any, error) {
 		return nil, err
 	}
 	addRegion, rmRegion := unique(p.List("AddSupportedRegion", false)), unique(p.List("RemoveSupportedRegion", false))
-	if err := checkRegions(append(slices.Clone(addRegion), rmRegion...)); err != nil {
+	if err := checkSupportedRegions(c, addRegion); err != nil {
 		return nil, err
 	}
-	if slices.Contains(rmRegion, c.w.Region) {
-		return nil, errInvalidParameter("You cannot remove the service's own region %s from its supported regions.", c.w.Region)
+	if err := checkRegions(rmRegion); err != nil {
+		return nil, err
+	}
+	if slices.Contains(rmRegion, c.Region) {
+		return nil, errInvalidParameter("You cannot remove the service's own region %s from its supported regions.", c.Region)
 	}
 	regions := slices.Clone(s.SupportedRegions)
 	for _, a := range addRegion {
@@ -382,7 +400,7 @@ func deleteServiceConfigurations(c *call) (any, error) {
 	var out unsuccessfulResponse
 	for _, id := range ids {
 		s := c.w.Services[id]
-		if s == nil || s.Owner != c.Account.ID {
+		if s == nil || !c.owns(s.Owner, c.w.serviceRegion(s)) {
 			out.Unsuccessful.add(id, Errorf(http.StatusBadRequest, "InvalidVpcEndpointService.NotFound",
 				"The VpcEndpointService Id '%s' does not exist", id))
 			continue

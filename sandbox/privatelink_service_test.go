@@ -229,7 +229,7 @@ func TestModifyServiceConfiguration(t *testing.T) {
 		t.Error("a refused modify changed the acceptance setting")
 	}
 	if err := modify(&ec2.ModifyVpcEndpointServiceConfigurationInput{
-		AcceptanceRequired: aws.Bool(false), AddSupportedRegions: []string{"eu-west-1"},
+		AcceptanceRequired: aws.Bool(false), AddSupportedRegions: []string{"us-west-2"},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestModifyServiceConfiguration(t *testing.T) {
 		t.Errorf("after add: acceptance %v, ip types %v, regions %+v", aws.ToBool(got.AcceptanceRequired), got.SupportedIpAddressTypes, got.SupportedRegions)
 	}
 	if err := modify(&ec2.ModifyVpcEndpointServiceConfigurationInput{
-		RemoveSupportedRegions: []string{"eu-west-1"}, RemovePrivateDnsName: aws.Bool(true),
+		RemoveSupportedRegions: []string{"us-west-2"}, RemovePrivateDnsName: aws.Bool(true),
 	}); err != nil {
 		t.Fatal(err)
 	}

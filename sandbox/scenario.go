@@ -47,6 +47,8 @@ func Scenarios() []Scenario {
 			Help: "IDs of 8 hex digits, as AWS issued them before 2018, new ones too"},
 		{Name: "connections", Arg: "N", Setup: pendingConnections,
 			Help: fmt.Sprintf("N (1-%d) pending connections to an available service\nnamed %s, from a third account's endpoints", maxConnections, connectionsServiceName)},
+		{Name: "no-multi-region", Setup: noMultiRegion,
+			Help: "no principal may perform vpce:AllowMultiRegion, so AWS\nrefuses every cross-region PrivateLink call"},
 	}, diagScenarios()...)
 }
 
@@ -174,7 +176,7 @@ func pendingConnections(w *World, arg string) error {
 	now := w.AdvancedTo
 	fleet := w.addAccount(FleetAccountID, "fleet", 1)
 	octet := w.freeSecondOctet()
-	vpc := w.addVPC(fleet, fmt.Sprintf("127.%d.0.0/16", octet), true)
+	vpc := w.addVPC(fleet, w.Region, fmt.Sprintf("127.%d.0.0/16", octet), true)
 	var group string
 	for id, sg := range w.SecurityGroups {
 		if sg.VPCID == vpc.ID {
@@ -182,7 +184,7 @@ func pendingConnections(w *World, arg string) error {
 		}
 	}
 	var subnets []*Subnet
-	for i, az := range w.AZIDs {
+	for i, az := range w.AZIDsIn(w.Region) {
 		subnets = append(subnets, w.addSubnet(vpc, az, fmt.Sprintf("127.%d.%d.0/18", octet, 64*i)))
 	}
 

@@ -96,9 +96,12 @@ type queryHandler func(c *call) (any, error)
 
 // call is one request as a handler sees it.
 type call struct {
-	sb        *Sandbox
-	w         *World
-	Service   string // ec2 | elasticloadbalancing | sts | route53
+	sb      *Sandbox
+	w       *World
+	Service string // ec2 | elasticloadbalancing | sts | route53
+	// Region is the region the call was made to, from its SigV4 credential
+	// scope (the home region for global Route 53).
+	Region    string
 	Action    string
 	Account   *Account
 	Session   *RoleSession  // the role session that signed, nil for an IAM user
@@ -163,7 +166,7 @@ func New(o Options) *Sandbox {
 	if o.WorldFile != "" {
 		s.file = &worldFile{path: o.WorldFile, snapshot: s.snapshot}
 	}
-	s.query["ec2"] = withConnectionEvents(merge(ec2NetworkHandlers(), ec2PrivateLinkHandlers(), ec2NotificationHandlers()))
+	s.query["ec2"] = withConnectionEvents(merge(ec2NetworkHandlers(), ec2RegionHandlers(), ec2PrivateLinkHandlers(), ec2NotificationHandlers()))
 	s.query["elasticloadbalancing"] = elbv2Handlers()
 	s.query["sts"] = stsHandlers()
 	s.query["sns"] = snsHandlers()
@@ -407,7 +410,14 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	who, perr := s.world.authenticate(service, auth.AccessKeyID, r.Header.Get("X-Amz-Security-Token"))
-	region := s.world.Region
+	var rerr *APIError
+	region := auth.Region
+	if perr == nil {
+		rerr = checkCallRegion(s.world, auth, who.account)
+		if service == "route53" {
+			region = s.world.Region // global: its resources name no region
+		}
+	}
 	s.mu.Unlock()
 	if perr != nil {
 		writeError(w, wire, reqID, perr)
@@ -418,8 +428,8 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, wire, reqID, verr)
 		return
 	}
-	if verr := checkScopeRegion(auth, region); verr != nil {
-		writeError(w, wire, reqID, verr)
+	if rerr != nil {
+		writeError(w, wire, reqID, rerr)
 		return
 	}
 	if verr := who.expired(service, s.clock.Now().UTC()); verr != nil {
@@ -427,7 +437,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	c := &call{sb: s, Service: service, Account: acct, Session: who.session, Req: r, Body: body, RequestID: reqID}
+	c := &call{sb: s, Service: service, Region: region, Account: acct, Session: who.session, Req: r, Body: body, RequestID: reqID}
 	if wire == sqsJSONWire {
 		action, jerr := sqsJSONAction(r)
 		if jerr != nil {

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -183,20 +182,4 @@ func uriEncode(s string, encodeSlash bool) string {
 		}
 	}
 	return b.String()
-}
-
-// checkScopeRegion refuses a request signed for another region than the
-// world's, as AWS does for a regional endpoint. Without it, a client
-// configured for another region would get answers whose ARNs name the wrong
-// region. Route 53 is global: SDKs pointed at a custom endpoint sign it with
-// whatever region they are configured for, so any region is accepted.
-func checkScopeRegion(a sigv4Auth, region string) *APIError {
-	if a.Region == region || a.Service == "route53" {
-		return nil
-	}
-	msg := fmt.Sprintf("Credential should be scoped to a valid region, not '%s'. The sandbox serves %s: set AWS_REGION=%s.", a.Region, region, region)
-	if a.Service == "ec2" {
-		return Errorf(http.StatusUnauthorized, "AuthFailure", "%s", msg)
-	}
-	return Errorf(http.StatusForbidden, "SignatureDoesNotMatch", "%s", msg)
 }

@@ -154,7 +154,7 @@ func snsCreateTopic(c *call) (any, error) {
 		return nil, aerr
 	}
 	n := c.w.notify()
-	arn := fmt.Sprintf("arn:aws:sns:%s:%s:%s", c.w.Region, c.Account.ID, name)
+	arn := fmt.Sprintf("arn:aws:sns:%s:%s:%s", c.Region, c.Account.ID, name)
 	if t := n.Topics[arn]; t != nil {
 		// CreateTopic is idempotent for the same name and attributes.
 		for k, v := range attrs {
@@ -207,7 +207,7 @@ func topicFor(c *call, param, action string) (*Topic, *APIError) {
 		return nil, errSNSInvalid(param)
 	}
 	region, _, _, ok := arnParts(arn, "sns")
-	if !ok || region != c.w.Region {
+	if !ok || region != c.Region {
 		return nil, errSNSInvalid(param)
 	}
 	t := c.w.notify().Topics[arn]
@@ -268,7 +268,7 @@ type snsListTopicsResult struct {
 func snsListTopics(c *call) (any, error) {
 	var arns []string
 	for arn, t := range c.w.notify().Topics {
-		if t.Owner == c.Account.ID {
+		if c.ownsARN(t.Owner, arn) {
 			arns = append(arns, arn)
 		}
 	}
@@ -368,7 +368,7 @@ func snsSubscribe(c *call) (any, error) {
 	}
 	endpoint := p.Get("Endpoint")
 	qRegion, qAccount, qName, ok := arnParts(endpoint, "sqs")
-	if !ok || qRegion != c.w.Region || !queueName.MatchString(qName) {
+	if !ok || qRegion != c.Region || !queueName.MatchString(qName) {
 		return nil, errSNSInvalid("SQS endpoint ARN")
 	}
 	raw := false

@@ -121,7 +121,7 @@ func queueByURL(c *call, raw string) (*Queue, *APIError) {
 	if err != nil || len(parts) != 2 || !isAccountID(parts[0]) || !queueName.MatchString(parts[1]) {
 		return nil, Errorf(http.StatusNotFound, "InvalidAddress", "The address %s is not valid for this endpoint.", raw)
 	}
-	q := c.w.notify().Queues[fmt.Sprintf("arn:aws:sqs:%s:%s:%s", c.w.Region, parts[0], parts[1])]
+	q := c.w.notify().Queues[fmt.Sprintf("arn:aws:sqs:%s:%s:%s", c.Region, parts[0], parts[1])]
 	if q == nil {
 		return nil, errNoQueue()
 	}
@@ -210,7 +210,7 @@ func sqsCreateQueue(c *call) (any, error) {
 		return nil, aerr
 	}
 	n := c.w.notify()
-	arn := fmt.Sprintf("arn:aws:sqs:%s:%s:%s", c.w.Region, c.Account.ID, name)
+	arn := fmt.Sprintf("arn:aws:sqs:%s:%s:%s", c.Region, c.Account.ID, name)
 	if q := n.Queues[arn]; q != nil {
 		// CreateQueue is idempotent while the attributes asked for match.
 		for _, k := range SortedKeys(attrs) {
@@ -275,7 +275,7 @@ func sqsGetQueueURL(c *call) (any, error) {
 	if owner == "" {
 		owner = c.Account.ID
 	}
-	q := c.w.notify().Queues[fmt.Sprintf("arn:aws:sqs:%s:%s:%s", c.w.Region, owner, name)]
+	q := c.w.notify().Queues[fmt.Sprintf("arn:aws:sqs:%s:%s:%s", c.Region, owner, name)]
 	// A queue the caller may not use does not exist, as far as it is told.
 	if q == nil || !queueAllows(c, q, "GetQueueUrl") {
 		return nil, errNoQueue()
@@ -303,7 +303,7 @@ func sqsListQueues(c *call) (any, error) {
 	prefix := in.str("QueueNamePrefix")
 	var names []string
 	for _, q := range c.w.notify().Queues {
-		if q.Owner == c.Account.ID && strings.HasPrefix(q.Name, prefix) {
+		if c.ownsARN(q.Owner, q.ARN) && strings.HasPrefix(q.Name, prefix) {
 			names = append(names, q.Name)
 		}
 	}

@@ -21,6 +21,7 @@ import (
 type Command struct {
 	ID               string                 `json:"id"`
 	Owner            string                 `json:"owner"`
+	Region           string                 `json:"region,omitempty"` // "" is the home region
 	DocumentName     string                 `json:"documentName"`
 	Comment          string                 `json:"comment,omitempty"`
 	Commands         []string               `json:"commands"`
@@ -125,7 +126,7 @@ func ssmDescribeInstanceInformation(c *call) (any, error) {
 	var keys []string
 	for _, id := range SortedKeys(c.w.Diag.Instances) {
 		inst := c.w.Diag.Instances[id]
-		if inst.SSM == nil || inst.Owner != c.Account.ID || inst.State == InstanceTerminated {
+		if inst.SSM == nil || !c.ownsInVPC(inst.Owner, inst.VPCID) || inst.State == InstanceTerminated {
 			continue
 		}
 		if ssmMatches(inst, c.sb.ssmPing(inst), filters) {
@@ -254,7 +255,7 @@ func ssmSendCommand(c *call) (any, error) {
 	var bad []string
 	for _, id := range in.InstanceIDs {
 		inst := c.w.Diag.Instances[id]
-		if inst == nil || inst.Owner != c.Account.ID || inst.SSM == nil || c.sb.ssmPing(inst) != "Online" {
+		if inst == nil || !c.ownsInVPC(inst.Owner, inst.VPCID) || inst.SSM == nil || c.sb.ssmPing(inst) != "Online" {
 			bad = append(bad, id)
 		}
 	}
@@ -288,7 +289,7 @@ func ssmSendCommand(c *call) (any, error) {
 		return nil, jsonValidation("1 validation error detected: Value '%d' at 'timeoutSeconds' failed to satisfy constraint: Member must have value between 30 and 2592000", in.TimeoutSeconds)
 	}
 	cmd := &Command{
-		ID: uuidFrom(c.w.hex(32)), Owner: c.Account.ID, DocumentName: in.DocumentName, Comment: in.Comment,
+		ID: uuidFrom(c.w.hex(32)), Owner: c.Account.ID, Region: c.Region, DocumentName: in.DocumentName, Comment: in.Comment,
 		Commands: slices.Clone(cmds), ExecutionTimeout: execTimeout, TimeoutSeconds: in.TimeoutSeconds,
 		InstanceIDs: slices.Clone(in.InstanceIDs), RequestedAt: c.Now, Invocations: map[string]*Invocation{},
 	}
@@ -298,7 +299,7 @@ func ssmSendCommand(c *call) (any, error) {
 	c.w.Diag.Commands[cmd.ID] = cmd
 	for _, id := range in.InstanceIDs {
 		c.w.note(c.Now, c.Account.ID, cmd.ID+"/"+id, "", "Pending")
-		c.sb.ssm.start(cmd, c.w.Diag.Instances[id], c.w.Region)
+		c.sb.ssm.start(cmd, c.w.Diag.Instances[id], c.Region)
 	}
 	params := map[string][]string{"commands": cmd.Commands, "executionTimeout": {strconv.Itoa(execTimeout)}}
 	if wd := in.Parameters["workingDirectory"]; len(wd) > 0 {
@@ -364,7 +365,7 @@ func ssmGetCommandInvocation(c *call) (any, error) {
 		return nil, Errorf(http.StatusBadRequest, "InvalidPluginName", "")
 	}
 	cmd := c.w.Diag.Commands[in.CommandID]
-	if cmd == nil || cmd.Owner != c.Account.ID {
+	if cmd == nil || !c.owns(cmd.Owner, cmd.Region) {
 		return nil, Errorf(http.StatusBadRequest, "InvalidCommandId", "")
 	}
 	inv := cmd.Invocations[in.InstanceID]

@@ -49,7 +49,7 @@ func (w *World) connectionNotificationXML(n *ConnectionNotification) xmlConnecti
 		ConnectionEvents: n.Events, ConnectionNotificationState: n.State,
 	}
 	if n.ServiceID != "" {
-		out.ServiceRegion = w.Region
+		out.ServiceRegion = w.notificationRegion(n)
 	}
 	return out
 }
@@ -58,9 +58,9 @@ func (w *World) connectionNotificationXML(n *ConnectionNotification) xmlConnecti
 // endpoint service's or the endpoint's.
 func (w *World) sourceARN(n *ConnectionNotification) string {
 	if n.ServiceID != "" {
-		return fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-endpoint-service/%s", w.Region, n.Owner, n.ServiceID)
+		return fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-endpoint-service/%s", w.notificationRegion(n), n.Owner, n.ServiceID)
 	}
-	return fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-endpoint/%s", w.Region, n.Owner, n.EndpointID)
+	return fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-endpoint/%s", w.notificationRegion(n), n.Owner, n.EndpointID)
 }
 
 // vpcePublishAllowed reports whether a topic's policy lets
@@ -84,8 +84,8 @@ func checkNotificationTopic(c *call, n *ConnectionNotification) *APIError {
 	if !ok {
 		return errInvalidParameterValue("Value (%s) for parameter connectionNotificationArn is invalid. It must be the ARN of an SNS topic.", n.TopicARN)
 	}
-	if region != c.w.Region {
-		return errInvalidParameter("The SNS topic %s is in region %s; a connection notification's topic must be in %s.", n.TopicARN, region, c.w.Region)
+	if region != c.Region {
+		return errInvalidParameter("The SNS topic %s is in region %s; a connection notification's topic must be in %s.", n.TopicARN, region, c.Region)
 	}
 	t := c.w.notify().Topics[n.TopicARN]
 	if t == nil {
@@ -190,13 +190,13 @@ func describeConnectionNotifications(c *call) (any, error) {
 	n := c.w.notify()
 	var ids []string
 	if id := p.Get("ConnectionNotificationId"); id != "" {
-		if cn := n.ConnectionNotifications[id]; cn == nil || cn.Owner != c.Account.ID {
+		if cn := n.ConnectionNotifications[id]; cn == nil || !c.owns(cn.Owner, c.w.notificationRegion(cn)) {
 			return nil, errNotificationNotFound(id)
 		}
 		ids = []string{id}
 	} else {
 		for id, cn := range n.ConnectionNotifications {
-			if cn.Owner == c.Account.ID {
+			if c.owns(cn.Owner, c.w.notificationRegion(cn)) {
 				ids = append(ids, id)
 			}
 		}
@@ -226,7 +226,7 @@ func ownNotification(c *call, id string) (*ConnectionNotification, *APIError) {
 		return nil, errMissingParameter("ConnectionNotificationId")
 	}
 	cn := c.w.notify().ConnectionNotifications[id]
-	if cn == nil || cn.Owner != c.Account.ID {
+	if cn == nil || !c.owns(cn.Owner, c.w.notificationRegion(cn)) {
 		return nil, errNotificationNotFound(id)
 	}
 	return cn, nil
@@ -361,7 +361,7 @@ func withConnectionEvents(h map[string]queryHandler) map[string]queryHandler {
 	wrap("DeleteVpcEndpoints", func(c *call, inner queryHandler) (any, error) {
 		var before []endpointSnapshot
 		for _, id := range c.Params.List("VpcEndpointId", false) {
-			if e := c.w.Endpoints[id]; e != nil && e.Owner == c.Account.ID {
+			if e := c.w.Endpoints[id]; e != nil && c.owns(e.Owner, c.w.endpointRegion(e)) {
 				before = append(before, snapshotEndpoint(e))
 			}
 		}
@@ -420,7 +420,7 @@ func (c *call) connectionEvent(event string, e endpointSnapshot) {
 		}
 		body, err := json.Marshal(ConnectionEvent{
 			EventType: event, ServiceID: e.ServiceID, VpcEndpointID: e.ID, VpcEndpointOwner: e.Owner, VpcEndpointState: e.State,
-			ConnectionNotificationID: cn.ID, ConnectionNotificationArn: cn.TopicARN, Region: c.w.Region,
+			ConnectionNotificationID: cn.ID, ConnectionNotificationArn: cn.TopicARN, Region: c.w.notificationRegion(cn),
 			Time: c.Now.UTC().Format("2006-01-02T15:04:05.000Z"),
 		})
 		if err != nil {

@@ -17,11 +17,17 @@ import (
 // so it can be saved to JSON and loaded again, which lets two terminals and a
 // restart share one world. All access goes through the Sandbox's lock.
 type World struct {
+	// Region is the home region: the default world's first region, and the
+	// region of every resource that names none (see regions.go).
 	Region string `json:"region"`
-	// AZIDs are the region's zone IDs (use1-az1...). Each account maps them to
-	// its own zone names, which is exactly what trips people up across accounts.
-	AZIDs    []string   `json:"azIds"`
-	Accounts []*Account `json:"accounts"`
+	// Regions are the world's regions, the home region first, each with
+	// its zone IDs (use1-az1...). Each account maps them to its own zone
+	// names, which is exactly what trips people up across accounts.
+	Regions []*Region `json:"regions,omitempty"`
+	// LegacyAZIDs are the home region's zone IDs in a world saved before
+	// regions; ensureRegions moves them into Regions.
+	LegacyAZIDs []string   `json:"azIds,omitempty"`
+	Accounts    []*Account `json:"accounts"`
 
 	VPCs           map[string]*VPC           `json:"vpcs"`
 	Subnets        map[string]*Subnet        `json:"subnets"`
@@ -70,8 +76,15 @@ type Account struct {
 	Name            string `json:"name"` // "provider", "consumer"
 	AccessKeyID     string `json:"accessKeyId"`
 	SecretAccessKey string `json:"secretAccessKey"`
-	// AZNames maps AZ ID → this account's AZ name.
+	// AZNames maps AZ ID → this account's AZ name, for every region's AZs
+	// (AZ IDs are unique across regions).
 	AZNames map[string]string `json:"azNames"`
+	// OptedIn are the opt-in regions the account has enabled.
+	OptedIn []string `json:"optedIn,omitempty"`
+	// Denied are IAM actions the account's principals may not perform
+	// (the sandbox has no policies; the no-multi-region scenario denies
+	// vpce:AllowMultiRegion).
+	Denied []string `json:"denied,omitempty"`
 }
 
 // ARN is the caller identity ARN the account's keys belong to.
@@ -96,10 +109,13 @@ type Tag struct {
 	Value string `json:"value"`
 }
 
-// VPC is a virtual network; its CIDR is always inside 127.0.0.0/8.
+// VPC is a virtual network; its CIDR is always inside 127.0.0.0/8. What is
+// in a VPC (subnets, groups, network interfaces, instances, endpoints)
+// lives in the VPC's region.
 type VPC struct {
 	ID                 string `json:"id"`
 	Owner              string `json:"owner"`
+	Region             string `json:"region,omitempty"` // "" is the home region
 	CIDR               string `json:"cidr"`
 	IsDefault          bool   `json:"isDefault"`
 	EnableDNSSupport   bool   `json:"enableDnsSupport"`
@@ -378,9 +394,14 @@ func NewWorld(o WorldOptions) *World {
 		LegacyIDs:      o.LegacyIDs,
 		AdvancedTo:     o.Now,
 	}
-	prefix := regionAZPrefix(o.Region)
-	for i := 1; i <= 3; i++ {
-		w.AZIDs = append(w.AZIDs, fmt.Sprintf("%s-az%d", prefix, i))
+	home := w.addRegion(o.Region, false)
+	secondName := SecondRegion
+	if o.Region == SecondRegion {
+		secondName = DefaultRegion
+	}
+	second := w.addRegion(secondName, false)
+	if o.Region != OptInRegion {
+		w.addRegion(OptInRegion, true)
 	}
 	// The same AZ ID has a different name in each account: the provider's
 	// az1 is "a", the consumer's az1 is "c" (rotated), as in older regions.
@@ -394,9 +415,9 @@ func NewWorld(o WorldOptions) *World {
 	b := 8 * r.IntN(32)
 	for i, acct := range []*Account{provider, consumer} {
 		base := b + 4*i
-		vpc := w.addVPC(acct, fmt.Sprintf("127.%d.%d.0/22", a, base), acct.Name == "provider")
+		vpc := w.addVPC(acct, home.Name, fmt.Sprintf("127.%d.%d.0/22", a, base), acct.Name == "provider")
 		var subnetIDs []string
-		for j, az := range w.AZIDs {
+		for j, az := range home.AZIDs {
 			subnetIDs = append(subnetIDs, w.addSubnet(vpc, az, fmt.Sprintf("127.%d.%d.0/24", a, base+j)).ID)
 		}
 		if acct.Name == "provider" {
@@ -426,16 +447,28 @@ func NewWorld(o WorldOptions) *World {
 		}
 	}
 	w.addIPv6(o)
+	// The second region: a VPC with a subnet per AZ for each account, in
+	// a /21 of another second octet (all still loopback), drawn after
+	// everything of the home region so its IDs stay what they were.
+	a2 := 16 + (a-16+119)%238
+	for i, acct := range []*Account{provider, consumer} {
+		base := b + 4*i
+		vpc := w.addVPC(acct, second.Name, fmt.Sprintf("127.%d.%d.0/22", a2, base), acct.Name == "provider")
+		vpc.Tags = []Tag{{Key: "Name", Value: acct.Name + "-vpc-" + second.Name}}
+		for j, az := range second.AZIDs {
+			w.addSubnet(vpc, az, fmt.Sprintf("127.%d.%d.0/24", a2, base+j))
+		}
+	}
 	return w
 }
 
-// addAccount adds an account with fresh keys whose AZ names are the
-// region's letters rotated by rotate (each account names the same AZ ID
-// differently, as in older regions).
+// addAccount adds an account with fresh keys whose AZ names are, in every
+// region, the region's letters rotated by rotate (each account names the
+// same AZ ID differently, as in older regions).
 func (w *World) addAccount(id, name string, rotate int) *Account {
 	a := &Account{ID: id, Name: name, AZNames: map[string]string{}}
-	for i, az := range w.AZIDs {
-		a.AZNames[az] = w.Region + string(rune('a'+(i+rotate)%len(w.AZIDs)))
+	for _, r := range w.Regions {
+		a.mapAZNames(r, rotate)
 	}
 	a.AccessKeyID = "AKIA" + strings.ToUpper(w.hex(16))
 	a.SecretAccessKey = w.hex(40)
@@ -443,11 +476,12 @@ func (w *World) addAccount(id, name string, rotate int) *Account {
 	return a
 }
 
-// addVPC adds a VPC named <account>-vpc with DNS support on, and its
-// default security group (all egress; ingress from the group itself).
-func (w *World) addVPC(acct *Account, cidr string, dnsHostnames bool) *VPC {
+// addVPC adds a VPC named <account>-vpc in a region with DNS support on,
+// and its default security group (all egress; ingress from the group
+// itself).
+func (w *World) addVPC(acct *Account, region, cidr string, dnsHostnames bool) *VPC {
 	vpc := &VPC{
-		ID: w.NewID("vpc-"), Owner: acct.ID, CIDR: cidr,
+		ID: w.NewID("vpc-"), Owner: acct.ID, Region: region, CIDR: cidr,
 		EnableDNSSupport: true, EnableDNSHostnames: dnsHostnames,
 		Tags: []Tag{{Key: "Name", Value: acct.Name + "-vpc"}},
 	}
@@ -462,8 +496,8 @@ func (w *World) addVPC(acct *Account, cidr string, dnsHostnames bool) *VPC {
 	return vpc
 }
 
-// addSubnet adds a subnet of vpc in one AZ, named after the owner's name
-// for that AZ.
+// addSubnet adds a subnet of vpc in one AZ (of the VPC's region), named
+// after the owner's name for that AZ.
 func (w *World) addSubnet(vpc *VPC, azID, cidr string) *Subnet {
 	acct := w.Account(vpc.Owner)
 	sn := &Subnet{
@@ -632,10 +666,14 @@ func LoadWorld(path string) (*World, error) {
 		return nil, fmt.Errorf("load world %s: no region or accounts in it", path)
 	}
 	w.ensureMaps()
+	if w.RegionByName(w.Region) == nil {
+		return nil, fmt.Errorf("load world %s: its home region %s is not among its regions", path, w.Region)
+	}
 	return &w, nil
 }
 
 func (w *World) ensureMaps() {
+	w.ensureRegions()
 	if w.VPCs == nil {
 		w.VPCs = map[string]*VPC{}
 	}
@@ -689,11 +727,17 @@ type EndpointDNS struct {
 
 // EndpointDNSNames returns the endpoint's regional name and one zonal name
 // per subnet AZ, the zonal names carrying the endpoint owner's AZ names, as
-// AWS builds them: vpce-<id>-<suffix>[-<az name>].<service id>.<region>.vpce.amazonaws.com.
+// AWS builds them: vpce-<id>-<suffix>[-<az name>].<service id>.<service
+// region>.vpce.amazonaws.com. An endpoint to a service of another region
+// has the regional name only: AWS gives cross-region endpoints no zonal
+// names.
 func (w *World) EndpointDNSNames(e *Endpoint) []EndpointDNS {
 	base := fmt.Sprintf("%s-%s", e.ID, e.DNSSuffix)
-	tail := fmt.Sprintf("%s.%s.vpce.amazonaws.com", e.ServiceID, w.Region)
+	tail := fmt.Sprintf("%s.%s.vpce.amazonaws.com", e.ServiceID, w.serviceNameRegion(e.ServiceName))
 	out := []EndpointDNS{{Name: base + "." + tail}}
+	if w.crossRegion(e) {
+		return out
+	}
 	owner := w.Account(e.Owner)
 	for _, sid := range e.SubnetIDs {
 		sn := w.Subnets[sid]

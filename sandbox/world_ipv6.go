@@ -236,3 +236,18 @@ func (w *World) lbForAZ(s *Service, azID string) *LoadBalancer {
 	}
 	return nil
 }
+
+// lbForENI is the load balancer an endpoint's interface reaches: the one
+// serving its AZ, or, for an endpoint of another region (whose AZs are
+// not the service's), the service's first.
+func (w *World) lbForENI(s *Service, eni *ENI, cross bool) *LoadBalancer {
+	if !cross {
+		return w.lbForAZ(s, eni.AZID)
+	}
+	for _, arn := range s.NLBARNs {
+		if lb := w.LoadBalancers[arn]; lb != nil {
+			return lb
+		}
+	}
+	return nil
+}

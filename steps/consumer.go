@@ -67,6 +67,7 @@ func importOfferStep() *Step {
 			s.SetResource(ResServiceID, offer.ServiceID)
 			s.SetResource(ResProviderAcct, offer.ProviderAccountID)
 			s.SetResource(ResOfferRegion, offer.Region)
+			s.SetResource(ResOfferRegions, strings.Join(offer.SupportedRegions, ","))
 			s.SetResource(ResOfferZones, strings.Join(offer.AZIDs(), ","))
 			s.SetResource(ResOfferDNS, offer.PrivateDNSName)
 			s.SetResource(ResOfferDNSState, string(offer.PrivateDNSState))
@@ -89,9 +90,7 @@ func serviceCheckStep() *Step {
 		ID: StepServiceCheck, Title: "Check the service", Kind: KindCheck,
 		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
 			name := s.Resource(ResServiceName)
-			region := CheckResult{Name: "same region", Expected: s.Resource(ResOfferRegion), Seen: s.Region, Fatal: true,
-				Passed: s.Region == s.Resource(ResOfferRegion),
-				Hint:   fmt.Sprintf("The service is in %s: run with --region %s (AWS answers \"does not exist\" from another region).", s.Resource(ResOfferRegion), s.Resource(ResOfferRegion))}
+			region := regionCheck(s)
 			visible := CheckResult{Name: "service visible to you", Expected: name, Fatal: true}
 			owner := CheckResult{Name: "owned by the offer's account", Expected: s.Resource(ResProviderAcct), Fatal: true,
 				Hint: "Stop: the service is not owned by the account the offer names, so the offer may not be what it claims. Ask the provider through a channel you trust."}
@@ -99,42 +98,72 @@ func serviceCheckStep() *Step {
 			dns := CheckResult{Name: "private DNS name verified", Expected: "verified", Skipped: !offerHasPrivateDNS(s)}
 			matches := CheckResult{Name: "the offer matches what AWS reports", Expected: "the offer's service ID, private DNS name and its state, acceptance, AZs and IP address types", Fatal: true,
 				Hint: "Stop: the offer does not describe the service AWS shows under its name, so it may be forged, mistyped or out of date. Ask the provider for a new offer through a channel you trust."}
-			checks := []CheckResult{region, visible, owner, zones, dns, matches}
+			checks := []CheckResult{visible, owner, zones, dns, matches}
+			// The region comes first; across regions, whether the
+			// service's region is enabled for this account too.
+			lead := []CheckResult{region}
+			with := func(rest []CheckResult) []CheckResult { return append(lead, rest...) }
 			if !region.Passed {
-				skipRest(checks[1:], "not run: wrong region")
-				return Result{Checks: checks}, nil
+				skipRest(checks, "not run: your region is not supported")
+				return Result{Checks: with(checks)}, nil
 			}
-			info, err := env.consumer().LookupService(ctx, name)
+			if crossRegion(s) {
+				optIn, err := optInCheck(ctx, env, s)
+				if err != nil {
+					return Result{}, err
+				}
+				lead = append(lead, optIn)
+				if !optIn.Passed {
+					skipRest(checks, "not run: the service's region is not enabled for your account")
+					return Result{Checks: with(checks)}, nil
+				}
+			}
+			info, err := env.consumer().LookupServiceIn(ctx, name, serviceRegion(s))
 			if err != nil {
 				if awsops.CodeOf(err) != "InvalidServiceName" {
 					return Result{}, err
 				}
-				visible := &checks[1]
+				visible := &checks[0]
 				visible.Seen = "does not exist (AWS's words for: not allowed, or wrong region)"
 				visible.Hint = fmt.Sprintf("Ask the provider to allow your principal: %s (or your account, %s)", s.ARN, s.Account)
-				skipRest(checks[2:], "not run: the service is not visible")
-				return Result{Checks: checks}, nil
+				if crossRegion(s) {
+					visible.Seen = "does not exist (AWS's words for: not allowed, or your region not supported)"
+					visible.Hint += fmt.Sprintf(", and to keep %s among the service's supported regions", s.Region)
+				}
+				skipRest(checks[1:], "not run: the service is not visible")
+				return Result{Checks: with(checks)}, nil
 			}
-			checks[1].Passed, checks[1].Seen = true, info.Name
-			checks[2].Seen, checks[2].Passed = info.Owner, info.Owner == s.Resource(ResProviderAcct)
+			checks[0].Passed, checks[0].Seen = true, info.Name
+			checks[1].Seen, checks[1].Passed = info.Owner, info.Owner == s.Resource(ResProviderAcct)
 			var served []string
 			for _, z := range info.Zones {
+				if z.Name == "" {
+					served = append(served, z.ID)
+					continue
+				}
 				served = append(served, fmt.Sprintf("%s (your %s)", z.ID, z.Name))
 			}
-			checks[3].Passed, checks[3].Seen = len(info.Zones) > 0, strings.Join(served, ", ")
+			checks[2].Passed, checks[2].Seen = len(info.Zones) > 0, strings.Join(served, ", ")
+			if crossRegion(s) {
+				checks[2].Seen += fmt.Sprintf(" in %s; your endpoint may use any AZ of %s", info.Region, s.Region)
+			}
 			s.SetResource(ResServedZones, strings.Join(info.ZoneIDs(), ","))
 			if offerHasPrivateDNS(s) {
-				checks[4].Seen = string(info.PrivateDNSState)
-				checks[4].Passed = info.PrivateDNSState == awsops.DNSVerified
-				checks[4].Hint = "Private DNS can be turned on only once the provider has verified the name; the endpoint works through its vpce names meanwhile."
+				checks[3].Seen = string(info.PrivateDNSState)
+				checks[3].Passed = info.PrivateDNSState == awsops.DNSVerified
+				checks[3].Hint = "Private DNS can be turned on only once the provider has verified the name; the endpoint works through its vpce names meanwhile."
 			}
 			if diffs := offerDiffs(s, info); len(diffs) > 0 {
-				checks[5].Seen = strings.Join(diffs, "; ")
+				checks[4].Seen = strings.Join(diffs, "; ")
 			} else {
-				checks[5].Passed, checks[5].Seen = true, "all the same"
+				checks[4].Passed, checks[4].Seen = true, "all the same"
 				s.SetResource(ResOfferDNSState, string(info.PrivateDNSState))
 			}
-			return Result{Detail: fmt.Sprintf("%s, owner %s", info.Name, info.Owner), Checks: checks}, nil
+			detail := fmt.Sprintf("%s, owner %s", info.Name, info.Owner)
+			if crossRegion(s) {
+				detail += fmt.Sprintf("; cross-region from %s to %s: %s", s.Region, info.Region, crossRegionRules)
+			}
+			return Result{Detail: detail, Checks: with(checks)}, nil
 		},
 	}
 }
@@ -227,7 +256,8 @@ func chooseNetworkStep() *Step {
 					for _, sn := range subnets {
 						o := Option{Value: sn.ID, Label: fmt.Sprintf("%s %s  %s = %s  %s", sn.ID, sn.Name, sn.Zone.Name, sn.Zone.ID, strings.Join(append([]string{sn.CIDR}, sn.IPv6CIDRs...), " "))}
 						switch {
-						case !slices.Contains(served, sn.Zone.ID):
+						// Across regions AWS does not match AZs: any will do.
+						case !crossRegion(s) && !slices.Contains(served, sn.Zone.ID):
 							o.Disabled, o.Note = true, "the service is not served in "+sn.Zone.ID
 						case ipv6 && !sn.HasIPv6():
 							o.Note = "no IPv6 CIDR block: IPv4 only (a dualstack endpoint needs every subnet to have one)"
@@ -392,6 +422,11 @@ func networkCheckStep() *Step {
 				cr := CheckResult{Name: fmt.Sprintf("subnet %s in a served AZ", id), Expected: "one of " + strings.Join(served, ", "),
 					Seen: fmt.Sprintf("%s (your %s)", sn.Zone.ID, sn.Zone.Name), Passed: ok, Fatal: true,
 					Hint: "AWS refuses a subnet in an AZ the service does not serve; AZ names differ between accounts, so compare AZ IDs. Drop this subnet."}
+				if crossRegion(s) {
+					// The service's AZs are another region's: AWS takes
+					// any AZ of this one.
+					cr.Name, cr.Expected, cr.Passed = fmt.Sprintf("subnet %s in an AZ of %s", id, s.Region), "any AZ of "+s.Region+" (cross-region)", true
+				}
 				if other, dup := perAZ[sn.Zone.ID]; dup {
 					cr.Passed, cr.Seen = false, fmt.Sprintf("%s again (also %s)", sn.Zone.ID, other)
 					cr.Hint = "An endpoint takes one subnet per AZ; drop one of them."
@@ -403,7 +438,7 @@ func networkCheckStep() *Step {
 					zonesUsed = append(zonesUsed, sn.Zone.ID)
 				}
 			}
-			if len(servedChosen) == 0 {
+			if len(servedChosen) == 0 && !crossRegion(s) {
 				checks = append(checks, CheckResult{Name: "at least one subnet in a served AZ", Expected: "one of " + strings.Join(served, ", "), Seen: "none", Fatal: true,
 					Hint: "Choose a subnet in an AZ the service serves."})
 			}
@@ -446,8 +481,12 @@ func createEndpointStep() *Step {
 	return &Step{
 		ID: StepCreateEndpoint, Title: "Create the interface endpoint", Kind: KindAction,
 		Describe: func(s *Session) string {
-			return fmt.Sprintf("Create an interface endpoint to %s in %s (subnets %s), with private DNS off: AWS lets it be turned on only after the provider accepts.",
+			d := fmt.Sprintf("Create an interface endpoint to %s in %s (subnets %s), with private DNS off: AWS lets it be turned on only after the provider accepts.",
 				s.Resource(ResServiceName), s.Input(InVPC), s.Input(InSubnets))
+			if crossRegion(s) {
+				d += fmt.Sprintf(" The service is in %s, so the endpoint connects across regions (ServiceRegion %s): %s", serviceRegion(s), serviceRegion(s), crossRegionRules)
+			}
+			return d
 		},
 		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
 			c := env.consumer()
@@ -493,8 +532,8 @@ func createEndpointStep() *Step {
 			ep, err := c.CreateEndpoint(ctx, awsops.CreateEndpointInput{
 				ServiceName: s.Resource(ResServiceName), VPCID: s.Input(InVPC), SubnetIDs: subnets, SecurityGroupIDs: []string{sgID},
 				IPAddressType: s.Input(InIPType), DNSRecordIPType: s.Input(InDNSRecordType),
-				ClientToken: s.ClientToken("endpoint-" + attempt),
-				Tags:        awsops.Tags{awsops.TagSession: s.ID, "Name": "plwiz-" + s.ID},
+				ServiceRegion: serviceRegion(s), ClientToken: s.ClientToken("endpoint-" + attempt),
+				Tags: awsops.Tags{awsops.TagSession: s.ID, "Name": "plwiz-" + s.ID},
 			})
 			if err != nil {
 				return Result{}, err

@@ -154,14 +154,9 @@ func TestEnforcedNLBSecurityGroupIsDiagnosedAndFixed(t *testing.T) {
 	consumer.env.Probe.Timeout = 500 * time.Millisecond
 	var consumerCIDR, providerCIDR string
 	sb.SB.World(func(w *sandbox.World, _ time.Time) {
-		for _, v := range w.VPCs {
-			switch v.Owner {
-			case sandbox.ConsumerAccountID:
-				consumerCIDR = v.CIDR
-			case sandbox.ProviderAccountID:
-				providerCIDR = v.CIDR
-			}
-		}
+		// The home region's: the flows run there.
+		consumerCIDR = w.AccountVPC(sandbox.ConsumerAccountID, "").CIDR
+		providerCIDR = w.AccountVPC(sandbox.ProviderAccountID, "").CIDR
 	})
 	provider.noYes = true
 	errs := runBothFlows(t, sb, dir, provider, consumer, steps.ProviderFlow(), steps.ConsumerFlow())

@@ -80,10 +80,8 @@ func facts(t testing.TB, sb *sbtest.Env) worldFacts {
 				f.nlbARN = arn
 			}
 		}
-		for _, id := range sandbox.SortedKeys(w.VPCs) {
-			if w.VPCs[id].Owner == sandbox.ConsumerAccountID {
-				f.consumerVPC = id
-			}
+		if v := w.AccountVPC(sandbox.ConsumerAccountID, ""); v != nil {
+			f.consumerVPC = v.ID
 		}
 		for _, id := range sandbox.SortedKeys(w.Subnets) {
 			if w.Subnets[id].VPCID == f.consumerVPC {

@@ -217,12 +217,28 @@ func TestConsumerServiceCheckFailures(t *testing.T) {
 		res := svcCheck(t, env, s)
 		wantFailed(t, check(t, res, "owned by the offer's account"), "111111111111", "Stop: the service is not owned by the account the offer names")
 	})
-	t.Run("region differs", func(t *testing.T) {
+	t.Run("region differs and the offer does not support it", func(t *testing.T) {
 		sb := sbtest.Start(t, sbtest.Options{})
 		env, s := consumerReady(t, sb, true)
+		// What an offer of a service in eu-west-1 alone says.
 		s.SetResource(steps.ResOfferRegion, "eu-west-1")
+		s.SetResource(steps.ResOfferRegions, "eu-west-1")
 		res := svcCheck(t, env, s)
-		wantFailed(t, check(t, res, "same region"), "us-east-1", "run with --region eu-west-1")
+		wantFailed(t, check(t, res, "your region supported (cross-region)"), "service in eu-west-1, supported regions eu-west-1",
+			"run with --region eu-west-1, or ask the provider to add us-east-1")
+	})
+	t.Run("the service's region is an opt-in region not enabled", func(t *testing.T) {
+		sb := sbtest.Start(t, sbtest.Options{})
+		env, s := consumerReady(t, sb, true)
+		// An offer of a service hosted in eu-south-1 that supports us-east-1.
+		s.SetResource(steps.ResOfferRegion, "eu-south-1")
+		s.SetResource(steps.ResOfferRegions, "eu-south-1,us-east-1")
+		res := svcCheck(t, env, s)
+		if c := check(t, res, "your region supported (cross-region)"); !c.Passed {
+			t.Errorf("region check %+v, want passed", c)
+		}
+		wantFailed(t, check(t, res, "service's region enabled for your account"), "not-opted-in",
+			"Region eu-south-1 is an opt-in region that account 222222222222 has not enabled: enable it")
 	})
 }
 

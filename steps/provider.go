@@ -252,13 +252,19 @@ func createServiceStep() *Step {
 				Help: "With acceptance on, you approve each consumer's endpoint before traffic flows."},
 			{Key: InServiceID, Label: "Existing endpoint service (optional)", Flag: "service-id", Type: InputText, Validate: validateID(awsid.ServiceID, "an endpoint service ID"),
 				Help: "Manage an endpoint service that already exists (its vpce-svc- ID) instead of creating one."},
+			{Key: InSupportedRegns, Label: "Other regions consumers may connect from (optional)", Flag: "supported-regions", Type: InputText, Validate: validateRegions,
+				Help: "Regions besides this one whose consumers may connect across regions, separated by commas (us-west-2,eu-west-1). Each must be enabled for this account; AWS asks for the IAM permission vpce:AllowMultiRegion."},
 		},
 		Describe: func(s *Session) string {
 			if adoptsService(s) {
 				return "Use the existing endpoint service " + s.Input(InServiceID) + "."
 			}
-			return fmt.Sprintf("Create a VPC endpoint service in front of %s, acceptance required: %s. It is tagged %s=%s so a re-run finds it instead of creating another.",
-				s.Input(InNLB), orDefault(s.Input(InAcceptance), "true"), awsops.TagSession, s.ID)
+			regions := ""
+			if other := otherRegions(s); len(other) > 0 {
+				regions = fmt.Sprintf(" Consumers in %s may connect across regions (AWS checks vpce:AllowMultiRegion).", strings.Join(other, ", "))
+			}
+			return fmt.Sprintf("Create a VPC endpoint service in front of %s, acceptance required: %s.%s It is tagged %s=%s so a re-run finds it instead of creating another.",
+				s.Input(InNLB), orDefault(s.Input(InAcceptance), "true"), regions, awsops.TagSession, s.ID)
 		},
 		Do: func(ctx context.Context, env *Env, s *Session) (Result, error) {
 			p := env.provider()
@@ -288,6 +294,9 @@ func createServiceStep() *Step {
 					svc = found
 					break
 				}
+				if err := checkSupportedRegions(ctx, env, s, otherRegions(s)); err != nil {
+					return Result{}, err
+				}
 				token := "service"
 				if n := s.Attempt(StepCreateService); n > 1 {
 					token = fmt.Sprintf("service-%d", n)
@@ -296,7 +305,7 @@ func createServiceStep() *Step {
 					NLBARNs:            splitList(s.Input(InNLB)),
 					IPAddressTypes:     splitList(s.Input(InIPTypes)),
 					AcceptanceRequired: s.Input(InAcceptance) != "false",
-					SupportedRegions:   splitList(s.Input(InSupportedRegns)),
+					SupportedRegions:   otherRegions(s),
 					ClientToken:        s.ClientToken(token),
 					Tags:               awsops.Tags{awsops.TagSession: s.ID, "Name": "plwiz-" + s.ID},
 				})
@@ -310,7 +319,15 @@ func createServiceStep() *Step {
 			}
 			s.SetResource(ResServiceID, svc.ID)
 			s.SetResource(ResServiceName, svc.Name)
-			return Result{Detail: fmt.Sprintf("%s (%s)", svc.Name, svc.State)}, nil
+			svc, err := reconcileRegions(ctx, env, s, svc)
+			if err != nil {
+				return Result{}, err
+			}
+			detail := fmt.Sprintf("%s (%s)", svc.Name, svc.State)
+			if len(svc.SupportedRegions) > 1 {
+				detail += ", reachable from " + strings.Join(svc.SupportedRegions, ", ")
+			}
+			return Result{Detail: detail}, nil
 		},
 	}
 }
@@ -332,10 +349,17 @@ func serviceAvailableStep() *Step {
 				return Status{}, err
 			}
 			st := Status{State: string(svc.State)}
-			switch svc.State {
-			case awsops.ServiceAvailable:
+			switch pending := regionsPending(svc); {
+			case svc.State == awsops.ServiceAvailable && len(pending) > 0:
+				// Consumers of a supported region see the service once AWS
+				// has it Available there too.
+				st.Detail = fmt.Sprintf("%s is Available; AWS is still making it available in %s", svc.Name, strings.Join(pending, ", "))
+			case svc.State == awsops.ServiceAvailable:
 				st.Done, st.Detail = true, svc.Name+" is Available"
-			case awsops.ServiceFailed, awsops.ServiceDeleted, awsops.ServiceDeleting:
+				if len(svc.SupportedRegions) > 1 {
+					st.Detail += " in " + strings.Join(svc.SupportedRegions, ", ")
+				}
+			case svc.State == awsops.ServiceFailed || svc.State == awsops.ServiceDeleted || svc.State == awsops.ServiceDeleting:
 				st.Failed, st.Detail = true, fmt.Sprintf("the endpoint service is %s", svc.State)
 				st.Hint = "Check the NLB in the console; delete the service (plwiz teardown) and start again."
 			default:
@@ -805,6 +829,10 @@ func vetRequest(ctx context.Context, env *Env, s *Session, req handoff.Request) 
 			return badInputf("the request says endpoint %s comes from account %s, but AWS says account %s owns it. %s",
 				c.EndpointID, req.ConsumerAccountID, c.Owner, forgedHint)
 		}
+		if c.Region != "" && c.Region != req.ConsumerRegion {
+			return badInputf("the request says endpoint %s is in %s, but AWS says it is in %s. %s",
+				c.EndpointID, req.ConsumerRegion, c.Region, forgedHint)
+		}
 	}
 	return nil
 }
@@ -1049,6 +1077,9 @@ func connectionRows(conns []awsops.Connection, s *Session) []Row {
 		}
 		if c.State == awsops.EndpointRejected {
 			r.Note = "rejected: a rejected endpoint stays rejected"
+		}
+		if r.Note == "" && c.Region != "" && c.Region != s.Region {
+			r.Note = "from " + c.Region + " (cross-region)"
 		}
 		rows = append(rows, r)
 	}

@@ -38,6 +38,14 @@ type demoRun struct {
 // through SSM.
 func startSandboxDemo(t *testing.T, w, h int, scenario string) *demoRun {
 	t.Helper()
+	return startSandboxDemoIn(t, w, h, scenario, "")
+}
+
+// startSandboxDemoIn is startSandboxDemo with the consumer in another
+// region than the provider's ("" for the same), as plwiz demo
+// --cross-region plays it.
+func startSandboxDemoIn(t *testing.T, w, h int, scenario, consumerRegion string) *demoRun {
+	t.Helper()
 	delays := sandbox.DefaultDelays().Scaled(200)
 	sb := sbtest.Start(t, sbtest.Options{RealClock: true, Delays: &delays, DataPlane: true, Scenario: scenario})
 	var nlb, vpc, instance string
@@ -48,10 +56,8 @@ func startSandboxDemo(t *testing.T, w, h int, scenario string) *demoRun {
 				nlb = arn
 			}
 		}
-		for _, id := range sandbox.SortedKeys(w.VPCs) {
-			if w.VPCs[id].Owner == sandbox.ConsumerAccountID {
-				vpc = id
-			}
+		if v := w.AccountVPC(sandbox.ConsumerAccountID, consumerRegion); v != nil {
+			vpc = v.ID
 		}
 		for _, id := range sandbox.SortedKeys(w.Subnets) {
 			if w.Subnets[id].VPCID == vpc {
@@ -69,8 +75,8 @@ func startSandboxDemo(t *testing.T, w, h int, scenario string) *demoRun {
 	opts := Options{Static: true, Backoff: func() *steps.Backoff {
 		return &steps.Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}
 	}}
-	party := func(account string, flow *steps.Flow, inputs map[string]string) *Model {
-		client, err := awsops.New(sb.Config(t, account), awsops.Options{})
+	party := func(account, region string, flow *steps.Flow, inputs map[string]string) *Model {
+		client, err := awsops.New(sb.ConfigIn(t, account, region), awsops.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,15 +92,20 @@ func startSandboxDemo(t *testing.T, w, h int, scenario string) *demoRun {
 		}}
 		return New(flow, s, env, opts)
 	}
-	p := party("provider", steps.ProviderFlow(), map[string]string{
-		steps.InNLB: nlb, steps.InAcceptance: "true", steps.InServiceID: "", steps.InPrincipals: sandbox.ConsumerAccountID,
+	p := party("provider", "", steps.ProviderFlow(), map[string]string{
+		steps.InNLB: nlb, steps.InAcceptance: "true", steps.InServiceID: "", steps.InSupportedRegns: consumerRegion, steps.InPrincipals: sandbox.ConsumerAccountID,
 		steps.InPrivateDNS: "api.example.com", steps.InWriteTXT: "true", steps.InOfferOut: offer, steps.InRequest: request,
 		steps.InLiveUpdates: "false", steps.InNotifyTopic: steps.NotifyNone,
 	})
-	c := party("consumer", steps.ConsumerFlow(), map[string]string{
+	// The second region's VPC has no instance: the test runs from here.
+	probeFrom := steps.ProbeLocal
+	if instance != "" {
+		probeFrom = "ssm:" + instance
+	}
+	c := party("consumer", consumerRegion, steps.ConsumerFlow(), map[string]string{
 		steps.InOffer: offer, steps.InVPC: vpc, steps.InSubnets: strings.Join(subnets, ","),
 		steps.InSecurityGroup: steps.CreateSecurityGroupValue, steps.InRequestOut: request, steps.InHTTPPath: "/health",
-		steps.InProbeFrom:   "ssm:" + instance,
+		steps.InProbeFrom:   probeFrom,
 		steps.InLiveUpdates: "false", steps.InNotifyTopic: steps.NotifyNone,
 	})
 	probe := &probe[*Demo]{m: NewDemo(p, c, DemoOptions{})}

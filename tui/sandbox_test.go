@@ -60,14 +60,16 @@ func TestRealProviderFlowAgainstSandbox(t *testing.T) {
 	h.key("enter")
 	h.until("create-service", func(m *Model) bool { return m.cur != nil && m.cur.st.ID == steps.StepCreateService && !m.busy })
 	// Create-service asks its optional inputs first: acceptance (Yes
-	// proposed) and an existing service to adopt.
+	// proposed), an existing service to adopt and other regions to
+	// support.
 	if m.cur.st.ID != steps.StepCreateService || m.cur.phase != phaseInput {
 		t.Fatalf("at %s, phase %v:\n%s", m.cur.st.ID, m.cur.phase, plain(m.View()))
 	}
-	if v := plain(m.View()); !strings.Contains(v, "Require acceptance of each connection") || !strings.Contains(v, "Existing endpoint service (optional)") {
+	if v := plain(m.View()); !strings.Contains(v, "Require acceptance of each connection") || !strings.Contains(v, "Existing endpoint service (optional)") ||
+		!strings.Contains(v, "Other regions consumers may connect from (optional)") {
 		t.Fatalf("the create-service questions are not shown:\n%s", v)
 	}
-	h.key("n", "enter")
+	h.key("n", "enter", "enter")
 	h.until("the go-ahead", inPhase(steps.StepCreateService, phaseReady))
 	// The screen's description is taken again once answered.
 	if d := m.cur.describe; !strings.Contains(d, "acceptance required: false") {

@@ -37,11 +37,7 @@ func sandboxLB(t *testing.T, sb *sbtest.Env) (arn, consumerCIDR string) {
 				arn = a // the demo's, which the scenarios break
 			}
 		}
-		for _, v := range w.VPCs {
-			if v.Owner == sandbox.ConsumerAccountID {
-				consumerCIDR = v.CIDR
-			}
-		}
+		consumerCIDR = w.AccountVPC(sandbox.ConsumerAccountID, "").CIDR // the home region's
 	})
 	return arn, consumerCIDR
 }

@@ -29,6 +29,8 @@ type demoOptions struct {
 	speed    float64
 	seed     uint64
 	scenario string
+	// crossRegion plays the consumer in the sandbox's second region.
+	crossRegion bool
 }
 
 // defaultDemoSpeed makes the AWS-side waits a few seconds in all: long
@@ -58,13 +60,20 @@ consumer VPC through SSM Run Command, as it would from a laptop against AWS.
 sandbox --scenario does: with unhealthy-az the provider's load balancer check
 fails, names the AZ and offers its fix.
 
+--cross-region plays the consumer in us-west-2 while the provider stays in
+us-east-1: the provider's service supports us-west-2, and the consumer's
+endpoint connects to it across regions (AWS PrivateLink cross-region
+access), in any AZ of its own region; its connectivity test runs from this
+host, as the second region's VPC has no instance.
+
 --speed divides the sandbox's AWS-side delays (service available, DNS
 verification, acceptance). Ctrl-C leaves: the sandbox stops and the demo's
 files are deleted. The demo never talks to AWS; --profile, --region and
 --endpoint-url do not apply.`,
 		Example: `  plwiz demo
-  plwiz demo --speed 50    # shorter waits
-  plwiz demo --scenario unhealthy-az`,
+  plwiz demo --speed 50                # shorter waits
+  plwiz demo --scenario unhealthy-az   # the load balancer check fails first
+  plwiz demo --cross-region            # the consumer in another region`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if math.IsNaN(o.speed) || o.speed <= 0 || o.speed > 100000 {
@@ -80,6 +89,7 @@ files are deleted. The demo never talks to AWS; --profile, --region and
 	f.Float64Var(&o.speed, "speed", defaultDemoSpeed, "Divide every AWS-side delay by this factor; 1 is real-world time.")
 	f.Uint64Var(&o.seed, "seed", 0, "Make the sandbox's IDs and addresses from this seed, the same every run (default 0: random ones).")
 	f.StringVar(&o.scenario, "scenario", "", "Start the sandbox's world set up for these situations, separated by commas: "+scenarioUsages()+".")
+	f.BoolVar(&o.crossRegion, "cross-region", false, "Play the consumer in "+sandbox.SecondRegion+", the provider in "+sandbox.DefaultRegion+": the endpoint connects across regions.")
 	return cmd
 }
 
@@ -144,14 +154,16 @@ type demoSetup struct {
 
 // demoFacts are what a user would look up in the console before starting.
 type demoFacts struct {
-	region        string
-	provider      sandbox.Account
-	consumer      sandbox.Account
-	nlbARN        string
-	domain        string
-	consumerVPC   string
-	servedSubnets []string
-	// instance is the consumer VPC's SSM-managed instance.
+	region         string // the provider's
+	consumerRegion string
+	provider       sandbox.Account
+	consumer       sandbox.Account
+	nlbARN         string
+	domain         string
+	consumerVPC    string
+	servedSubnets  []string
+	// instance is the consumer VPC's SSM-managed instance ("" when it has
+	// none, as the second region's VPC).
 	instance string
 }
 
@@ -184,9 +196,17 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 		d.sb = nil
 		return nil, fmt.Errorf("start the sandbox: %w", err)
 	}
-	f, err := readDemoFacts(d.sb)
+	consumerRegion := ""
+	if o.crossRegion {
+		consumerRegion = sandbox.SecondRegion
+	}
+	f, err := readDemoFacts(d.sb, consumerRegion)
 	if err != nil {
 		return nil, err
+	}
+	supported := ""
+	if f.consumerRegion != f.region {
+		supported = f.consumerRegion
 	}
 	probe := steps.ProbeSettings{
 		ResolverAddr: d.sb.DNSAddr(), RootCAs: d.sb.CAPool(), CAFile: d.sb.CAFile(),
@@ -197,27 +217,34 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 
 	// The answers a newcomer has nothing to decide about are given, so the
 	// wizard does not stop to ask them: acceptance on, a new service (no
-	// existing one), the TXT record written to the sandbox's zone, the
-	// HTTP path the sandbox's service answers, and no connection
-	// notifications: both parties run in this process, so one's action
-	// wakes the other's wait at once, which is what live updates give two
-	// processes.
-	d.provider, err = newDemoParty(d, f, f.provider, steps.ProviderFlow(), sessions, probe, logw, now, map[string]string{
-		steps.InNLB:         f.nlbARN,
-		steps.InAcceptance:  "true",
-		steps.InServiceID:   "",
-		steps.InPrincipals:  f.consumer.ID,
-		steps.InPrivateDNS:  "api." + f.domain,
-		steps.InWriteTXT:    "true",
-		steps.InOfferOut:    offer,
-		steps.InRequest:     request,
-		steps.InLiveUpdates: "false",
-		steps.InNotifyTopic: steps.NotifyNone,
+	// existing one) supporting the consumer's region, the TXT record
+	// written to the sandbox's zone, the HTTP path the sandbox's service
+	// answers, and no connection notifications: both parties run in this
+	// process, so one's action wakes the other's wait at once, which is
+	// what live updates give two processes.
+	d.provider, err = newDemoParty(d, f.region, f.provider, steps.ProviderFlow(), sessions, probe, logw, now, map[string]string{
+		steps.InNLB:            f.nlbARN,
+		steps.InAcceptance:     "true",
+		steps.InServiceID:      "",
+		steps.InSupportedRegns: supported,
+		steps.InPrincipals:     f.consumer.ID,
+		steps.InPrivateDNS:     "api." + f.domain,
+		steps.InWriteTXT:       "true",
+		steps.InOfferOut:       offer,
+		steps.InRequest:        request,
+		steps.InLiveUpdates:    "false",
+		steps.InNotifyTopic:    steps.NotifyNone,
 	})
 	if err != nil {
 		return nil, err
 	}
-	d.consumer, err = newDemoParty(d, f, f.consumer, steps.ConsumerFlow(), sessions, probe, logw, now, map[string]string{
+	// The second region's VPC has no instance: there the test runs from
+	// this host, which the sandbox's data plane serves in every region.
+	probeFrom := steps.ProbeLocal
+	if f.instance != "" {
+		probeFrom = "ssm:" + f.instance
+	}
+	d.consumer, err = newDemoParty(d, f.consumerRegion, f.consumer, steps.ConsumerFlow(), sessions, probe, logw, now, map[string]string{
 		steps.InOffer:         offer,
 		steps.InVPC:           f.consumerVPC,
 		steps.InSubnets:       strings.Join(f.servedSubnets, ","),
@@ -225,7 +252,7 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 		steps.InRequestOut:    request,
 		steps.InHTTPPath:      probe.HTTPPath,
 		// From the instance in the VPC, as from a laptop on AWS.
-		steps.InProbeFrom:   "ssm:" + f.instance,
+		steps.InProbeFrom:   probeFrom,
 		steps.InLiveUpdates: "false",
 		steps.InNotifyTopic: steps.NotifyNone,
 	})
@@ -235,9 +262,9 @@ func startDemo(o *demoOptions, logw io.Writer, now time.Time) (_ *demoSetup, err
 	return d, nil
 }
 
-func newDemoParty(d *demoSetup, f demoFacts, acct sandbox.Account, flow *steps.Flow, sessions string, probe steps.ProbeSettings, logw io.Writer, now time.Time, inputs map[string]string) (demoParty, error) {
+func newDemoParty(d *demoSetup, region string, acct sandbox.Account, flow *steps.Flow, sessions string, probe steps.ProbeSettings, logw io.Writer, now time.Time, inputs map[string]string) (demoParty, error) {
 	client, err := awsops.New(aws.Config{
-		Region:       f.region,
+		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider(acct.AccessKeyID, acct.SecretAccessKey, ""),
 		BaseEndpoint: aws.String(d.sb.URL()),
 	}, awsops.Options{LogWriter: logw})
@@ -259,11 +286,16 @@ func newDemoParty(d *demoSetup, f demoFacts, acct sandbox.Account, flow *steps.F
 	return demoParty{flow: flow, sess: sess, env: &steps.Env{AWS: client, BundleDir: d.shared, Probe: probe, Wake: d.wake}}, nil
 }
 
-// readDemoFacts finds, in the sandbox's world, the IDs the demo fills in.
-func readDemoFacts(sb *sandbox.Sandbox) (demoFacts, error) {
+// readDemoFacts finds, in the sandbox's world, the IDs the demo fills in:
+// the consumer's in consumerRegion ("" for the provider's region), where
+// across regions any AZ serves.
+func readDemoFacts(sb *sandbox.Sandbox, consumerRegion string) (demoFacts, error) {
 	var f demoFacts
 	sb.World(func(w *sandbox.World, _ time.Time) {
-		f.region = w.Region
+		f.region, f.consumerRegion = w.Region, consumerRegion
+		if consumerRegion == "" {
+			f.consumerRegion = w.Region
+		}
 		if a := w.AccountByName("provider"); a != nil {
 			f.provider = *a
 		}
@@ -288,14 +320,12 @@ func readDemoFacts(sb *sandbox.Sandbox) (demoFacts, error) {
 				f.domain = strings.TrimSuffix(z.Name, ".")
 			}
 		}
-		for _, id := range sandbox.SortedKeys(w.VPCs) {
-			if w.VPCs[id].Owner == f.consumer.ID && f.consumerVPC == "" {
-				f.consumerVPC = id
-			}
+		if v := w.AccountVPC(f.consumer.ID, f.consumerRegion); v != nil {
+			f.consumerVPC = v.ID
 		}
 		for _, id := range sandbox.SortedKeys(w.Subnets) {
 			sn := w.Subnets[id]
-			if sn.VPCID == f.consumerVPC && slices.Contains(served, sn.AZID) {
+			if sn.VPCID == f.consumerVPC && (f.consumerRegion != f.region || slices.Contains(served, sn.AZID)) {
 				f.servedSubnets = append(f.servedSubnets, id)
 			}
 		}
@@ -314,7 +344,7 @@ func readDemoFacts(sb *sandbox.Sandbox) (demoFacts, error) {
 		return f, errors.New("the sandbox's world has no load balancer or no hosted zone for the provider")
 	case f.consumerVPC == "" || len(f.servedSubnets) == 0:
 		return f, errors.New("the sandbox's world has no consumer VPC with a subnet the load balancer's AZs serve")
-	case f.instance == "":
+	case f.instance == "" && f.consumerRegion == f.region:
 		return f, errors.New("the sandbox's world has no SSM-managed instance in the consumer VPC")
 	}
 	return f, nil

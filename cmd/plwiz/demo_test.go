@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +136,65 @@ func TestDemoSetupFillsInWhatANewcomerCannotKnow(t *testing.T) {
 	}
 	if err := d.Close(); err != nil {
 		t.Errorf("a second Close: %v", err)
+	}
+}
+
+// TestDemoCrossRegionRunsToAPassingTest: plwiz demo --cross-region puts
+// the consumer in us-west-2 with its VPC and subnets there (any AZ, as
+// AWS allows across regions) and the provider's service supporting
+// us-west-2; both parties, run as the demo sets them up, reach a passing
+// connectivity test.
+func TestDemoCrossRegionRunsToAPassingTest(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	d, err := startDemo(&demoOptions{speed: 500, seed: 7, crossRegion: true}, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	ps, cs := d.provider.sess, d.consumer.sess
+	if r := d.consumer.env.AWS.Region(); r != sandbox.SecondRegion {
+		t.Errorf("consumer region %q, want %s", r, sandbox.SecondRegion)
+	}
+	if r := d.provider.env.AWS.Region(); r != sandbox.DefaultRegion {
+		t.Errorf("provider region %q, want %s", r, sandbox.DefaultRegion)
+	}
+	if got := ps.Input(steps.InSupportedRegns); got != sandbox.SecondRegion {
+		t.Errorf("provider's supported regions %q", got)
+	}
+	var vpcRegion string
+	var zones []string
+	d.sb.World(func(w *sandbox.World, _ time.Time) {
+		vpcRegion = w.VPCRegion(cs.Input(steps.InVPC))
+		for _, id := range strings.Split(cs.Input(steps.InSubnets), ",") {
+			if sn := w.Subnets[id]; sn != nil {
+				zones = append(zones, sn.AZID)
+			}
+		}
+	})
+	slices.Sort(zones)
+	if vpcRegion != sandbox.SecondRegion || strings.Join(zones, ",") != "usw2-az1,usw2-az2,usw2-az3" {
+		t.Fatalf("consumer VPC %s in %s, subnets in %v", cs.Input(steps.InVPC), vpcRegion, zones)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var pout, cout strings.Builder
+	run := func(p demoParty, out *strings.Builder) error {
+		return (&steps.Runner{Flow: p.flow, Session: p.sess, Env: p.env, Out: out, AssumeYes: true, WaitTimeout: 30 * time.Second,
+			Backoff: func() *steps.Backoff {
+				return &steps.Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond, Factor: 2}
+			}}).Run(ctx)
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- run(d.provider, &pout) }()
+	go func() { errs <- run(d.consumer, &cout) }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("%v\nprovider:\n%s\nconsumer:\n%s", err, pout.String(), cout.String())
+		}
+	}
+	for _, want := range []string{"cross-region from us-west-2 to us-east-1", "✓ Connectivity test", "✓ HTTP https://api.example.com:"} {
+		if !strings.Contains(cout.String(), want) {
+			t.Errorf("consumer output lacks %q:\n%s", want, cout.String())
+		}
 	}
 }

@@ -89,8 +89,9 @@ func (sp *sandboxProcess) partyEnv(party, home string) []string {
 
 // TestHeadlessTwoProcessesAgainstPlwizSandbox runs both parties as their
 // own processes against `plwiz sandbox`: on the default world, on a world of
-// pre-2018 8-hex IDs, and with one call in five throttled and one in five
-// failing with a 5xx (the seed that failed a flow before).
+// pre-2018 8-hex IDs, with one call in five throttled and one in five
+// failing with a 5xx (the seed that failed a flow before), and across
+// regions (the provider's --supported-regions, the consumer's --region).
 func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary; not in -short")
@@ -137,6 +138,14 @@ func TestHeadlessTwoProcessesAgainstPlwizSandbox(t *testing.T) {
 			},
 			teardown: []string{"✓ delete connection notification vpce-nfn-", "✓ unsubscribe arn:aws:sns:", "✓ delete SNS topic arn:aws:sns:", "✓ delete SQS queue http"},
 		}},
+		{name: "cross-region", parties: partyArgs{cross: true}, check: func(t *testing.T, out string) {
+			for _, want := range []string{"reachable from us-east-1, us-west-2", "in us-west-2", "cross-region from us-west-2 to us-east-1",
+				"subnet-", "in an AZ of us-west-2"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("the output says nothing of %q:\n%s", want, out)
+				}
+			}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -155,6 +164,8 @@ type partyArgs struct {
 	args     map[string][]string
 	check    func(t *testing.T, out string)
 	teardown []string
+	// cross runs the consumer in another region than the provider.
+	cross bool
 }
 
 func headlessTwoProcesses(t *testing.T, bin string, sandboxArgs []string, check func(t *testing.T, out string), extra partyArgs) {
@@ -166,7 +177,14 @@ func headlessTwoProcesses(t *testing.T, bin string, sandboxArgs []string, check 
 
 	// The consumer picks its VPC and subnets as a user would from the
 	// console: here, by asking the sandbox with the consumer's exports.
-	vpc, subnets := consumerNetwork(t, ctx, sp)
+	var providerArgs, consumerArgs []string
+	consumerRegion := ""
+	if extra.cross {
+		consumerRegion = "us-west-2"
+		providerArgs = []string{"--supported-regions", consumerRegion}
+		consumerArgs = []string{"--region", consumerRegion}
+	}
+	vpc, subnets := consumerNetwork(t, ctx, sp, consumerRegion)
 
 	type result struct {
 		out, errOut string
@@ -195,12 +213,12 @@ func headlessTwoProcesses(t *testing.T, bin string, sandboxArgs []string, check 
 	go func() {
 		defer wg.Done()
 		prov = run("provider", append([]string{"provider", "--non-interactive", "--nlb", sp.lb, "--allow", "222222222222",
-			"--private-dns", "api.example.com", "--offer-out", offer, "--request", request, "--wait-timeout", "60s", "--output", "json"}, extra.args["provider"]...)...)
+			"--private-dns", "api.example.com", "--offer-out", offer, "--request", request, "--wait-timeout", "60s", "--output", "json"}, append(providerArgs, extra.args["provider"]...)...)...)
 	}()
 	go func() {
 		defer wg.Done()
 		cons = run("consumer", append([]string{"consumer", "--non-interactive", "--offer", offer, "--vpc", vpc, "--subnets", subnets,
-			"--request-out", request, "--http", "/health", "--yes", "--wait-timeout", "60s"}, extra.args["consumer"]...)...)
+			"--request-out", request, "--http", "/health", "--yes", "--wait-timeout", "60s"}, append(consumerArgs, extra.args["consumer"]...)...)...)
 	}()
 	wg.Wait()
 	if prov.code != 0 || cons.code != 0 {
@@ -301,10 +319,18 @@ func serviceName(t *testing.T, offerFile string) string {
 }
 
 // consumerNetwork lists the consumer's VPC and its subnets through the SDK
-// with the environment the sandbox printed for the consumer.
-func consumerNetwork(t testing.TB, ctx context.Context, sp *sandboxProcess) (vpc, subnets string) {
+// with the environment the sandbox printed for the consumer, in region
+// ("" for the one it printed).
+func consumerNetwork(t testing.TB, ctx context.Context, sp *sandboxProcess, region string) (vpc, subnets string) {
 	t.Helper()
-	client := clientFor(t, sp, "consumer")
+	cfg := partyConfig(sp.env["consumer"])
+	if region != "" {
+		cfg.Region = region
+	}
+	client, err := awsops.New(cfg, awsops.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	vpcs, err := client.Consumer().ListVPCs(ctx)
 	if err != nil || len(vpcs) != 1 {
 		t.Fatalf("consumer VPCs %v, %v; want one", vpcs, err)

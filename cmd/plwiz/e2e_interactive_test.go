@@ -172,8 +172,11 @@ func TestInteractiveTwoTerminalsAgainstPlwizSandbox(t *testing.T) {
 	prov.see(`✓ port 8443: healthy targets in use1-az1 \(us-east-1a\)`, `1 of 1 healthy: i-`)
 	prov.at(`✓ plwiz-demo-nlb: every AZ has a healthy target`, "Enter")
 	// Create-service asks what the design leaves to the provider:
-	// acceptance (Yes proposed), then an existing service to adopt (none).
-	prov.see(`Require acceptance of each connection`, `With acceptance on, you approve each consumer`, `Existing endpoint service \(optional\)`, `y Yes`)
+	// acceptance (Yes proposed), an existing service to adopt (none), and
+	// other regions to support (none).
+	prov.see(`Require acceptance of each connection`, `With acceptance on, you approve each consumer`, `Existing endpoint service \(optional\)`,
+		`Other regions consumers may connect from \(optional\)`, `y Yes`)
+	prov.press("Enter")
 	prov.press("Enter")
 	prov.at(`enter submit`, "Enter")
 	prov.see(`Create a VPC endpoint service in front of`, `Press enter to go ahead`)

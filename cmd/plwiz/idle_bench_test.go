@@ -52,7 +52,7 @@ func BenchmarkTUIIdleTenThousandConnections(b *testing.B) {
 	if svc.ID == "" {
 		b.Fatalf("no service of the connections scenario among %d", len(services))
 	}
-	vpc, subnets := consumerNetwork(b, ctx, sp)
+	vpc, subnets := consumerNetwork(b, ctx, sp, "")
 	consumerEP, err := clientFor(b, sp, "consumer").Consumer().CreateEndpoint(ctx, awsops.CreateEndpointInput{
 		ServiceName: svc.Name, VPCID: vpc, SubnetIDs: strings.Split(subnets, ",")[:1]})
 	if err != nil {

@@ -357,6 +357,9 @@ func printSandboxEnv(out io.Writer, sb *sandbox.Sandbox, o *sandboxOptions, load
 			origin += " (scenario " + strings.Join(w.Scenarios, ",") + ")"
 		}
 		fmt.Fprintf(&b, "# plwiz sandbox serving %s on %s (region %s, delays divided by %v)\n", origin, sb.URL(), w.Region, o.speed)
+		if other := sandboxOtherRegions(w); other != "" {
+			fmt.Fprintf(&b, "# other regions: %s; use one with --region or AWS_REGION\n", other)
+		}
 		for _, a := range w.Accounts {
 			fmt.Fprintf(&b, "\n# %s (account %s); paste into the %s's terminal:\n", a.Name, a.ID, a.Name)
 			for _, kv := range [][2]string{
@@ -432,4 +435,31 @@ func shellQuote(v string) string {
 		return v
 	}
 	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+}
+
+// sandboxOtherRegions names the world's regions besides the home one, an
+// opt-in region with the accounts that have not enabled it.
+func sandboxOtherRegions(w *sandbox.World) string {
+	var parts []string
+	for _, r := range w.Regions {
+		if r.Name == w.Region {
+			continue
+		}
+		if !r.OptIn {
+			parts = append(parts, r.Name)
+			continue
+		}
+		var off []string
+		for _, a := range w.Accounts {
+			if !w.Enabled(a, r.Name) {
+				off = append(off, a.Name)
+			}
+		}
+		if len(off) == 0 {
+			parts = append(parts, r.Name+" (opt-in)")
+		} else {
+			parts = append(parts, r.Name+" (opt-in, not enabled for "+strings.Join(off, " or ")+")")
+		}
+	}
+	return strings.Join(parts, ", ")
 }

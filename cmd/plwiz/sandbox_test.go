@@ -523,7 +523,7 @@ func TestSandboxCommandScenarios(t *testing.T) {
 		args []string
 		msg  string
 	}{
-		{[]string{"--scenario", "no-such-world"}, `unknown scenario "no-such-world"; known scenarios: legacy-ids, connections=N, unhealthy-az, cross-zone-off, nlb-sg-enforced, consumer-sg-closed, tls-listener`},
+		{[]string{"--scenario", "no-such-world"}, `unknown scenario "no-such-world"; known scenarios: legacy-ids, connections=N, no-multi-region, unhealthy-az, cross-zone-off, nlb-sg-enforced, consumer-sg-closed, tls-listener`},
 		{[]string{"--scenario", "connections=0"}, "N must be a whole number from 1 to 40000"},
 		{[]string{"--scenario", "connections"}, "connections needs a value"},
 	} {
@@ -710,5 +710,79 @@ func TestSandboxSurvivesKill9(t *testing.T) {
 		if n != 1 {
 			t.Errorf("event %s written %d times", k, n)
 		}
+	}
+}
+
+// TestAWSCLICrossRegion drives the sandbox's regions with the AWS CLI:
+// DescribeRegions, a service supporting us-west-2, and the consumer's
+// endpoint to it from us-west-2 (--region, --service-regions,
+// --service-region), and the refusal of a region the account has not
+// enabled.
+func TestAWSCLICrossRegion(t *testing.T) {
+	bin := needAWSCLI(t)
+	r := startSandboxCmd(t, "--addr", "127.0.0.1:0", "--speed", "1000", "--no-data-plane", "--quiet")
+	if !strings.Contains(r.out.String(), "# other regions: us-west-2, eu-south-1 (opt-in, not enabled for provider or consumer)") {
+		t.Errorf("the printed environment does not name the other regions:\n%s", r.out.String())
+	}
+	regions := awsCLI(t, bin, r, "consumer", "ec2", "describe-regions", "--all-regions")
+	var names []string
+	for i := range jget(t, regions, "Regions").([]any) {
+		names = append(names, jstr(t, regions, "Regions", i, "RegionName")+"="+jstr(t, regions, "Regions", i, "OptInStatus"))
+	}
+	if got := strings.Join(names, " "); got != "us-east-1=opt-in-not-required us-west-2=opt-in-not-required eu-south-1=not-opted-in" {
+		t.Errorf("describe-regions --all-regions: %s", got)
+	}
+
+	lbs := awsCLI(t, bin, r, "provider", "elbv2", "describe-load-balancers")
+	nlb := jstr(t, lbs, "LoadBalancers", 0, "LoadBalancerArn")
+	created := awsCLI(t, bin, r, "provider", "ec2", "create-vpc-endpoint-service-configuration",
+		"--network-load-balancer-arns", nlb, "--acceptance-required", "--supported-regions", "us-west-2")
+	svcID := jstr(t, created, "ServiceConfiguration", "ServiceId")
+	svcName := jstr(t, created, "ServiceConfiguration", "ServiceName")
+	if got := jstr(t, created, "ServiceConfiguration", "SupportedRegions", 1, "Region"); got != "us-west-2" {
+		t.Errorf("supported regions: second is %q", got)
+	}
+	if out, code := awsCLIFails(t, bin, r, "provider", "ec2", "modify-vpc-endpoint-service-configuration", "--service-id", svcID,
+		"--add-supported-regions", "eu-south-1"); code == 0 || !strings.Contains(out, "InvalidParameter") || !strings.Contains(out, "not enabled for account") {
+		t.Errorf("adding an opt-in region not enabled: exit %d %s", code, out)
+	}
+	awsCLI(t, bin, r, "provider", "ec2", "modify-vpc-endpoint-service-permissions", "--service-id", svcID,
+		"--add-allowed-principals", "arn:aws:iam::"+sandbox.ConsumerAccountID+":root")
+	waitFor(t, "the service to be Available", func() bool {
+		d := awsCLI(t, bin, r, "provider", "ec2", "describe-vpc-endpoint-service-configurations", "--service-ids", svcID)
+		return jstr(t, d, "ServiceConfigurations", 0, "ServiceState") == "Available"
+	})
+
+	west := []string{"--region", "us-west-2"}
+	vpcs := awsCLI(t, bin, r, "consumer", append([]string{"ec2", "describe-vpcs"}, west...)...)
+	if n := len(jget(t, vpcs, "Vpcs").([]any)); n != 1 {
+		t.Fatalf("us-west-2 VPCs: %d", n)
+	}
+	vpcID := jstr(t, vpcs, "Vpcs", 0, "VpcId")
+	subnets := awsCLI(t, bin, r, "consumer", append([]string{"ec2", "describe-subnets", "--filters", "Name=vpc-id,Values=" + vpcID}, west...)...)
+	sn0 := jstr(t, subnets, "Subnets", 0, "SubnetId")
+	if az := jstr(t, subnets, "Subnets", 0, "AvailabilityZoneId"); !strings.HasPrefix(az, "usw2-") {
+		t.Errorf("us-west-2 subnet in %s", az)
+	}
+	if out, code := awsCLIFails(t, bin, r, "consumer", append([]string{"ec2", "describe-vpc-endpoint-services", "--service-names", svcName}, west...)...); code == 0 ||
+		!strings.Contains(out, "InvalidServiceName") {
+		t.Errorf("describe without --service-regions: exit %d %s", code, out)
+	}
+	svcs := awsCLI(t, bin, r, "consumer", append([]string{"ec2", "describe-vpc-endpoint-services", "--service-names", svcName, "--service-regions", "us-east-1"}, west...)...)
+	if got := jstr(t, svcs, "ServiceDetails", 0, "ServiceRegion"); got != "us-east-1" {
+		t.Errorf("ServiceRegion %q", got)
+	}
+	ep := awsCLI(t, bin, r, "consumer", append([]string{"ec2", "create-vpc-endpoint", "--vpc-endpoint-type", "Interface",
+		"--service-name", svcName, "--service-region", "us-east-1", "--vpc-id", vpcID, "--subnet-ids", sn0, "--no-private-dns-enabled"}, west...)...)
+	epID := jstr(t, ep, "VpcEndpoint", "VpcEndpointId")
+	if got := jstr(t, ep, "VpcEndpoint", "ServiceRegion"); got != "us-east-1" {
+		t.Errorf("endpoint ServiceRegion %q", got)
+	}
+	conns := awsCLI(t, bin, r, "provider", "ec2", "describe-vpc-endpoint-connections", "--filters", "Name=vpc-endpoint-id,Values="+epID)
+	if got := jstr(t, conns, "VpcEndpointConnections", 0, "VpcEndpointRegion"); got != "us-west-2" {
+		t.Errorf("connection's VpcEndpointRegion %q", got)
+	}
+	if out, code := awsCLIFails(t, bin, r, "consumer", "ec2", "describe-vpcs", "--region", "eu-south-1"); code == 0 || !strings.Contains(out, "AuthFailure") {
+		t.Errorf("a region not enabled: exit %d %s", code, out)
 	}
 }

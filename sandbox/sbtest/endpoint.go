@@ -2,6 +2,7 @@ package sbtest
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +39,9 @@ type ENI struct {
 type EndpointOptions struct {
 	// SecurityGroups for the endpoint; nil uses the VPC's default group.
 	SecurityGroups []string
+	// ConsumerRegion puts the endpoint in the consumer's VPC of another
+	// region, connecting across regions ("" is the home region).
+	ConsumerRegion string
 }
 
 // Endpoint creates an endpoint service on the provider's NLB, allows the
@@ -48,17 +52,17 @@ func (e *Env) Endpoint(t testing.TB, o EndpointOptions) Endpoint {
 	t.Helper()
 	ctx := Context(t)
 	pec2 := ec2.NewFromConfig(e.Config(t, "provider"))
-	cec2 := ec2.NewFromConfig(e.Config(t, "consumer"))
+	cec2 := ec2.NewFromConfig(e.ConfigIn(t, "consumer", o.ConsumerRegion))
 	elb := elbv2.NewFromConfig(e.Config(t, "provider"))
 	consumer := e.Account(t, "consumer")
 	var out Endpoint
 	var subnets []string
 	e.SB.World(func(w *sandbox.World, _ time.Time) {
-		for _, id := range sandbox.SortedKeys(w.VPCs) {
-			if w.VPCs[id].Owner == consumer.ID {
-				out.VPCID = id
-				break
-			}
+		if o.ConsumerRegion == w.Region {
+			o.ConsumerRegion = ""
+		}
+		if v := w.AccountVPC(consumer.ID, o.ConsumerRegion); v != nil {
+			out.VPCID = v.ID
 		}
 		byAZ := map[string]string{}
 		for _, id := range sandbox.SortedKeys(w.Subnets) {
@@ -86,9 +90,11 @@ func (e *Env) Endpoint(t testing.TB, o EndpointOptions) Endpoint {
 		t.Fatalf("describe listeners: %v", err)
 	}
 	out.Port = int(aws.ToInt32(lst.Listeners[0].Port))
-	svc, err := pec2.CreateVpcEndpointServiceConfiguration(ctx, &ec2.CreateVpcEndpointServiceConfigurationInput{
-		NetworkLoadBalancerArns: []string{out.NLBARN}, AcceptanceRequired: aws.Bool(true),
-	})
+	in := &ec2.CreateVpcEndpointServiceConfigurationInput{NetworkLoadBalancerArns: []string{out.NLBARN}, AcceptanceRequired: aws.Bool(true)}
+	if o.ConsumerRegion != "" {
+		in.SupportedRegions = []string{o.ConsumerRegion}
+	}
+	svc, err := pec2.CreateVpcEndpointServiceConfiguration(ctx, in)
 	if err != nil {
 		t.Fatalf("create endpoint service: %v", err)
 	}
@@ -104,7 +110,7 @@ func (e *Env) Endpoint(t testing.TB, o EndpointOptions) Endpoint {
 	ep, err := cec2.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{
 		VpcEndpointType: ec2types.VpcEndpointTypeInterface, ServiceName: aws.String(out.ServiceName),
 		VpcId: aws.String(out.VPCID), SubnetIds: subnets, SecurityGroupIds: o.SecurityGroups,
-		PrivateDnsEnabled: aws.Bool(false),
+		PrivateDnsEnabled: aws.Bool(false), ServiceRegion: serviceRegion(out.ServiceName, o.ConsumerRegion),
 	})
 	if err != nil {
 		t.Fatalf("create endpoint: %v", err)
@@ -133,4 +139,15 @@ func (e *Env) Endpoint(t testing.TB, o EndpointOptions) Endpoint {
 		}
 	}
 	return out
+}
+
+// serviceRegion is the ServiceRegion of an endpoint to a service of
+// another region (its name's region), nil within one region.
+func serviceRegion(serviceName, consumerRegion string) *string {
+	if consumerRegion == "" {
+		return nil
+	}
+	rest := strings.TrimPrefix(serviceName, "com.amazonaws.vpce.")
+	region, _, _ := strings.Cut(rest, ".")
+	return aws.String(region)
 }

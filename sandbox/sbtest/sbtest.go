@@ -75,12 +75,19 @@ func (e *Env) Account(t testing.TB, name string) sandbox.Account {
 }
 
 // Config returns an aws.Config for the named account pointed at the sandbox,
-// with the SDK's standard retryer.
+// with the SDK's standard retryer, in the world's home region.
 func (e *Env) Config(t testing.TB, name string) aws.Config {
 	t.Helper()
+	return e.ConfigIn(t, name, "")
+}
+
+// ConfigIn is Config for calls to another region ("" is the home region).
+func (e *Env) ConfigIn(t testing.TB, name, region string) aws.Config {
+	t.Helper()
 	a := e.Account(t, name)
-	var region string
-	e.SB.World(func(w *sandbox.World, _ time.Time) { region = w.Region })
+	if region == "" {
+		e.SB.World(func(w *sandbox.World, _ time.Time) { region = w.Region })
+	}
 	return aws.Config{
 		Region:           region,
 		Credentials:      credentials.NewStaticCredentialsProvider(a.AccessKeyID, a.SecretAccessKey, ""),
