@@ -138,24 +138,16 @@ func (p *Provider) TargetGroups(ctx context.Context, lbARN string) ([]TargetGrou
 				g.ProxyProtocolV2 = str(a.Value) == "true"
 			}
 		}
-		health, err := api.DescribeTargetHealth(p.with(ctx, opDescribeTargetHealth), &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(g.ARN)})
+		targets, err := p.targetHealth(ctx, api, *g)
 		if err != nil {
-			return nil, p.fail("read target health of "+g.Name, err)
+			return nil, err
 		}
-		for _, d := range health.TargetHealthDescriptions {
-			t := Target{}
-			if d.Target != nil {
-				t.ID, t.Port = str(d.Target.Id), aws.ToInt32(d.Target.Port)
-				t.Zone.Name = str(d.Target.AvailabilityZone)
-			}
-			if d.TargetHealth != nil {
-				t.State, t.Reason, t.Description = clean(string(d.TargetHealth.State)), clean(string(d.TargetHealth.Reason)), str(d.TargetHealth.Description)
-			}
+		for _, t := range targets {
 			if strings.HasPrefix(t.ID, "i-") {
 				instanceIDs = append(instanceIDs, t.ID)
 			}
-			g.Targets = append(g.Targets, t)
 		}
+		g.Targets = targets
 	}
 	// Instance targets do not carry their zone; the instances do.
 	zoneOf, err := p.instanceZones(ctx, instanceIDs)
@@ -179,6 +171,28 @@ func (p *Provider) TargetGroups(ctx context.Context, lbARN string) ([]TargetGrou
 	return groups, nil
 }
 
+// targetHealth reads a group's targets with their health and the AZ
+// names AWS gives (none for instance targets: see TargetGroups).
+func (p *Provider) targetHealth(ctx context.Context, api lbHealthAPI, g TargetGroup) ([]Target, error) {
+	health, err := api.DescribeTargetHealth(p.with(ctx, opDescribeTargetHealth), &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(g.ARN)})
+	if err != nil {
+		return nil, p.fail("read target health of "+g.Name, err)
+	}
+	var out []Target
+	for _, d := range health.TargetHealthDescriptions {
+		t := Target{}
+		if d.Target != nil {
+			t.ID, t.Port = str(d.Target.Id), aws.ToInt32(d.Target.Port)
+			t.Zone.Name = str(d.Target.AvailabilityZone)
+		}
+		if d.TargetHealth != nil {
+			t.State, t.Reason, t.Description = clean(string(d.TargetHealth.State)), clean(string(d.TargetHealth.Reason)), str(d.TargetHealth.Description)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
 // RefreshTargetHealth reads again only the health of groups read before by
 // TargetGroups (one DescribeTargetHealth each), keeping their attributes
 // and the zones of targets already known: what a live screen needs every
@@ -195,22 +209,11 @@ func (p *Provider) RefreshTargetHealth(ctx context.Context, groups []TargetGroup
 				known[t.ID] = t.Zone
 			}
 		}
-		health, err := api.DescribeTargetHealth(p.with(ctx, opDescribeTargetHealth), &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(g.ARN)})
+		targets, err := p.targetHealth(ctx, api, g)
 		if err != nil {
-			return nil, p.fail("read target health of "+g.Name, err)
+			return nil, err
 		}
-		g.Targets = nil
-		for _, d := range health.TargetHealthDescriptions {
-			t := Target{}
-			if d.Target != nil {
-				t.ID, t.Port = str(d.Target.Id), aws.ToInt32(d.Target.Port)
-				t.Zone.Name = str(d.Target.AvailabilityZone)
-			}
-			if d.TargetHealth != nil {
-				t.State, t.Reason, t.Description = clean(string(d.TargetHealth.State)), clean(string(d.TargetHealth.Reason)), str(d.TargetHealth.Description)
-			}
-			g.Targets = append(g.Targets, t)
-		}
+		g.Targets = targets
 		out[i] = g
 	}
 	for _, g := range out {
