@@ -145,9 +145,7 @@ func TestCrossRegionRefusals(t *testing.T) {
 		consumer := newPartyIn(t, sb, "consumer", steps.RoleConsumer, dir, "us-west-2")
 		crossRegionInputs(t, sb, dir, "", provider, consumer)
 		provider.session.SetInput(steps.InPrivateDNS, "")
-		pflow := steps.ProviderFlow()
-		pflow.Steps = pflow.Steps[:slices.IndexFunc(pflow.Steps, func(s *steps.Step) bool { return s.ID == steps.StepImportRequest })]
-		if err := provider.runner(pflow).Run(context.Background()); err != nil {
+		if err := provider.runner(upTo(steps.ProviderFlow(), steps.StepImportRequest)).Run(context.Background()); err != nil {
 			t.Fatalf("provider: %v\n%s", err, provider.out.String())
 		}
 		err := consumer.runner(steps.ConsumerFlow()).Run(context.Background())
@@ -172,9 +170,7 @@ func TestCrossRegionRefusals(t *testing.T) {
 		consumer := newPartyIn(t, sb, "consumer", steps.RoleConsumer, dir, "us-west-2")
 		crossRegionInputs(t, sb, dir, "us-west-2", provider, consumer)
 		provider.session.SetInput(steps.InPrivateDNS, "")
-		pflow := steps.ProviderFlow()
-		pflow.Steps = pflow.Steps[:slices.IndexFunc(pflow.Steps, func(s *steps.Step) bool { return s.ID == steps.StepImportRequest })]
-		if err := provider.runner(pflow).Run(context.Background()); err != nil {
+		if err := provider.runner(upTo(steps.ProviderFlow(), steps.StepImportRequest)).Run(context.Background()); err != nil {
 			t.Fatalf("provider: %v\n%s", err, provider.out.String())
 		}
 		err := consumer.runner(steps.ConsumerFlow()).Run(context.Background())
