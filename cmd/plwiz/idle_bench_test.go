@@ -34,7 +34,10 @@ func BenchmarkTUIIdleTenThousandConnections(b *testing.B) {
 		}
 		idle = d
 	}
-	bin := buildPlwiz(b)
+	bin := os.Getenv("PLWIZ_BENCH_BIN") // another build, to compare
+	if bin == "" {
+		bin = buildPlwiz(b)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), idle+5*time.Minute)
 	defer cancel()
 	sp := startSandboxProcess(b, ctx, bin, "--speed", "1", "--scenario", "connections=10000")
@@ -112,6 +115,7 @@ func BenchmarkTUIIdleTenThousandConnections(b *testing.B) {
 		time.Sleep(idle)
 		c1, cpu1 := calls(), cpuTime(b, cmd.Process.Pid)
 		rss := peakRSS(b, cmd.Process.Pid)
+		parts := rssParts(cmd.Process.Pid)
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		_ = f.Close()
@@ -120,8 +124,24 @@ func BenchmarkTUIIdleTenThousandConnections(b *testing.B) {
 		b.ReportMetric(perMin, "calls/min")
 		b.ReportMetric(cpu, "%cpu-idle")
 		b.ReportMetric(float64(rss)/(1<<20), "MiB-peak-rss")
-		b.Logf("idle %s on 10,001 connections: %d calls (%.1f a minute), %.2f %% of a core, peak RSS %.1f MiB", idle, c1-c0, perMin, cpu, float64(rss)/(1<<20))
+		b.Logf("idle %s on 10,001 connections: %d calls (%.1f a minute), %.2f %% of a core, peak RSS %.1f MiB (now %s)", idle, c1-c0, perMin, cpu, float64(rss)/(1<<20), parts)
 	}
+}
+
+// rssParts is what a process's resident memory is made of now: its own
+// memory (the heap, stacks) and the pages of its binary it has touched.
+func rssParts(pid int) string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return err.Error()
+	}
+	var parts []string
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && (k == "RssAnon" || k == "RssFile") {
+			parts = append(parts, k+" "+strings.Join(strings.Fields(v), " "))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // cpuTime is a process's user and system time, from /proc.
