@@ -85,9 +85,10 @@ func TestProviderLoadBalancerHealth(t *testing.T) {
 	if err != nil || len(sgs) != 1 || len(sgs[0].Ingress) != 1 || !sgs[0].Allows(port, sgs[0].Ingress[0].CIDRs[0]) {
 		t.Fatalf("SecurityGroups: %+v %v", sgs, err)
 	}
-	consumerCIDR := ""
+	consumerCIDR, consumerIPv6 := "", ""
 	w.env.SB.World(func(wd *sandbox.World, _ time.Time) {
 		consumerCIDR = wd.AccountVPC(sandbox.ConsumerAccountID, "").CIDR
+		consumerIPv6 = wd.AccountVPC(sandbox.ConsumerAccountID, "").IPv6CIDR
 	})
 	if sgs[0].Allows(port, consumerCIDR) {
 		t.Fatal("the NLB's group already allows the consumer VPC")
@@ -100,6 +101,20 @@ func TestProviderLoadBalancerHealth(t *testing.T) {
 	sgs, _ = w.p.SecurityGroups(ctx, lb.SecurityGroups)
 	if !sgs[0].Allows(port, consumerCIDR) {
 		t.Fatalf("rule not added: %+v", sgs[0].Ingress)
+	}
+	// IPv6 clients (a dualstack endpoint's) need a rule of their own,
+	// which goes in Ipv6Ranges.
+	if consumerIPv6 == "" || sgs[0].Allows(port, consumerIPv6) {
+		t.Fatalf("the consumer VPC's IPv6 block %q is missing or already allowed: %+v", consumerIPv6, sgs[0].Ingress)
+	}
+	for range 2 {
+		if err := w.p.AllowTCP(ctx, sgs[0].ID, port, []string{consumerIPv6}, "plwiz: PrivateLink from the consumer VPC over IPv6"); err != nil {
+			t.Fatalf("AllowTCP over IPv6: %v", err)
+		}
+	}
+	sgs, _ = w.p.SecurityGroups(ctx, lb.SecurityGroups)
+	if !sgs[0].Allows(port, consumerIPv6) || !sgs[0].Allows(port, consumerCIDR) {
+		t.Fatalf("IPv6 rule not added: %+v", sgs[0].Ingress)
 	}
 	groupsNow, enforce, err := w.p.SetLoadBalancerSecurityGroups(ctx, arn, lb.SecurityGroups, false)
 	if err != nil || enforce != "off" || !slices.Equal(groupsNow, lb.SecurityGroups) {

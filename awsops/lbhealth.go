@@ -333,20 +333,16 @@ func (p *Provider) SecurityGroups(ctx context.Context, ids []string) ([]Security
 	return p.securityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: ids})
 }
 
-// AllowTCP adds an inbound rule for TCP on port from each CIDR to a
-// security group; a rule that is already there is not an error.
+// AllowTCP adds an inbound rule for TCP on port from each CIDR, IPv4 or
+// IPv6, to a security group; a rule that is already there is not an error.
 func (p *Provider) AllowTCP(ctx context.Context, groupID string, port int32, cidrs []string, description string) error {
 	if port <= 0 || port > 65535 || len(cidrs) == 0 {
 		return fmt.Errorf("allow TCP on %s: need a port 1-65535 and at least one CIDR", groupID)
 	}
-	var ranges []ec2types.IpRange
-	for _, c := range cidrs {
-		ranges = append(ranges, ec2types.IpRange{CidrIp: aws.String(c), Description: aws.String(description)})
-	}
 	var api ingressAPI = p.c.ec2
 	_, err := api.AuthorizeSecurityGroupIngress(p.with(ctx, opAuthorizeSecurityGroupIngress), &ec2.AuthorizeSecurityGroupIngressInput{
 		GroupId:       aws.String(groupID),
-		IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(port), ToPort: aws.Int32(port), IpRanges: ranges}},
+		IpPermissions: []ec2types.IpPermission{tcpPermission(port, cidrs, description)},
 	})
 	if err != nil && CodeOf(p.fail("", err)) != "InvalidPermission.Duplicate" {
 		return p.fail(fmt.Sprintf("allow TCP %d on %s", port, groupID), err)

@@ -2,6 +2,7 @@ package awsops
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -83,6 +84,10 @@ func (p *Provider) ListNetworkLoadBalancers(ctx context.Context) ([]LoadBalancer
 	return p.loadBalancers(ctx, nil)
 }
 
+// ErrNotNetworkLB is LoadBalancer's answer for a load balancer that exists
+// but is not a Network Load Balancer (an Application or Gateway one).
+var ErrNotNetworkLB = errors.New("it is not a network load balancer")
+
 // LoadBalancer describes one network load balancer by ARN.
 func (p *Provider) LoadBalancer(ctx context.Context, arn string) (LoadBalancer, error) {
 	lbs, err := p.loadBalancers(ctx, []string{arn})
@@ -90,7 +95,7 @@ func (p *Provider) LoadBalancer(ctx context.Context, arn string) (LoadBalancer, 
 		return LoadBalancer{}, err
 	}
 	if len(lbs) == 0 {
-		return LoadBalancer{}, fmt.Errorf("describe load balancer %s: it is not a network load balancer", arn)
+		return LoadBalancer{}, fmt.Errorf("describe load balancer %s: %w", arn, ErrNotNetworkLB)
 	}
 	return lbs[0], nil
 }

@@ -332,23 +332,30 @@ func (c *Consumer) CreateSecurityGroup(ctx context.Context, in CreateSecurityGro
 // rule already there is fine.
 func (c *Consumer) AllowPort(ctx context.Context, groupID string, port int32, cidrs []string) error {
 	var api networkAPI = c.c.ec2
+	_, err := api.AuthorizeSecurityGroupIngress(c.with(ctx, opAuthorizeSecurityGroupIngress), &ec2.AuthorizeSecurityGroupIngressInput{
+		GroupId:       aws.String(groupID),
+		IpPermissions: []types.IpPermission{tcpPermission(port, cidrs, "plwiz: service port")},
+	})
+	if err != nil && CodeOf(c.fail("", err)) != "InvalidPermission.Duplicate" {
+		return c.fail("allow port on security group "+groupID, err)
+	}
+	return nil
+}
+
+// tcpPermission lets TCP on port in from the CIDRs: IPv4 blocks as
+// IpRanges, IPv6 blocks as Ipv6Ranges (EC2 refuses an IPv6 block among
+// IpRanges as malformed).
+func tcpPermission(port int32, cidrs []string, description string) types.IpPermission {
 	perm := types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(port), ToPort: aws.Int32(port)}
 	for _, cidr := range cidrs {
-		desc := aws.String("plwiz: service port")
+		desc := aws.String(description)
 		if p, err := netip.ParsePrefix(cidr); err == nil && p.Addr().Is6() {
 			perm.Ipv6Ranges = append(perm.Ipv6Ranges, types.Ipv6Range{CidrIpv6: aws.String(cidr), Description: desc})
 			continue
 		}
 		perm.IpRanges = append(perm.IpRanges, types.IpRange{CidrIp: aws.String(cidr), Description: desc})
 	}
-	_, err := api.AuthorizeSecurityGroupIngress(c.with(ctx, opAuthorizeSecurityGroupIngress), &ec2.AuthorizeSecurityGroupIngressInput{
-		GroupId:       aws.String(groupID),
-		IpPermissions: []types.IpPermission{perm},
-	})
-	if err != nil && CodeOf(c.fail("", err)) != "InvalidPermission.Duplicate" {
-		return c.fail("allow port on security group "+groupID, err)
-	}
-	return nil
+	return perm
 }
 
 func allowsAll(sg SecurityGroup, port int32, cidrs []string) bool {

@@ -263,6 +263,31 @@ func TestBadInputs(t *testing.T) {
 			return edit(t, r, set("consumerVpcCidrs", []string{"10.0.0.0/16", "10.0.0.0/16"}))
 		},
 			`request: consumerVpcCidrs[1]: expected each CIDR block once, found "10.0.0.0/16" again (also at consumerVpcCidrs[0])`},
+		{"request IPv6 CIDR in upper case", func(t *testing.T) string {
+			return edit(t, r, set("consumerVpcCidrs", []string{"10.0.0.0/16", "2600:1F18:ABCD:1200::/56"}))
+		},
+			`request: consumerVpcCidrs[1]: expected a CIDR block like 10.0.0.0/16 or 2600:1f18::/56, found "2600:1F18:ABCD:1200::/56"`},
+		{"request IPv6 CIDR with its zeros", func(t *testing.T) string {
+			return edit(t, r, set("consumerVpcCidrs", []string{"2600:1f18:abcd:1200:0:0:0:0/56"}))
+		},
+			`request: consumerVpcCidrs[0]: expected a CIDR block like 10.0.0.0/16 or 2600:1f18::/56, found "2600:1f18:abcd:1200:0:0:0:0/56"`},
+		{"request IPv6 CIDR not a block", func(t *testing.T) string {
+			return edit(t, r, set("consumerVpcCidrs", []string{"2600:1f18:abcd:1200::1/56"}))
+		},
+			`request: consumerVpcCidrs[0]: expected a CIDR block like 10.0.0.0/16 or 2600:1f18::/56, found "2600:1f18:abcd:1200::1/56"`},
+		{"request IPv4 CIDR written as IPv6", func(t *testing.T) string {
+			return edit(t, r, set("consumerVpcCidrs", []string{"::ffff:10.0.0.0/112"}))
+		},
+			`request: consumerVpcCidrs[0]: expected a CIDR block like 10.0.0.0/16 or 2600:1f18::/56, found "::ffff:10.0.0.0/112"`},
+		{"request IPv6 CIDR with a control character", func(t *testing.T) string {
+			return edit(t, r, set("consumerVpcCidrs", []string{"2600:1f18:abcd:1200::/56\x1b[2J"}))
+		},
+			`request: consumerVpcCidrs[0]: expected text without control characters, found "2600:1f18:abcd:1200::/56\x1b[2J" (U+001B ESCAPE at byte 24)`},
+		{"request with more IPv6 CIDRs than a VPC has", func(t *testing.T) string {
+			return edit(t, r, set("consumerVpcCidrs", []string{"10.0.0.0/16", "2600:1f18:0:100::/56", "2600:1f18:0:200::/56", "2600:1f18:0:300::/56",
+				"2600:1f18:0:400::/56", "2600:1f18:0:500::/56", "2600:1f18:0:600::/56"}))
+		},
+			`request: consumerVpcCidrs: expected at most 5 IPv6 CIDR blocks (a VPC's quota), found 6`},
 		{"request CIDRs empty", func(t *testing.T) string { return edit(t, r, set("consumerVpcCidrs", []string{})) },
 			`request: consumerVpcCidrs: expected at least one CIDR block, found none`},
 		{"request CIDRs not a list", func(t *testing.T) string { return edit(t, r, set("consumerVpcCidrs", "10.0.0.0/16")) },

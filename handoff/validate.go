@@ -31,7 +31,11 @@ const (
 
 // maxVPCCIDRs bounds consumerVpcCidrs: a VPC has at most 50 IPv4 and 5
 // IPv6 blocks (AWS's raised quotas).
-const maxVPCCIDRs = 55
+const (
+	maxVPCCIDRs     = maxVPCIPv4CIDRs + maxVPCIPv6CIDRs
+	maxVPCIPv4CIDRs = 50
+	maxVPCIPv6CIDRs = 5
+)
 
 // The shapes of AWS's IDs, names and ARNs are awsid's; these are the two
 // the format adds. AZ IDs are use1-az1, and Local Zone IDs such as
@@ -333,16 +337,33 @@ func (r Request) checkCIDRs(ps *problems) {
 		ps.add(field, fmt.Sprintf("at most %d CIDR blocks (a VPC's quota)", maxVPCCIDRs), strconv.Itoa(len(r.ConsumerVPCCIDRs)))
 		return
 	}
-	ps.strList(field, r.ConsumerVPCCIDRs, "CIDR block", func(f, s string) bool {
+	if !ps.strList(field, r.ConsumerVPCCIDRs, "CIDR block", func(f, s string) bool {
 		return ps.match(f, s, isCIDR, expCIDR)
-	})
+	}) {
+		return
+	}
+	v6 := 0
+	for _, c := range r.ConsumerVPCCIDRs {
+		if strings.Contains(c, ":") {
+			v6++
+		}
+	}
+	switch {
+	case v6 > maxVPCIPv6CIDRs:
+		ps.add(field, fmt.Sprintf("at most %d IPv6 CIDR blocks (a VPC's quota)", maxVPCIPv6CIDRs), strconv.Itoa(v6))
+	case len(r.ConsumerVPCCIDRs)-v6 > maxVPCIPv4CIDRs:
+		ps.add(field, fmt.Sprintf("at most %d IPv4 CIDR blocks (a VPC's quota)", maxVPCIPv4CIDRs), strconv.Itoa(len(r.ConsumerVPCCIDRs)-v6))
+	}
 }
 
-// isCIDR accepts a prefix in its canonical form: 10.0.0.0/16, not
-// 10.0.0.1/16 or 010.0.0.0/16, as AWS reports a VPC's blocks.
+// isCIDR accepts a prefix in its canonical form, as AWS reports a VPC's
+// blocks: 10.0.0.0/16, not 10.0.0.1/16 or 010.0.0.0/16; an IPv6 block
+// in lower case with its zeros compressed (2600:1f18:abcd:1200::/56, not
+// 2600:1F18:ABCD:1200::/56 or 2600:1f18:abcd:1200:0:0:0:0/56), and never
+// an IPv4 block written as IPv6 (::ffff:10.0.0.0/112).
 func isCIDR(s string) bool {
 	p, err := netip.ParsePrefix(s)
-	return err == nil && p.Addr().Zone() == "" && p.Masked() == p && p.String() == s
+	return err == nil && p.Addr().Zone() == "" && !p.Addr().Is4In6() && p.Masked() == p && p.String() == s
 }
 
 // checkARN accepts every principal AWS reports as a caller: the account's

@@ -40,9 +40,9 @@ func (a *admission) endpoint6(e *Endpoint) map[uint16][]netip.Prefix {
 					continue
 				}
 				port := uint16(ln.Port)
-				// The NLB side is what it is for the interface's IPv4
-				// address: the same NLB, groups and targets.
-				if !a.passesNLB(lb, eni, zone, ln.Port) {
+				// The same NLB and targets as over IPv4, but its groups
+				// see the clients' IPv6 addresses.
+				if !a.passesNLB(lb, eni, zone, ln.Port, true) {
 					if _, seen := out[port]; !seen {
 						out[port] = []netip.Prefix{}
 					}
@@ -108,7 +108,25 @@ func (w *World) endpointSources6(eni *ENI, port int32) []netip.Prefix {
 // hostIPv6 is an instance's IPv6 address as the sandbox imagines it: the
 // 250th of its subnet's block; false when the subnet has no IPv6.
 func (w *World) hostIPv6(in *Instance) (netip.Addr, bool) {
-	sn := w.Subnets[in.SubnetID]
+	return w.subnetIPv6(in.SubnetID, 250)
+}
+
+// eniIPv6Source is where an endpoint network interface's clients come from
+// over IPv6 as an NLB's security groups see them: an address of the
+// interface subnet's IPv6 block (the interface itself answers on ::1),
+// numbered as its IPv4 address ends; false when the subnet has no IPv6.
+func (w *World) eniIPv6Source(eni *ENI) (netip.Addr, bool) {
+	host := byte(1)
+	if ip, err := netip.ParseAddr(eni.PrivateIP); err == nil && ip.Is4() {
+		host = ip.As4()[3]
+	}
+	return w.subnetIPv6(eni.SubnetID, host)
+}
+
+// subnetIPv6 is the address numbered host in a subnet's IPv6 block, false
+// when the subnet has none.
+func (w *World) subnetIPv6(subnetID string, host byte) (netip.Addr, bool) {
+	sn := w.Subnets[subnetID]
 	if sn == nil || sn.IPv6CIDR == "" {
 		return netip.Addr{}, false
 	}
@@ -117,6 +135,6 @@ func (w *World) hostIPv6(in *Instance) (netip.Addr, bool) {
 		return netip.Addr{}, false
 	}
 	b := p.Masked().Addr().As16()
-	b[15] = 250
+	b[15] = host
 	return netip.AddrFrom16(b), true
 }

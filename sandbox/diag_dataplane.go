@@ -65,7 +65,7 @@ func (a *admission) endpoint(e *Endpoint) map[netip.AddrPort][]netip.Prefix {
 					continue
 				}
 				key := netip.AddrPortFrom(ip, uint16(ln.Port))
-				if !a.passesNLB(lb, eni, zone, ln.Port) {
+				if !a.passesNLB(lb, eni, zone, ln.Port, false) {
 					out[key] = []netip.Prefix{}
 					continue
 				}
@@ -76,15 +76,15 @@ func (a *admission) endpoint(e *Endpoint) map[netip.AddrPort][]netip.Prefix {
 	return out
 }
 
-// passesNLB: the NLB's groups admit the ENI and a healthy target is
-// reachable from its zone ("" for an endpoint of another region, whose
-// traffic may reach any zone).
-func (a *admission) passesNLB(lb *LoadBalancer, eni *ENI, zone string, port int32) bool {
-	key := strings.Join([]string{lb.ARN, zone, eni.PrivateIP, strings.Join(slices.Sorted(slices.Values(eni.SecurityGroupIDs)), ","), strconv.Itoa(int(port))}, "|")
+// passesNLB: the NLB's groups admit the ENI's clients (over IPv6 when v6)
+// and a healthy target is reachable from its zone ("" for an endpoint of
+// another region, whose traffic may reach any zone).
+func (a *admission) passesNLB(lb *LoadBalancer, eni *ENI, zone string, port int32, v6 bool) bool {
+	key := strings.Join([]string{lb.ARN, zone, eni.PrivateIP, eni.SubnetID, strings.Join(slices.Sorted(slices.Values(eni.SecurityGroupIDs)), ","), strconv.Itoa(int(port)), strconv.FormatBool(v6)}, "|")
 	if ok, seen := a.routes[key]; seen {
 		return ok
 	}
-	ok, _ := a.w.nlbAdmits(lb, eni, port)
+	ok, _ := a.w.nlbAdmits(lb, eni, port, v6)
 	if ok {
 		ok, _ = a.w.routable(lb, port, zone, a.now, a.d)
 	}

@@ -204,10 +204,17 @@ func (w *World) seedLB(lb *LoadBalancer, now time.Time) {
 		Description: "security group of " + lb.Name, CreatedAt: now,
 		Egress: []SGRule{{RuleID: w.NewID("sgr-"), Protocol: "-1", CIDRs: []string{"0.0.0.0/0"}}},
 	}
+	anywhere := []string{"0.0.0.0/0"}
+	if lb.ipType() == Dualstack {
+		// Its clients come over IPv6 too: 0.0.0.0/0 does not cover them.
+		anywhere = append(anywhere, "::/0")
+	}
 	for _, id := range SortedKeys(w.Listeners) {
 		if ln := w.Listeners[id]; ln.LBARN == lb.ARN {
-			sg.Ingress = append(sg.Ingress, SGRule{RuleID: w.NewID("sgr-"), Protocol: "tcp",
-				FromPort: ln.Port, ToPort: ln.Port, CIDRs: []string{"0.0.0.0/0"}, Description: "clients anywhere"})
+			for _, cidr := range anywhere { // a rule per CIDR, as EC2 numbers them
+				sg.Ingress = append(sg.Ingress, SGRule{RuleID: w.NewID("sgr-"), Protocol: "tcp",
+					FromPort: ln.Port, ToPort: ln.Port, CIDRs: []string{cidr}, Description: "clients anywhere"})
+			}
 		}
 	}
 	w.SecurityGroups[sg.ID] = sg
@@ -574,21 +581,29 @@ func (w *World) groupsAllow(groupIDs []string, egress bool, port int32, ip netip
 
 // nlbAdmits reports whether the NLB's security groups let PrivateLink
 // traffic from an endpoint network interface in on port. AWS evaluates
-// them, when enforcement is on, against the endpoint ENI's private address
-// (the consumer VPC's CIDR), since that is the source the NLB sees.
-func (w *World) nlbAdmits(lb *LoadBalancer, eni *ENI, port int32) (bool, string) {
+// them, when enforcement is on, against the private address of the
+// consumer's client, an address of the consumer VPC: the sandbox takes the
+// endpoint ENI's, which is one. Over IPv6 (v6, a dualstack or ipv6
+// endpoint's clients) that is an address of the ENI subnet's IPv6 block,
+// which only an IPv6 rule (Ipv6Ranges) allows.
+func (w *World) nlbAdmits(lb *LoadBalancer, eni *ENI, port int32, v6 bool) (bool, string) {
 	cfg := w.Diag.LBs[lb.ARN]
 	if cfg == nil || len(cfg.SecurityGroupIDs) == 0 || cfg.EnforcePrivateLink == "off" {
 		return true, ""
 	}
 	ip, err := netip.ParseAddr(eni.PrivateIP)
-	if err != nil {
+	if v6 {
+		var ok bool
+		if ip, ok = w.eniIPv6Source(eni); !ok {
+			return false, "endpoint network interface without an IPv6 address"
+		}
+	} else if err != nil {
 		return false, "endpoint network interface without an address"
 	}
 	if w.groupsAllow(cfg.SecurityGroupIDs, false, port, ip, eni.SecurityGroupIDs) {
 		return true, ""
 	}
-	return false, fmt.Sprintf("security groups %s of %s do not allow TCP %d from %s", strings.Join(cfg.SecurityGroupIDs, ", "), lb.Name, port, eni.PrivateIP)
+	return false, fmt.Sprintf("security groups %s of %s do not allow TCP %d from %s", strings.Join(cfg.SecurityGroupIDs, ", "), lb.Name, port, ip)
 }
 
 // hostStandIn is the instance a connection from 127.0.0.1 stands for: the

@@ -429,3 +429,73 @@ func TestSecurityGroupIPv6Rules(t *testing.T) {
 		t.Errorf("permission = %+v", p)
 	}
 }
+
+// TestDataPlaneNLBSecurityGroupsOverIPv6: with the NLB's group enforced on
+// PrivateLink traffic (nlb-sg-enforced), a dualstack endpoint's clients
+// come over IPv6 from the consumer VPC's IPv6 block, which an IPv4 rule
+// does not cover: the IPv4 side works once the consumer's IPv4 block is
+// allowed, the IPv6 side only once its IPv6 block is, as an Ipv6Ranges
+// rule.
+func TestDataPlaneNLBSecurityGroupsOverIPv6(t *testing.T) {
+	e := newPLEnv(t, sbtest.Options{DataPlane: true, World: scenarioWorld(t, "nlb-sg-enforced")})
+	if !e.SB.IPv6Served() {
+		t.Skip("this machine has no IPv6 loopback address ::1, so the sandbox cannot serve the IPv6 side: " + dataplane.IPv6Unavailable)
+	}
+	vpcID, subnets := e.vpc(t, e.consAcct.ID)
+	dsNLB := e.dualstackNLB(t)
+	svc := e.dualstackService(t, dsNLB)
+	out, err := e.cons.CreateVpcEndpoint(e.ctx, &ec2.CreateVpcEndpointInput{VpcEndpointType: types.VpcEndpointTypeInterface,
+		ServiceName: svc.ServiceName, VpcId: aws.String(vpcID), SubnetIds: []string{subnets["use1-az1"], subnets["use1-az2"]},
+		IpAddressType: types.IpAddressTypeDualstack, DnsOptions: &types.DnsOptionsSpecification{DnsRecordIpType: types.DnsRecordIpTypeDualstack}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Advance(t, e.d.EndpointAvailable)
+	var group, v4, v6 string
+	var port int32
+	e.SB.World(func(w *sandbox.World, _ time.Time) {
+		group = w.Diag.LBs[dsNLB].SecurityGroupIDs[0]
+		v4, v6 = w.VPCs[vpcID].CIDR, w.VPCs[vpcID].IPv6CIDR
+		for _, ln := range w.Listeners {
+			if ln.LBARN == dsNLB {
+				port = ln.Port
+			}
+		}
+	})
+	regional := aws.ToString(out.VpcEndpoint.DnsEntries[0].DnsName)
+	a := e2eA(t, e.Env, regional)
+	over := func(host string) error {
+		e2eSync(t, e.Env)
+		_, err := requestOver(t, e.Env, net.JoinHostPort(host, fmt.Sprint(port)), regional)
+		return err
+	}
+	// dropped: connects time out, as at an NLB whose group drops them.
+	dropped := func(host string) bool {
+		e2eSync(t, e.Env)
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, fmt.Sprint(port)), 300*time.Millisecond)
+		if err == nil {
+			c.Close()
+		}
+		return timedOut(err)
+	}
+	allow := func(p types.IpPermission) {
+		p.IpProtocol, p.FromPort, p.ToPort = aws.String("tcp"), aws.Int32(port), aws.Int32(port)
+		if _, err := e.prov.AuthorizeSecurityGroupIngress(e.ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(group), IpPermissions: []types.IpPermission{p}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !dropped(a[0]) || !dropped("::1") {
+		t.Fatal("the NLB's group lets the consumer in before any rule allows it")
+	}
+	allow(types.IpPermission{IpRanges: []types.IpRange{{CidrIp: aws.String(v4)}}})
+	if err := over(a[0]); err != nil {
+		t.Fatalf("over IPv4 with the consumer's IPv4 block allowed: %v", err)
+	}
+	if !dropped("::1") {
+		t.Fatal("over IPv6 with only the consumer's IPv4 block allowed: not dropped")
+	}
+	allow(types.IpPermission{Ipv6Ranges: []types.Ipv6Range{{CidrIpv6: aws.String(v6)}}})
+	if err := over("::1"); err != nil {
+		t.Fatalf("over IPv6 with the consumer's IPv6 block allowed: %v", err)
+	}
+}

@@ -93,6 +93,11 @@ func scenarioNLBSGEnforced(w *World, _ string) error {
 			if sg == nil {
 				continue
 			}
+			// The provider VPC's IPv4 block only: IPv6 clients (of
+			// dualstack endpoints) are not let in either.
+			sg.Ingress = slices.DeleteFunc(sg.Ingress, func(r SGRule) bool {
+				return len(r.CIDRs) > 0 && strings.Contains(r.CIDRs[0], ":")
+			})
 			for i := range sg.Ingress {
 				sg.Ingress[i].CIDRs = []string{vpc.CIDR}
 				sg.Ingress[i].GroupIDs = nil

@@ -499,12 +499,8 @@ func createEndpointStep() *Step {
 			sgID := s.Input(InSecurityGroup)
 			if sgID == "" || sgID == CreateSecurityGroupValue {
 				port, _ := strconv.Atoi(s.Resource(ResNLBPort))
-				cidrs := splitList(s.Resource(ResVPCCIDRs))
-				if endpointIPv6(s) {
-					// Clients reach a dualstack endpoint over IPv6 from the
-					// VPC's IPv6 block.
-					cidrs = append(cidrs, splitList(s.Resource(ResVPCIPv6CIDRs))...)
-				}
+				// Clients reach a dualstack endpoint over IPv6 too.
+				cidrs := clientCIDRs(s)
 				if made := s.Resource(ResSecurityGroup); made != "" {
 					// Made on a try before: make sure of its rule.
 					if err := c.AllowPort(ctx, made, int32(port), cidrs); err != nil {
@@ -559,7 +555,7 @@ func exportRequestStep() *Step {
 				AZIDs: splitList(s.Resource(ResEndpointZones)), CreatedAt: env.now(),
 				// The provider allows them on an NLB security group that
 				// is enforced on PrivateLink traffic.
-				ConsumerVPCCIDRs: splitList(s.Resource(ResVPCCIDRs)),
+				ConsumerVPCCIDRs: clientCIDRs(s),
 			}
 			exp, err := writeBundle(bundlePath(env, s.Input(InRequestOut), "request-"+s.Resource(ResEndpointID)+".json"), req)
 			if err != nil {
@@ -569,6 +565,18 @@ func exportRequestStep() *Step {
 			return Result{Detail: "send this to the provider (file or token)", Export: exp}, nil
 		},
 	}
+}
+
+// clientCIDRs are the CIDR blocks the endpoint's clients come from, which
+// its security group allows and the request carries: the VPC's IPv4
+// blocks, and its IPv6 blocks too when the endpoint is dualstack or ipv6
+// (a provider's NLB security group needs a rule of their own for those).
+func clientCIDRs(s *Session) []string {
+	cidrs := splitList(s.Resource(ResVPCCIDRs))
+	if endpointIPv6(s) {
+		cidrs = append(cidrs, splitList(s.Resource(ResVPCIPv6CIDRs))...)
+	}
+	return cidrs
 }
 
 // NewEndpoint is the way out of a rejected endpoint: AWS never accepts it

@@ -1,12 +1,15 @@
 package steps_test
 
 import (
+	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/plwiz/plwiz/awsops"
+	"github.com/plwiz/plwiz/handoff"
 	"github.com/plwiz/plwiz/sandbox"
 	"github.com/plwiz/plwiz/steps"
 )
@@ -127,4 +130,85 @@ func TestHeadlessTwoNLBFlow(t *testing.T) {
 	if !strings.Contains(consumer.out.String(), "✓ Connectivity test") {
 		t.Errorf("consumer's connectivity test did not pass:\n%s", consumer.out.String())
 	}
+}
+
+// TestEnforcedNLBSecurityGroupOverIPv6IsDiagnosedAndFixed: in
+// nlb-sg-enforced, with the dualstack load balancer's group already
+// allowing the consumer VPC's IPv4 block, a dualstack endpoint's request
+// carries the VPC's IPv6 block too; the check before the summary names the
+// missing IPv6 rule while the consumer's test fails over IPv6 only, and
+// --yes adds the rule (as Ipv6Ranges), after which the test passes over
+// both.
+func TestEnforcedNLBSecurityGroupOverIPv6IsDiagnosedAndFixed(t *testing.T) {
+	t.Parallel()
+	sb := scenarioWorld(t, "nlb-sg-enforced")
+	if !sb.SB.IPv6Served() {
+		t.Skip("this machine has no ::1: the IPv6 side of the consumer's test cannot run here")
+	}
+	dir := t.TempDir()
+	provider := newParty(t, sb, "provider", steps.RoleProvider, dir)
+	consumer := newParty(t, sb, "consumer", steps.RoleConsumer, dir)
+	consumer.env.Probe.Timeout = 500 * time.Millisecond
+	_, ds, v6Subnets := worldNLBs(t, sb.SB)
+	var v4, v6 string
+	sb.SB.World(func(w *sandbox.World, _ time.Time) {
+		vpc := w.AccountVPC(sandbox.ConsumerAccountID, "")
+		v4, v6 = vpc.CIDR, vpc.IPv6CIDR
+	})
+	ctx := context.Background()
+	lb, err := provider.env.AWS.Provider().LoadBalancer(ctx, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := lb.SecurityGroups[0]
+	if err := provider.env.AWS.Provider().AllowTCP(ctx, group, 8443, []string{v4}, "an IPv4 consumer before"); err != nil {
+		t.Fatal(err)
+	}
+	dualstack := func() {
+		provider.session.SetInput(steps.InNLB, ds)
+		provider.session.SetInput(steps.InIPTypes, "ipv4,ipv6")
+		consumer.session.SetInput(steps.InSubnets, strings.Join(v6Subnets, ","))
+		consumer.session.SetInput(steps.InIPType, awsops.Dualstack)
+		consumer.session.SetInput(steps.InDNSRecordType, awsops.Dualstack)
+	}
+	provider.noYes = true
+	errs := runBothFlows(t, sb, dir, provider, consumer, steps.ProviderFlow(), steps.ConsumerFlow(), dualstack)
+	pout, cout := provider.out.String(), consumer.out.String()
+	wantRunError(t, errs[steps.RoleProvider], steps.StepLBRecheck, pout)
+	wantRunError(t, errs[steps.RoleConsumer], steps.StepConnectivity, cout)
+	wantOutput(t, "provider", pout,
+		"✗ port 8443: NLB security groups let PrivateLink traffic in: expected TCP 8443 allowed from "+v4+", "+v6+" (the consumer's VPC",
+		"the IPv6 rule allowing TCP 8443 from "+v6+" (the consumer's clients over IPv6, a dualstack or ipv6 endpoint's) is missing")
+	if strings.Contains(pout, "the rule allowing TCP 8443 from "+v4+" is missing") {
+		t.Errorf("the IPv4 rule is there, but the check says it is missing:\n%s", pout)
+	}
+	wantOutput(t, "consumer", cout, "✓ TCP 127.", "✗ TCP [::1]:8443")
+	if b, err := handoff.ReadFile(filepath.Join(dir, "request.json"), time.Now()); err != nil || !slices.Equal(b.(handoff.Request).ConsumerVPCCIDRs, []string{v4, v6}) {
+		t.Errorf("request %+v (%v), want the CIDR blocks [%s %s]", b, err, v4, v6)
+	}
+
+	provider.noYes = false
+	provider.out.Reset()
+	consumer.out.Reset()
+	errs = runBothFlows(t, sb, dir, provider, consumer, steps.ProviderFlow(), steps.ConsumerFlow(), dualstack)
+	if errs[steps.RoleProvider] != nil {
+		t.Fatalf("provider after the fix: %v\n%s", errs[steps.RoleProvider], provider.out.String())
+	}
+	wantOutput(t, "provider", provider.out.String(), "fixed: allow TCP 8443 from "+v6+" on "+group, "✓ Summary")
+	var rules []string
+	sb.SB.World(func(w *sandbox.World, _ time.Time) {
+		for _, r := range w.SecurityGroups[group].Ingress {
+			rules = append(rules, r.CIDRs...)
+		}
+	})
+	if !slices.Contains(rules, v6) {
+		t.Errorf("the load balancer's group allows %v, want %s among them", rules, v6)
+	}
+	if errs[steps.RoleConsumer] != nil {
+		consumer.out.Reset()
+		if err := consumer.runner(steps.ConsumerFlow()).Run(context.Background()); err != nil {
+			t.Fatalf("consumer after the fix: %v\n%s", err, consumer.out.String())
+		}
+	}
+	wantOutput(t, "consumer", consumer.out.String(), "✓ Connectivity test", "✓ TCP [::1]:8443", "✓ TCP 127.")
 }

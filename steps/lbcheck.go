@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -97,13 +98,14 @@ func lbCheckResult(ctx context.Context, env *Env, s *Session, again bool) (Resul
 }
 
 // checkedLBs are the load balancers of the session's service: the chosen
-// ones, or an adopted service's.
+// ones, or an adopted service's, with those the session added to it.
 func checkedLBs(ctx context.Context, env *Env, s *Session) ([]string, error) {
-	if arns := splitList(s.Input(InNLB)); len(arns) > 0 {
+	added := splitList(s.Resource(ResAddedNLBs))
+	if arns := splitList(s.Input(InNLB)); len(arns) > 0 && !adoptsService(s) {
 		return arns, nil
 	}
 	if arns := splitList(s.Resource(ResLBARN)); len(arns) > 0 {
-		return arns, nil
+		return mergeIDs(arns, added), nil
 	}
 	svc, err := env.service(ctx, s.Resource(ResServiceID))
 	if err != nil {
@@ -428,13 +430,22 @@ func securityGroupChecks(ctx context.Context, env *Env, lb awsops.LoadBalancer, 
 	if err != nil {
 		return nil, err
 	}
+	// IPv6 clients (of dualstack and ipv6 endpoints) are let in by IPv6
+	// rules only: 0.0.0.0/0 is not "anywhere" for them.
+	ipv6Clients := slices.ContainsFunc(in.ConsumerCIDRs, isIPv6CIDR)
 	var out []CheckResult
 	for _, port := range lb.Ports() {
 		c := CheckResult{Name: fmt.Sprintf("port %d: %s", port, name), Expected: fmt.Sprintf("TCP %d allowed from the consumers' addresses", port)}
 		allowedFrom := allowedSources(groups, port)
 		switch {
-		case anyAllows(groups, port, "0.0.0.0/0"):
+		case anyAllows(groups, port, "0.0.0.0/0") && (!ipv6Clients || anyAllows(groups, port, "::/0")):
 			c.Passed, c.Seen = true, fmt.Sprintf("%s allow TCP %d from anywhere", strings.Join(lb.SecurityGroups, ", "), port)
+			switch {
+			case ipv6Clients:
+				c.Seen += " (0.0.0.0/0 and ::/0)"
+			case lb.IPAddressType == awsops.Dualstack && !anyAllows(groups, port, "::/0"):
+				c.Seen += " over IPv4; IPv6 clients (of dualstack endpoints) need IPv6 rules, checked against the consumer's VPC once its request arrives"
+			}
 		case in.ConsumerCIDRs == nil:
 			c.Skipped = true
 			c.Seen = fmt.Sprintf("enforced on PrivateLink traffic; TCP %d allowed from %s only — checked against the consumer's VPC once its request arrives", port, orDefault(strings.Join(allowedFrom, ", "), "nowhere"))
@@ -453,8 +464,8 @@ func securityGroupChecks(ctx context.Context, env *Env, lb awsops.LoadBalancer, 
 			c.Fatal = true
 			c.Expected = fmt.Sprintf("TCP %d allowed from %s (%s)", port, strings.Join(in.ConsumerCIDRs, ", "), orDefault(in.CIDRsFrom, "the consumers"))
 			c.Seen = fmt.Sprintf("%s enforce their inbound rules on PrivateLink traffic and allow TCP %d from %s only", strings.Join(lb.SecurityGroups, ", "), port, orDefault(strings.Join(allowedFrom, ", "), "nowhere"))
-			c.Hint = fmt.Sprintf("Consumers' connections time out at the load balancer: the rule allowing TCP %d from %s is missing. Add it to %s (plwiz can), or turn off the enforcement of inbound rules on PrivateLink traffic (aws elbv2 set-security-groups --enforce-security-group-inbound-rules-on-private-link-traffic off).",
-				port, strings.Join(missing, ", "), groups[0].ID)
+			c.Hint = fmt.Sprintf("Consumers' connections time out at the load balancer: %s. Add %s to %s (plwiz can), or turn off the enforcement of inbound rules on PrivateLink traffic (aws elbv2 set-security-groups --enforce-security-group-inbound-rules-on-private-link-traffic off).",
+				missingRules(port, missing), map[bool]string{true: "it", false: "them"}[len(missing) == 1], groups[0].ID)
 			group, lbARN, p := groups[0].ID, lb.ARN, port
 			c.Fix = &Fix{Label: fmt.Sprintf("allow TCP %d from %s on %s", p, strings.Join(missing, ", "), group), Do: func(ctx context.Context, env *Env, _ *Session) error {
 				if err := env.provider().AllowTCP(ctx, group, p, missing, "plwiz: PrivateLink clients of "+orDefault(in.CIDRsFrom, "the consumer")); err != nil {
@@ -480,6 +491,25 @@ func securityGroupChecks(ctx context.Context, env *Env, lb awsops.LoadBalancer, 
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// missingRules names the rules missing for TCP on port from each CIDR,
+// an IPv6 block's as such: it goes in a rule of its own (Ipv6Ranges).
+func missingRules(port int32, missing []string) string {
+	var parts []string
+	for _, cidr := range missing {
+		if isIPv6CIDR(cidr) {
+			parts = append(parts, fmt.Sprintf("the IPv6 rule allowing TCP %d from %s (the consumer's clients over IPv6, a dualstack or ipv6 endpoint's) is missing", port, cidr))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("the rule allowing TCP %d from %s is missing", port, cidr))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func isIPv6CIDR(cidr string) bool {
+	p, err := netip.ParsePrefix(cidr)
+	return err == nil && p.Addr().Is6()
 }
 
 func anyAllows(groups []awsops.SecurityGroup, port int32, cidr string) bool {

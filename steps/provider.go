@@ -23,6 +23,7 @@ func ProviderFlow() *Flow {
 		chooseNLBStep(),
 		lbCheckStep(),
 		createServiceStep(),
+		addNLBStep(),
 		serviceAvailableStep(),
 		allowPrincipalsStep(),
 		notifyStep(RoleProvider),
@@ -271,11 +272,15 @@ func createServiceStep() *Step {
 			var svc awsops.Service
 			switch {
 			case adoptsService(s):
-				found, err := p.DescribeService(ctx, s.Input(InServiceID))
+				// Remembered: the next step reads what is on it.
+				found, err := env.readService(ctx, s.Input(InServiceID))
 				if err != nil {
 					return Result{}, err
 				}
 				svc = found
+				if s.Resource(ResAdoptedNLBs) == "" {
+					s.SetResource(ResAdoptedNLBs, strings.Join(svc.NLBARNs, ","))
+				}
 				if len(svc.NLBARNs) > 0 {
 					lb, err := p.LoadBalancer(ctx, svc.NLBARNs[0])
 					if err != nil {

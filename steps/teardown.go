@@ -22,7 +22,8 @@ type TeardownAction struct {
 // connections cannot be deleted), then the service; last, either party's
 // events subscription, topic and queue. Resources the session only used
 // (an NLB, an existing service it adopted, a VPC, a topic the user chose)
-// are left alone.
+// are left alone, but for the load balancers the session added to an
+// adopted service: those are removed from it.
 func TeardownPlan(s *Session) []TeardownAction {
 	var plan []TeardownAction
 	switch s.Role {
@@ -56,6 +57,7 @@ func TeardownPlan(s *Session) []TeardownAction {
 			}})
 		}
 		plan = append(plan, notificationTeardown(s)...)
+		plan = append(plan, addedNLBsTeardown(s)...)
 		if svc != "" && !adoptsService(s) {
 			plan = append(plan,
 				TeardownAction{Label: "reject the connections of " + svc, Do: func(ctx context.Context, env *Env) error {

@@ -257,3 +257,52 @@ func TestAccessibleProbeFromAndLBFix(t *testing.T) {
 		}
 	})
 }
+
+// addNLBScene is a provider that adopted ep's service, at the step that
+// adds load balancers to it.
+func addNLBScene(t *testing.T, w, h int) (*harness, *sbtest.Env, sbtest.Endpoint, *steps.Session) {
+	sb := seededSandbox(t, "", false)
+	ep := sb.Endpoint(t, sbtest.EndpointOptions{})
+	flow := steps.ProviderFlow()
+	flow.Steps = flow.Steps[:slices.IndexFunc(flow.Steps, func(st *steps.Step) bool { return st.ID == steps.StepAddNLB })+1]
+	s := newSession(t, flow, steps.StepAddNLB)
+	s.Account = sandbox.ProviderAccountID
+	s.SetInput(steps.InServiceID, ep.ServiceID)
+	s.SetResource(steps.ResServiceID, ep.ServiceID)
+	s.SetResource(steps.ResAdoptedNLBs, ep.NLBARN)
+	hs := newHarness(t, New(flow, s, sbEnv(t, sb, "provider"), goldenOpts()), w, h)
+	hs.until("the choice", inPhase(steps.StepAddNLB, phaseInput))
+	hs.untilScreen(sandbox.DualstackNLBName)
+	return hs, sb, ep, s
+}
+
+func TestGoldenAddNLBForm(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			hs, _, _, _ := addNLBScene(t, size[0], size[1])
+			golden.RequireEqual(t, plain(hs.m.View()))
+		})
+	}
+}
+
+// TestAddNLBToAdoptedService: the wizard offers the account's load
+// balancers not on the adopted service (the service's own shown, not
+// offered), and the one chosen is added, shown with the AZs it shares.
+func TestAddNLBToAdoptedService(t *testing.T) {
+	hs, sb, ep, s := addNLBScene(t, 120, 40)
+	v := plain(hs.m.View())
+	for _, want := range []string{"Network Load Balancers to add (optional)", "> • " + sandbox.DualstackNLBName + " (dualstack: use1-az1, use1-az2) — shares use1-az1, use1-az2",
+		"plwiz-demo-nlb (ipv4: use1-az1, use1-az2, use1-az3) — already on the service"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the form lacks %q:\n%s", want, v)
+		}
+	}
+	hs.key("space", "enter")
+	hs.until("the step done", func(m *Model) bool { return m.snap.recs[steps.StepAddNLB].State == steps.StateDone })
+	hs.untilScreen("now in front of " + sandbox.DualstackNLBName + " too")
+	var nlbs []string
+	sb.SB.World(func(w *sandbox.World, _ time.Time) { nlbs = w.Services[ep.ServiceID].NLBARNs })
+	if len(nlbs) != 2 || nlbs[0] != ep.NLBARN || s.Resource(steps.ResAddedNLBs) != nlbs[1] {
+		t.Errorf("service load balancers %v, session added %q", nlbs, s.Resource(steps.ResAddedNLBs))
+	}
+}

@@ -115,7 +115,7 @@ Exit status: 0 when every check passed, 1 when one failed, 2 on bad input.`,
 	f.StringVar(&o.from, "from", steps.ProbeLocal, "Where the check runs: local (this host), ssm:INSTANCE (an SSM-managed instance in the endpoint's VPC) or reachability:SOURCE (the Reachability Analyzer from an instance or network interface there; AWS charges per analysis). The last two need --endpoint.")
 	f.StringVar(&o.endpoint, "endpoint", "", "The interface endpoint (vpce-...) to test: its network interfaces give the addresses, and its DNS names the names (--name defaults to its private DNS name). Needs AWS credentials.")
 	f.StringVar(&o.nlb, "nlb", "", "Check this Network Load Balancer (its ARN) as its provider would, instead of an endpoint. Needs AWS credentials.")
-	f.StringSliceVar(&o.consumerCIDRs, "consumer-cidrs", nil, "With --nlb: the consumer VPC's CIDR blocks, separated by commas, that NLB security groups enforced on PrivateLink traffic must allow.")
+	f.StringSliceVar(&o.consumerCIDRs, "consumer-cidrs", nil, "With --nlb: the consumer VPC's CIDR blocks, separated by commas, that NLB security groups enforced on PrivateLink traffic must allow (its IPv6 blocks too when its endpoints are dualstack or ipv6).")
 	f.BoolVar(&o.yes, "yes", false, "Start the Reachability Analyzer without asking (AWS charges per analysis).")
 	return cmd
 }

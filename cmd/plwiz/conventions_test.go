@@ -107,6 +107,10 @@ func TestStepInputFlagsNameTheirDefaults(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Turn it off with --acceptance-required=false. (default true)") {
 		t.Errorf("plwiz provider --help does not say --acceptance-required is on unless turned off:\n%s", out)
 	}
+	if !strings.Contains(out, "--add-nlb string") || !strings.Contains(out, "to add to the existing service given with --service-id;") ||
+		!strings.Contains(out, "Default: none (the service keeps the load balancers it has).") {
+		t.Errorf("plwiz provider --help does not explain --add-nlb and its default:\n%s", out)
+	}
 }
 
 func TestVersionFlagPrintsWhatVersionPrints(t *testing.T) {

@@ -452,6 +452,9 @@ func newTeardownCmd(g *globalOptions, s streams, getenv func(string) string) *co
 				if err != nil {
 					failed++
 					fmt.Fprintf(s.out, "✗ %s: %s\n", steps.Sanitize(action), steps.Sanitize(err.Error()))
+					if hint := steps.HintOf(err); hint != "" {
+						fmt.Fprintf(s.out, "  hint: %s\n", steps.Sanitize(hint))
+					}
 					return
 				}
 				fmt.Fprintf(s.out, "✓ %s\n", steps.Sanitize(action))

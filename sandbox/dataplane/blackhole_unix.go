@@ -24,11 +24,10 @@ func startBlackhole(key fwdKey) (*blackhole, error) {
 	if err != nil {
 		return nil, err
 	}
-	family := syscall.AF_INET
-	var sa syscall.Sockaddr = &syscall.SockaddrInet4{Port: int(key.port), Addr: key.addr.As4()}
-	if network == "tcp6" {
-		family = syscall.AF_INET6
-		sa = &syscall.SockaddrInet6{Port: int(key.port), Addr: key.addr.As16()}
+	// As4 panics on an IPv6 address: pick the family first.
+	family, sa := syscall.AF_INET6, syscall.Sockaddr(&syscall.SockaddrInet6{Port: int(key.port), Addr: key.addr.As16()})
+	if network != "tcp6" {
+		family, sa = syscall.AF_INET, &syscall.SockaddrInet4{Port: int(key.port), Addr: key.addr.As4()}
 	}
 	fd, err := syscall.Socket(family, syscall.SOCK_STREAM, 0)
 	if err != nil {
