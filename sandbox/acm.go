@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 func acmHandlers() map[string]jsonHandler {
@@ -12,7 +13,9 @@ func acmHandlers() map[string]jsonHandler {
 }
 
 // acmARN is the shape of a certificate ARN.
-var acmARN = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$`)
+var acmARN = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$`)
+})
 
 type acmCertificate struct {
 	CertificateArn          string                `json:"CertificateArn"`
@@ -51,7 +54,7 @@ func acmDescribeCertificate(c *call) (any, error) {
 	if in.CertificateArn == "" {
 		return nil, jsonValidation("1 validation error detected: Value null at 'certificateArn' failed to satisfy constraint: Member must not be null")
 	}
-	if !acmARN.MatchString(in.CertificateArn) {
+	if !acmARN().MatchString(in.CertificateArn) {
 		return nil, Errorf(http.StatusBadRequest, "InvalidArnException", "String '%s' is not a valid ARN.", in.CertificateArn)
 	}
 	cert := c.w.Diag.Certificates[in.CertificateArn]

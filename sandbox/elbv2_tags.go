@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -21,7 +22,7 @@ const (
 )
 
 // elbTagPattern is the model's pattern for tag keys and values.
-var elbTagPattern = regexp.MustCompile(elbTagPatternSource)
+var elbTagPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(elbTagPatternSource) })
 
 type elbTag struct {
 	Key   string `xml:"Key"`
@@ -63,7 +64,7 @@ func checkELBTagText(s, at string, minLen, maxLen int) *APIError {
 		return elbConstraint(s, at, fmt.Sprintf("Member must have length greater than or equal to %d", minLen))
 	case n > maxLen:
 		return elbConstraint(s, at, fmt.Sprintf("Member must have length less than or equal to %d", maxLen))
-	case !elbTagPattern.MatchString(s):
+	case !elbTagPattern().MatchString(s):
 		return elbConstraint(s, at, "Member must satisfy regular expression pattern: "+elbTagPatternSource)
 	}
 	return nil

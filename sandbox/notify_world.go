@@ -271,6 +271,6 @@ func arnParts(arn, service string) (region, account, name string, ok bool) {
 }
 
 // isAccountID reports whether s is a 12-digit account ID.
-func isAccountID(s string) bool { return accountIDShape.MatchString(s) }
+func isAccountID(s string) bool { return accountIDShape().MatchString(s) }
 
-var accountIDShape = regexp.MustCompile(`^[0-9]{12}$`)
+var accountIDShape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })

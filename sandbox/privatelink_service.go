@@ -105,7 +105,7 @@ func checkIPTypes(ts []string) *APIError {
 
 func checkRegions(rs []string) *APIError {
 	for _, r := range rs {
-		if !regionName.MatchString(r) {
+		if !regionName().MatchString(r) {
 			return errInvalidParameterValue("Invalid region: %s", r)
 		}
 	}
@@ -114,7 +114,7 @@ func checkRegions(rs []string) *APIError {
 
 func checkPrivateDNSName(name string) *APIError {
 	n := strings.TrimSuffix(strings.ToLower(name), ".")
-	if len(n) > 255 || !dnsName.MatchString(n) {
+	if len(n) > 255 || !dnsName().MatchString(n) {
 		return errInvalidParameter("Invalid private DNS name: %s", name)
 	}
 	return nil
@@ -442,7 +442,7 @@ type modifyPermissionsResponse struct {
 }
 
 func checkPrincipal(arn string) *APIError {
-	if arn == "*" || principalARN.MatchString(arn) {
+	if arn == "*" || principalARN().MatchString(arn) {
 		return nil
 	}
 	return errInvalidParameter("Invalid principal %s: expected '*' or an IAM ARN such as arn:aws:iam::123456789012:root", quoteForMessage(arn))

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/plwiz/plwiz/policydoc"
@@ -62,7 +63,7 @@ func errSNSAuthorization(c *call, action, resource string) *APIError {
 		c.callerARN(), action, resource, action)
 }
 
-var topicName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+var topicName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`) })
 
 // snsMap decodes an SNS query map: Prefix.entry.N.key / .value.
 func snsMap(p Params, prefix string) map[string]string {
@@ -140,7 +141,7 @@ type snsTopicArn struct {
 func snsCreateTopic(c *call) (any, error) {
 	p := c.Params
 	name := p.Get("Name")
-	if !topicName.MatchString(name) {
+	if !topicName().MatchString(name) {
 		return nil, errSNSInvalid("Topic Name")
 	}
 	attrs := snsMap(p, "Attributes")
@@ -368,7 +369,7 @@ func snsSubscribe(c *call) (any, error) {
 	}
 	endpoint := p.Get("Endpoint")
 	qRegion, qAccount, qName, ok := arnParts(endpoint, "sqs")
-	if !ok || qRegion != c.Region || !queueName.MatchString(qName) {
+	if !ok || qRegion != c.Region || !queueName().MatchString(qName) {
 		return nil, errSNSInvalid("SQS endpoint ARN")
 	}
 	raw := false

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -58,7 +59,7 @@ func errSQSMissing(name string) *APIError {
 	return Errorf(http.StatusBadRequest, "MissingParameter", "The request must contain the parameter %s.", name)
 }
 
-var queueName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+var queueName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`) })
 
 // queueDefaults are the attributes of a new standard queue.
 var queueDefaults = map[string]string{
@@ -118,7 +119,7 @@ func queueByURL(c *call, raw string) (*Queue, *APIError) {
 	if err == nil {
 		parts = strings.Split(strings.Trim(u.Path, "/"), "/")
 	}
-	if err != nil || len(parts) != 2 || !isAccountID(parts[0]) || !queueName.MatchString(parts[1]) {
+	if err != nil || len(parts) != 2 || !isAccountID(parts[0]) || !queueName().MatchString(parts[1]) {
 		return nil, Errorf(http.StatusNotFound, "InvalidAddress", "The address %s is not valid for this endpoint.", raw)
 	}
 	q := c.w.notify().Queues[fmt.Sprintf("arn:aws:sqs:%s:%s:%s", c.Region, parts[0], parts[1])]
@@ -196,7 +197,7 @@ func sqsCreateQueue(c *call) (any, error) {
 		return nil, errSQSMissing("QueueName")
 	case strings.HasSuffix(name, ".fifo"):
 		return nil, errSQSValue("The sandbox emulates standard queues only, not FIFO queue %s.", name)
-	case !queueName.MatchString(name):
+	case !queueName().MatchString(name):
 		return nil, errSQSValue("Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
 	}
 	attrs := in.strMap("Attributes", "Attribute", "Name", "Value")
@@ -772,7 +773,7 @@ type sqsDeleteBatchXML struct {
 
 func (r sqsDeleteBatchResult) queryXML() any { return sqsDeleteBatchXML(r) }
 
-var batchEntryID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+var batchEntryID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`) })
 
 func sqsDeleteMessageBatch(c *call) (any, error) {
 	in, q, aerr := queueCall(c, "DeleteMessage")
@@ -791,7 +792,7 @@ func sqsDeleteMessageBatch(c *call) (any, error) {
 	seen := map[string]bool{}
 	for _, e := range entries {
 		id := e["Id"]
-		if !batchEntryID.MatchString(id) {
+		if !batchEntryID().MatchString(id) {
 			return nil, Errorf(http.StatusBadRequest, "AWS.SimpleQueueService.InvalidBatchEntryId",
 				"A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.")
 		}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -134,11 +135,13 @@ type assumeRoleResult struct {
 // The parameter constraints of STS's model, with the names and patterns AWS
 // quotes in its ValidationError messages.
 var (
-	reSessionName  = regexp.MustCompile(`^[\w+=,.@-]*$`)
-	reExternalID   = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
-	reSerialNumber = regexp.MustCompile(`^[\w+=/:,.@-]*$`)
-	reTokenCode    = regexp.MustCompile(`^\d*$`)
-	reRoleARN      = regexp.MustCompile(`^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$`)
+	reSessionName  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]*$`) })
+	reExternalID   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@:/-]*$`) })
+	reSerialNumber = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=/:,.@-]*$`) })
+	reTokenCode    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d*$`) })
+	reRoleARN      = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws:iam::(\d{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]{1,64})$`)
+	})
 )
 
 // validation collects AWS's "N validation errors detected" message.
@@ -188,10 +191,10 @@ func stsAssumeRole(c *call) (any, error) {
 	p := c.Params
 	var v validation
 	v.text(p, "RoleArn", "roleArn", true, 20, 2048, nil, "")
-	v.text(p, "RoleSessionName", "roleSessionName", true, 2, 64, reSessionName, `[\w+=,.@-]*`)
-	v.text(p, "ExternalId", "externalId", false, 2, 1224, reExternalID, `[\w+=,.@:\/-]*`)
-	v.text(p, "SerialNumber", "serialNumber", false, 9, 256, reSerialNumber, `[\w+=/:,.@-]*`)
-	v.text(p, "TokenCode", "tokenCode", false, 6, 6, reTokenCode, `[\d]*`)
+	v.text(p, "RoleSessionName", "roleSessionName", true, 2, 64, reSessionName(), `[\w+=,.@-]*`)
+	v.text(p, "ExternalId", "externalId", false, 2, 1224, reExternalID(), `[\w+=,.@:\/-]*`)
+	v.text(p, "SerialNumber", "serialNumber", false, 9, 256, reSerialNumber(), `[\w+=/:,.@-]*`)
+	v.text(p, "TokenCode", "tokenCode", false, 6, 6, reTokenCode(), `[\d]*`)
 	duration := int(time.Hour / time.Second)
 	if p.Has("DurationSeconds") {
 		s := p.Get("DurationSeconds")
@@ -218,7 +221,7 @@ func stsAssumeRole(c *call) (any, error) {
 	denied := Errorf(http.StatusForbidden, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", callerARN, roleARN)
 	// AWS does not tell a role that does not exist from one that does not
 	// trust the caller: both are AccessDenied.
-	m := reRoleARN.FindStringSubmatch(roleARN)
+	m := reRoleARN().FindStringSubmatch(roleARN)
 	if m == nil || c.w.Account(m[1]) == nil {
 		return nil, denied
 	}

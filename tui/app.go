@@ -83,15 +83,17 @@ type IO struct {
 }
 
 // rendererFPS is how many frames a second the wizard may draw.
-const rendererFPS = 20
+const rendererFPS = 15
 
 // programOptions are the Bubble Tea options of every full-screen run: the
 // context, a SIGINT without a terminal leaving at once, the IO, no colour.
 func programOptions(ctx context.Context, rw IO, noColor bool) []tea.ProgramOption {
 	popts := []tea.ProgramOption{
-		// The renderer wakes fps times a second to see whether to draw:
-		// Bubble Tea's 60 cost an idle wizard almost 2 % of a core; 20 is
-		// 0.6 %, and 50 ms is quick enough for a form being typed in.
+		// The renderer wakes fps times a second and parses the whole view
+		// to see whether to draw: Bubble Tea's 60 cost an idle wizard on
+		// 10,001 connections 1.8 % of a core, 20 about 1 %; 67 ms is still
+		// quick enough for a form being typed in, and the first frame does
+		// not wait for a tick (firstPaint).
 		tea.WithFPS(rendererFPS),
 		tea.WithContext(ctx),
 		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
@@ -121,8 +123,13 @@ func Run(ctx context.Context, flow *steps.Flow, s *steps.Session, env *steps.Env
 		return RunAccessible(ctx, flow, s, env, opts, rw)
 	}
 	m := New(flow, s, env, opts)
+	painted := firstPaint(terminalOut(rw), m, opts.NoColor, os.Environ())
 	_, err := tea.NewProgram(NewApp(m), programOptions(ctx, rw, opts.NoColor)...).Run()
 	m.Stop()
+	if err != nil && painted {
+		// Bubble Tea may not have taken the screen over: give it back.
+		_, _ = io.WriteString(terminalOut(rw), firstPaintLeave)
+	}
 	out := m.outcome()
 	if out.Finished && out.Summary != "" {
 		// The alternate screen is gone: keep what to use on the terminal.

@@ -1,6 +1,10 @@
 package tui
 
-import "github.com/plwiz/plwiz/steps"
+import (
+	"slices"
+
+	"github.com/plwiz/plwiz/steps"
+)
 
 // Everything shown that came from AWS or files loses its control
 // characters once, when it arrives, not at every frame.
@@ -25,13 +29,26 @@ func cleanStatus(s steps.Status) steps.Status {
 func cleanRows(rows []steps.Row) []steps.Row {
 	out := make([]steps.Row, len(rows))
 	for i, r := range rows {
-		cells := make([]string, len(r.Cells))
-		for j, c := range r.Cells {
-			cells[j] = steps.Sanitize(c)
-		}
-		out[i] = steps.Row{ID: r.ID, Cells: cells, Expected: r.Expected, State: steps.Sanitize(r.State), Note: steps.Sanitize(r.Note)}
+		out[i] = steps.Row{ID: r.ID, Cells: cleanCells(r.Cells), Expected: r.Expected, State: steps.Sanitize(r.State), Note: steps.Sanitize(r.Note)}
 	}
 	return out
+}
+
+// cleanCells returns cells with control characters stripped: the same
+// slice when there are none, as there almost never are, so a table of
+// 10,000 rows is not held twice (the cells are never written to).
+func cleanCells(cells []string) []string {
+	for j, c := range cells {
+		if steps.Sanitize(c) == c {
+			continue
+		}
+		out := slices.Clone(cells)
+		for k := j; k < len(out); k++ {
+			out[k] = steps.Sanitize(out[k])
+		}
+		return out
+	}
+	return cells
 }
 
 func cleanFields(fs []steps.Field) []steps.Field {

@@ -73,15 +73,14 @@ func (t *tableView) SetRows(rows []steps.Row) {
 		curID = t.rows[t.order[t.cursor]].ID
 	}
 	t.rows = rows
-	t.lower = make([]string, len(rows))
+	t.lower = nil // built when a filter needs it
 	t.widths = make([]int, len(t.cols))
 	for i, c := range t.cols {
 		t.widths[i] = ansi.StringWidth(c) + 2 // room for the sort arrow
 	}
 	ids := make(map[string]bool, len(rows))
-	for i, r := range rows {
+	for _, r := range rows {
 		ids[r.ID] = true
-		t.lower[i] = strings.ToLower(strings.Join(r.Cells, "\x00") + "\x00" + r.State + "\x00" + r.Note)
 		for j := range min(len(r.Cells), len(t.widths)) {
 			t.widths[j] = max(t.widths[j], min(ansi.StringWidth(r.Cells[j]), maxColWidth))
 		}
@@ -103,12 +102,25 @@ func (t *tableView) SetRows(rows []steps.Row) {
 	t.clamp()
 }
 
+// lowered is row i's text as the filter matches it. The texts are made
+// on the first filter, not with the rows: 10,000 rows shown unfiltered
+// need none.
+func (t *tableView) lowered(i int) string {
+	if t.lower == nil {
+		t.lower = make([]string, len(t.rows))
+		for k, r := range t.rows {
+			t.lower[k] = strings.ToLower(strings.Join(r.Cells, "\x00") + "\x00" + r.State + "\x00" + r.Note)
+		}
+	}
+	return t.lower[i]
+}
+
 // rebuild filters and sorts from scratch.
 func (t *tableView) rebuild() {
 	t.order = t.order[:0]
 	f := strings.ToLower(t.filter)
 	for i := range t.rows {
-		if f == "" || strings.Contains(t.lower[i], f) {
+		if f == "" || strings.Contains(t.lowered(i), f) {
 			t.order = append(t.order, i)
 		}
 	}
@@ -119,7 +131,7 @@ func (t *tableView) rebuild() {
 // keep fewer of the rows already shown, in the same order.
 func (t *tableView) narrow() {
 	f := strings.ToLower(t.filter)
-	t.order = slices.DeleteFunc(t.order, func(i int) bool { return !strings.Contains(t.lower[i], f) })
+	t.order = slices.DeleteFunc(t.order, func(i int) bool { return !strings.Contains(t.lowered(i), f) })
 	t.clamp()
 }
 
