@@ -93,10 +93,13 @@ func TestProviderLoadBalancerHealth(t *testing.T) {
 	if sgs[0].Allows(port, consumerCIDR) {
 		t.Fatal("the NLB's group already allows the consumer VPC")
 	}
-	for range 2 { // the second is a duplicate rule: no error
-		if err := w.p.AllowTCP(ctx, sgs[0].ID, port, []string{consumerCIDR}, "plwiz: PrivateLink from the consumer VPC"); err != nil {
-			t.Fatalf("AllowTCP: %v", err)
+	var added []string
+	for i := range 2 { // the second is a duplicate rule: no error, no rule added
+		ids, err := w.p.AllowTCP(ctx, sgs[0].ID, port, []string{consumerCIDR}, "plwiz: PrivateLink from the consumer VPC")
+		if err != nil || (i == 0) != (len(ids) == 1) {
+			t.Fatalf("AllowTCP #%d: rules %v, %v", i+1, ids, err)
 		}
+		added = append(added, ids...)
 	}
 	sgs, _ = w.p.SecurityGroups(ctx, lb.SecurityGroups)
 	if !sgs[0].Allows(port, consumerCIDR) {
@@ -108,13 +111,23 @@ func TestProviderLoadBalancerHealth(t *testing.T) {
 		t.Fatalf("the consumer VPC's IPv6 block %q is missing or already allowed: %+v", consumerIPv6, sgs[0].Ingress)
 	}
 	for range 2 {
-		if err := w.p.AllowTCP(ctx, sgs[0].ID, port, []string{consumerIPv6}, "plwiz: PrivateLink from the consumer VPC over IPv6"); err != nil {
+		if _, err := w.p.AllowTCP(ctx, sgs[0].ID, port, []string{consumerIPv6}, "plwiz: PrivateLink from the consumer VPC over IPv6"); err != nil {
 			t.Fatalf("AllowTCP over IPv6: %v", err)
 		}
 	}
 	sgs, _ = w.p.SecurityGroups(ctx, lb.SecurityGroups)
 	if !sgs[0].Allows(port, consumerIPv6) || !sgs[0].Allows(port, consumerCIDR) {
 		t.Fatalf("IPv6 rule not added: %+v", sgs[0].Ingress)
+	}
+	// The rule AllowTCP added goes again by its ID, twice without error.
+	for range 2 {
+		if err := w.p.RevokeRules(ctx, sgs[0].ID, added); err != nil {
+			t.Fatalf("RevokeRules %v: %v", added, err)
+		}
+	}
+	sgs, _ = w.p.SecurityGroups(ctx, lb.SecurityGroups)
+	if sgs[0].Allows(port, consumerCIDR) || !sgs[0].Allows(port, consumerIPv6) {
+		t.Fatalf("after RevokeRules %v: %+v", added, sgs[0].Ingress)
 	}
 	groupsNow, enforce, err := w.p.SetLoadBalancerSecurityGroups(ctx, arn, lb.SecurityGroups, false)
 	if err != nil || enforce != "off" || !slices.Equal(groupsNow, lb.SecurityGroups) {

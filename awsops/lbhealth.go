@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 )
@@ -36,9 +35,11 @@ type certificateAPI interface {
 	DescribeCertificate(context.Context, *acm.DescribeCertificateInput, ...func(*acm.Options)) (*acm.DescribeCertificateOutput, error)
 }
 
-// ingressAPI is what opening a port on a security group needs from EC2.
+// ingressAPI is what opening a port on a security group, and closing it
+// again, needs from EC2.
 type ingressAPI interface {
 	AuthorizeSecurityGroupIngress(context.Context, *ec2.AuthorizeSecurityGroupIngressInput, ...func(*ec2.Options)) (*ec2.AuthorizeSecurityGroupIngressOutput, error)
+	RevokeSecurityGroupIngress(context.Context, *ec2.RevokeSecurityGroupIngressInput, ...func(*ec2.Options)) (*ec2.RevokeSecurityGroupIngressOutput, error)
 }
 
 // Cross-zone settings of a target group, as AWS spells them.
@@ -331,23 +332,6 @@ func (p *Provider) SecurityGroups(ctx context.Context, ids []string) ([]Security
 		return nil, nil
 	}
 	return p.securityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: ids})
-}
-
-// AllowTCP adds an inbound rule for TCP on port from each CIDR, IPv4 or
-// IPv6, to a security group; a rule that is already there is not an error.
-func (p *Provider) AllowTCP(ctx context.Context, groupID string, port int32, cidrs []string, description string) error {
-	if port <= 0 || port > 65535 || len(cidrs) == 0 {
-		return fmt.Errorf("allow TCP on %s: need a port 1-65535 and at least one CIDR", groupID)
-	}
-	var api ingressAPI = p.c.ec2
-	_, err := api.AuthorizeSecurityGroupIngress(p.with(ctx, opAuthorizeSecurityGroupIngress), &ec2.AuthorizeSecurityGroupIngressInput{
-		GroupId:       aws.String(groupID),
-		IpPermissions: []ec2types.IpPermission{tcpPermission(port, cidrs, description)},
-	})
-	if err != nil && CodeOf(p.fail("", err)) != "InvalidPermission.Duplicate" {
-		return p.fail(fmt.Sprintf("allow TCP %d on %s", port, groupID), err)
-	}
-	return nil
 }
 
 // ListenerCertificate is one certificate of a TLS listener.

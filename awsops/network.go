@@ -331,15 +331,8 @@ func (c *Consumer) CreateSecurityGroup(ctx context.Context, in CreateSecurityGro
 // AllowPort lets TCP on port in from the CIDRs (IPv4 and IPv6 alike); a
 // rule already there is fine.
 func (c *Consumer) AllowPort(ctx context.Context, groupID string, port int32, cidrs []string) error {
-	var api networkAPI = c.c.ec2
-	_, err := api.AuthorizeSecurityGroupIngress(c.with(ctx, opAuthorizeSecurityGroupIngress), &ec2.AuthorizeSecurityGroupIngressInput{
-		GroupId:       aws.String(groupID),
-		IpPermissions: []types.IpPermission{tcpPermission(port, cidrs, "plwiz: service port")},
-	})
-	if err != nil && CodeOf(c.fail("", err)) != "InvalidPermission.Duplicate" {
-		return c.fail("allow port on security group "+groupID, err)
-	}
-	return nil
+	_, err := c.AllowTCP(ctx, groupID, port, cidrs, "plwiz: service port")
+	return err
 }
 
 // tcpPermission lets TCP on port in from the CIDRs: IPv4 blocks as

@@ -138,6 +138,7 @@ const (
 	opDescribeSecurityGroups
 	opCreateSecurityGroup
 	opAuthorizeSecurityGroupIngress
+	opRevokeSecurityGroupIngress
 	opDeleteSecurityGroup
 	opCreateVpcEndpoint
 	opDescribeVpcEndpoints
@@ -253,6 +254,7 @@ var operations = [numOps]Operation{
 	opDescribeSecurityGroups:        {Service: ec2.ServiceID, Name: "DescribeSecurityGroups", Roles: both},
 	opCreateSecurityGroup:           {Service: ec2.ServiceID, Name: "CreateSecurityGroup", Roles: consumerOnly, AlsoNeeds: tagOnCreate},
 	opAuthorizeSecurityGroupIngress: {Service: ec2.ServiceID, Name: "AuthorizeSecurityGroupIngress", Roles: both},
+	opRevokeSecurityGroupIngress:    {Service: ec2.ServiceID, Name: "RevokeSecurityGroupIngress", Roles: both},
 	opDeleteSecurityGroup:           {Service: ec2.ServiceID, Name: "DeleteSecurityGroup", Roles: consumerOnly},
 	opCreateVpcEndpoint:             {Service: ec2.ServiceID, Name: "CreateVpcEndpoint", Roles: consumerOnly, AlsoNeeds: tagOnCreateMultiRegion},
 	opDescribeVpcEndpoints:          {Service: ec2.ServiceID, Name: "DescribeVpcEndpoints", Roles: consumerOnly},

@@ -191,6 +191,61 @@ func TestEnforcedNLBSecurityGroupIsDiagnosedAndFixed(t *testing.T) {
 		}
 	}
 	wantOutput(t, "consumer", consumer.out.String(), "✓ Connectivity test", "✓ TCP")
+
+	// Teardown revokes the rule the fix added to the NLB's group, and only
+	// it.
+	ctx := context.Background()
+	for _, p := range []*party{consumer, provider} {
+		if err := steps.RunTeardown(ctx, p.env, p.session, steps.TeardownPlan(p.session), nil); err != nil {
+			t.Fatalf("teardown of the %s: %v", p.session.Role, err)
+		}
+	}
+	if got := ingressCIDRs(sb, nlbGroup(t, sb)); !slices.Equal(got, []string{providerCIDR}) {
+		t.Errorf("after teardown the NLB's group lets in %v, want %v as before the fix", got, []string{providerCIDR})
+	}
+}
+
+// nlbGroup is the demo NLB's first security group.
+func nlbGroup(t *testing.T, sb *sbtest.Env) string {
+	t.Helper()
+	var id string
+	sb.SB.World(func(w *sandbox.World, _ time.Time) {
+		for arn, lb := range w.LoadBalancers {
+			if cfg := w.Diag.LBs[arn]; lb.Name == "plwiz-demo-nlb" && cfg != nil && len(cfg.SecurityGroupIDs) > 0 {
+				id = cfg.SecurityGroupIDs[0]
+			}
+		}
+	})
+	if id == "" {
+		t.Fatal("the demo NLB has no security group")
+	}
+	return id
+}
+
+// ingressCIDRs are the CIDRs a security group's inbound rules name.
+func ingressCIDRs(sb *sbtest.Env, group string) []string {
+	var out []string
+	sb.SB.World(func(w *sandbox.World, _ time.Time) {
+		if g := w.SecurityGroups[group]; g != nil {
+			for _, r := range g.Ingress {
+				out = append(out, r.CIDRs...)
+			}
+		}
+	})
+	return out
+}
+
+// opensPort reports whether an inbound rule of the group covers TCP port.
+func opensPort(sb *sbtest.Env, group string, port int32) bool {
+	open := false
+	sb.SB.World(func(w *sandbox.World, _ time.Time) {
+		if g := w.SecurityGroups[group]; g != nil {
+			for _, r := range g.Ingress {
+				open = open || r.Protocol == "-1" || r.Protocol == "tcp" && r.FromPort <= port && port <= r.ToPort
+			}
+		}
+	})
+	return open
 }
 
 // managedInstance is the consumer VPC's SSM-managed instance.
@@ -295,10 +350,18 @@ func TestClosedConsumerGroupIsDiagnosedFromInsideTheVPC(t *testing.T) {
 	out = run("reachability:"+inst, true, false)
 	wantOutput(t, "consumer", out, "✓ Connectivity test: the network path from "+inst)
 
-	// Teardown looks for what is left of the analyzer, first.
+	// Teardown looks for what is left of the analyzer, first; it revokes
+	// the rule the fix added to the VPC's default group, which it leaves.
 	plan := steps.TeardownPlan(consumer.session)
 	if len(plan) == 0 || !strings.Contains(plan[0].Label, "Reachability Analyzer") {
 		t.Fatalf("teardown plan %v does not start with the analyzer's leftovers", plan)
+	}
+	before := ingressCIDRs(sb, sg)
+	if err := steps.RunTeardown(context.Background(), consumer.env, consumer.session, plan, nil); err != nil {
+		t.Fatalf("teardown: %v", err)
+	}
+	if after := ingressCIDRs(sb, sg); len(after) != len(before)-1 || opensPort(sb, sg, 8443) {
+		t.Errorf("after teardown %s lets in %v (before %v): want the fix's rule for TCP 8443 from %s gone, the others kept", sg, after, before, cidr)
 	}
 }
 

@@ -161,7 +161,7 @@ func TestEnforcedNLBSecurityGroupOverIPv6IsDiagnosedAndFixed(t *testing.T) {
 		t.Fatal(err)
 	}
 	group := lb.SecurityGroups[0]
-	if err := provider.env.AWS.Provider().AllowTCP(ctx, group, 8443, []string{v4}, "an IPv4 consumer before"); err != nil {
+	if _, err := provider.env.AWS.Provider().AllowTCP(ctx, group, 8443, []string{v4}, "an IPv4 consumer before"); err != nil {
 		t.Fatal(err)
 	}
 	dualstack := func() {

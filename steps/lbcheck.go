@@ -467,10 +467,12 @@ func securityGroupChecks(ctx context.Context, env *Env, lb awsops.LoadBalancer, 
 			c.Hint = fmt.Sprintf("Consumers' connections time out at the load balancer: %s. Add %s to %s (plwiz can), or turn off the enforcement of inbound rules on PrivateLink traffic (aws elbv2 set-security-groups --enforce-security-group-inbound-rules-on-private-link-traffic off).",
 				missingRules(port, missing), map[bool]string{true: "it", false: "them"}[len(missing) == 1], groups[0].ID)
 			group, lbARN, p := groups[0].ID, lb.ARN, port
-			c.Fix = &Fix{Label: fmt.Sprintf("allow TCP %d from %s on %s", p, strings.Join(missing, ", "), group), Do: func(ctx context.Context, env *Env, _ *Session) error {
-				if err := env.provider().AllowTCP(ctx, group, p, missing, "plwiz: PrivateLink clients of "+orDefault(in.CIDRsFrom, "the consumer")); err != nil {
+			c.Fix = &Fix{Label: fmt.Sprintf("allow TCP %d from %s on %s", p, strings.Join(missing, ", "), group), Do: func(ctx context.Context, env *Env, s *Session) error {
+				rules, err := env.provider().AllowTCP(ctx, group, p, missing, "plwiz: PrivateLink clients of "+orDefault(in.CIDRsFrom, "the consumer"))
+				if err != nil {
 					return err
 				}
+				noteAddedRules(s, group, rules)
 				env.forget(lbKey(lbARN))
 				return nil
 			}}

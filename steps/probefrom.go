@@ -559,8 +559,13 @@ func withEndpointGroups(ctx context.Context, env *Env, s *Session, res *Result, 
 		c.Hint = fmt.Sprintf("Clients in %s time out at the endpoint: add an inbound rule allowing TCP %d from %s to %s (plwiz can), or give the endpoint a group that has it.",
 			ep.VPCID, port, strings.Join(missing, ", "), groups[0].ID)
 		group := groups[0].ID
-		c.Fix = &Fix{Label: fmt.Sprintf("allow TCP %d from %s on %s", port, strings.Join(missing, ", "), group), Do: func(ctx context.Context, env *Env, _ *Session) error {
-			return env.consumer().AllowPort(ctx, group, int32(port), missing)
+		c.Fix = &Fix{Label: fmt.Sprintf("allow TCP %d from %s on %s", port, strings.Join(missing, ", "), group), Do: func(ctx context.Context, env *Env, s *Session) error {
+			rules, err := env.consumer().AllowTCP(ctx, group, int32(port), missing, "plwiz: service port")
+			if err != nil {
+				return err
+			}
+			noteAddedRules(s, group, rules)
+			return nil
 		}}
 	}
 	res.Checks = append(res.Checks, c)

@@ -23,13 +23,15 @@ type TeardownAction struct {
 // events subscription, topic and queue. Resources the session only used
 // (an NLB, an existing service it adopted, a VPC, a topic the user chose)
 // are left alone, but for the load balancers the session added to an
-// adopted service: those are removed from it.
+// adopted service, which are removed from it, and the inbound rules its
+// fixes added to security groups it did not make, which are revoked.
 func TeardownPlan(s *Session) []TeardownAction {
 	var plan []TeardownAction
 	switch s.Role {
 	case RoleConsumer:
 		plan = append(plan, reachabilityTeardown(s)...)
 		plan = append(plan, notificationTeardown(s)...)
+		plan = append(plan, addedRulesTeardown(s)...)
 		if id := s.Resource(ResEndpointID); id != "" {
 			plan = append(plan, TeardownAction{Label: "delete interface endpoint " + id, Do: func(ctx context.Context, env *Env) error {
 				err := env.consumer().DeleteEndpoint(ctx, id)
@@ -57,6 +59,7 @@ func TeardownPlan(s *Session) []TeardownAction {
 			}})
 		}
 		plan = append(plan, notificationTeardown(s)...)
+		plan = append(plan, addedRulesTeardown(s)...)
 		plan = append(plan, addedNLBsTeardown(s)...)
 		if svc != "" && !adoptsService(s) {
 			plan = append(plan,
