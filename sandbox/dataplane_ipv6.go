@@ -69,21 +69,8 @@ var localClient6 = netip.IPv6Loopback()
 // checked: a default security group of a VPC with IPv6 lets ::/0 out.
 func (w *World) endpointSources6(eni *ENI, port int32) []netip.Prefix {
 	var out []netip.Prefix
-	for _, g := range eni.SecurityGroupIDs {
-		sg := w.SecurityGroups[g]
-		if sg == nil {
-			continue
-		}
-		for _, r := range sg.Ingress {
-			if r.Protocol != "-1" && (r.Protocol != "tcp" || port < r.FromPort || port > r.ToPort) {
-				continue
-			}
-			for _, c := range r.CIDRs {
-				if p, err := netip.ParsePrefix(c); err == nil && p.Addr().Is6() {
-					out = append(out, p.Masked())
-				}
-			}
-		}
+	for _, r := range w.tcpIngress(eni.SecurityGroupIDs, port) {
+		out = append(out, r.cidrs(netip.Addr.Is6)...)
 	}
 	admitted := false
 	if in := w.hostStandIn(eni.VPCID); in != nil {

@@ -539,12 +539,44 @@ func (w *World) routable(lb *LoadBalancer, port int32, azID string, now time.Tim
 	return false, fmt.Sprintf("target group %s has no healthy target in %s and cross-zone load balancing is off", tg.Name, azID)
 }
 
+// coversTCP reports whether the rule lets TCP on port through.
+func (r SGRule) coversTCP(port int32) bool {
+	return r.Protocol == "-1" || r.Protocol == "tcp" && r.FromPort <= port && port <= r.ToPort
+}
+
+// cidrs are the rule's CIDR blocks of one address family (netip.Addr.Is4
+// or Is6), masked.
+func (r SGRule) cidrs(family func(netip.Addr) bool) []netip.Prefix {
+	var out []netip.Prefix
+	for _, c := range r.CIDRs {
+		if p, err := netip.ParsePrefix(c); err == nil && family(p.Addr()) {
+			out = append(out, p.Masked())
+		}
+	}
+	return out
+}
+
+// tcpIngress are the inbound rules of the groups that let TCP on port in.
+func (w *World) tcpIngress(groupIDs []string, port int32) []SGRule {
+	var out []SGRule
+	for _, g := range groupIDs {
+		if sg := w.SecurityGroups[g]; sg != nil {
+			for _, r := range sg.Ingress {
+				if r.coversTCP(port) {
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // sgAllows reports whether a security group's rules (ingress or egress)
 // allow TCP to port with peer address ip, or from a member of a group in
 // peerGroups.
 func (w *World) sgAllows(rules []SGRule, port int32, ip netip.Addr, peerGroups []string) (bool, string) {
 	for _, r := range rules {
-		if r.Protocol != "-1" && (r.Protocol != "tcp" || port < r.FromPort || port > r.ToPort) {
+		if !r.coversTCP(port) {
 			continue
 		}
 		for _, c := range r.CIDRs {
@@ -627,26 +659,13 @@ func (w *World) hostStandIn(vpcID string) *Instance {
 // it).
 func (w *World) endpointSources(eni *ENI, port int32) []netip.Prefix {
 	var out []netip.Prefix
-	for _, g := range eni.SecurityGroupIDs {
-		sg := w.SecurityGroups[g]
-		if sg == nil {
-			continue
-		}
-		for _, r := range sg.Ingress {
-			if r.Protocol != "-1" && (r.Protocol != "tcp" || port < r.FromPort || port > r.ToPort) {
-				continue
-			}
-			for _, c := range r.CIDRs {
-				if p, err := netip.ParsePrefix(c); err == nil && p.Addr().Is4() {
-					out = append(out, p.Masked())
-				}
-			}
-			for _, ref := range r.GroupIDs {
-				for _, in := range w.Diag.Instances {
-					if in.State == InstanceRunning && slices.Contains(in.SecurityGroupIDs, ref) {
-						if a, err := netip.ParseAddr(in.PrivateIP); err == nil {
-							out = append(out, netip.PrefixFrom(a, 32))
-						}
+	for _, r := range w.tcpIngress(eni.SecurityGroupIDs, port) {
+		out = append(out, r.cidrs(netip.Addr.Is4)...)
+		for _, ref := range r.GroupIDs {
+			for _, in := range w.Diag.Instances {
+				if in.State == InstanceRunning && slices.Contains(in.SecurityGroupIDs, ref) {
+					if a, err := netip.ParseAddr(in.PrivateIP); err == nil {
+						out = append(out, netip.PrefixFrom(a, 32))
 					}
 				}
 			}

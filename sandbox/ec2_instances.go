@@ -182,16 +182,7 @@ func (c *call) netInstanceXML(in *Instance) netInstance {
 // revokeSecurityGroupIngress removes ingress rules, named by
 // SecurityGroupRuleId or by IpPermissions, all or nothing.
 func revokeSecurityGroupIngress(c *call) (any, error) {
-	var sg *SecurityGroup
-	var aerr *APIError
-	switch {
-	case c.Params.Get("GroupId") != "":
-		sg, aerr = ownGroup(c, c.Params.Get("GroupId"))
-	case c.Params.Get("GroupName") != "":
-		sg, aerr = groupByName(c, c.Params.Get("GroupName"))
-	default:
-		aerr = errMissingParameter("GroupId")
-	}
+	sg, aerr := groupParam(c)
 	if aerr != nil {
 		return nil, aerr
 	}

@@ -1116,17 +1116,20 @@ func sameRule(r SGRule, proto string, from, to int32, cidr, group string) bool {
 	return (cidr != "" && slices.Contains(r.CIDRs, cidr)) || (group != "" && slices.Contains(r.GroupIDs, group))
 }
 
-func authorizeSecurityGroupIngress(c *call) (any, error) {
-	var sg *SecurityGroup
-	var aerr *APIError
+// groupParam is the call's own security group, named by GroupId or, as
+// EC2 still takes for default-VPC groups, GroupName.
+func groupParam(c *call) (*SecurityGroup, *APIError) {
 	switch {
 	case c.Params.Get("GroupId") != "":
-		sg, aerr = ownGroup(c, c.Params.Get("GroupId"))
+		return ownGroup(c, c.Params.Get("GroupId"))
 	case c.Params.Get("GroupName") != "":
-		sg, aerr = groupByName(c, c.Params.Get("GroupName"))
-	default:
-		aerr = errMissingParameter("GroupId")
+		return groupByName(c, c.Params.Get("GroupName"))
 	}
+	return nil, errMissingParameter("GroupId")
+}
+
+func authorizeSecurityGroupIngress(c *call) (any, error) {
+	sg, aerr := groupParam(c)
 	if aerr != nil {
 		return nil, aerr
 	}

@@ -278,17 +278,27 @@ func elbDescribeTargetHealth(c *call) (any, error) {
 
 type elbEmpty struct{}
 
-func elbRegisterTargets(c *call) (any, error) {
+// targetsCall is the own target group and the targets a Register or
+// DeregisterTargets call names (at least one).
+func targetsCall(c *call) (*TargetGroup, []targetParam, *APIError) {
 	tg, err := c.ownTG(c.Params.Get("TargetGroupArn"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	asked, err := targetParams(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(asked) == 0 {
-		return nil, elbValidation("Targets must be specified")
+		return nil, nil, elbValidation("Targets must be specified")
+	}
+	return tg, asked, nil
+}
+
+func elbRegisterTargets(c *call) (any, error) {
+	tg, asked, err := targetsCall(c)
+	if err != nil {
+		return nil, err
 	}
 	var invalid, stopped, otherVPC []string
 	for _, a := range asked {
@@ -336,16 +346,9 @@ func elbRegisterTargets(c *call) (any, error) {
 }
 
 func elbDeregisterTargets(c *call) (any, error) {
-	tg, err := c.ownTG(c.Params.Get("TargetGroupArn"))
+	tg, asked, err := targetsCall(c)
 	if err != nil {
 		return nil, err
-	}
-	asked, err := targetParams(c)
-	if err != nil {
-		return nil, err
-	}
-	if len(asked) == 0 {
-		return nil, elbValidation("Targets must be specified")
 	}
 	var missing []string
 	for _, a := range asked {
